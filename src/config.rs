@@ -1,0 +1,596 @@
+//! Configuration: a TOML file plus environment overrides -> a validated [`Config`].
+//!
+//! Two stages: [`RawConfig`] is what serde reads (unknown keys refused), [`Config`] is
+//! what the program uses (durations parsed, ids checked, defaults filled). Errors name the
+//! file and the key. Nothing here does IO but reading the named file.
+
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+pub const DEFAULT_DATA_PATH: &str = "data/solibot.db";
+pub const DEFAULT_CONFIG_PATH: &str = "config/solibot.toml";
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawConfig {
+    #[serde(default)]
+    pub telegram: RawTelegram,
+    #[serde(default)]
+    pub storage: RawStorage,
+    #[serde(default)]
+    pub polling: RawPolling,
+    #[serde(default)]
+    pub fetch: RawFetch,
+    #[serde(default)]
+    pub detect: RawDetect,
+    #[serde(default)]
+    pub http: RawHttp,
+    #[serde(default)]
+    pub log: RawLog,
+    #[serde(default)]
+    pub feeds: Vec<RawFeed>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawTelegram {
+    pub token: Option<String>,
+    pub api_url: Option<String>,
+    #[serde(default)]
+    pub admins: Vec<i64>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawStorage {
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawPolling {
+    pub interval: Option<String>,
+    pub max_concurrent: Option<usize>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawFetch {
+    pub allow_private_addresses: Option<bool>,
+    pub max_body_bytes: Option<usize>,
+    pub timeout: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDetect {
+    pub threshold: Option<f32>,
+    /// Extra cue files, same format as the built-in ones.
+    #[serde(default)]
+    pub cue_files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawHttp {
+    pub listen: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawLog {
+    pub format: Option<String>,
+    pub level: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Clone)]
+#[serde(deny_unknown_fields)]
+pub struct RawFeed {
+    pub url: String,
+    pub name: Option<String>,
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+    pub mode: Option<String>,
+}
+
+/// Whether every new entry of a feed is alerted, or only appeals.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FeedMode {
+    #[default]
+    Appeals,
+    All,
+}
+
+impl FeedMode {
+    pub fn parse(s: &str) -> Option<FeedMode> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "appeals" => Some(FeedMode::Appeals),
+            "all" => Some(FeedMode::All),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FeedMode::Appeals => "appeals",
+            FeedMode::All => "all",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct FeedConfig {
+    pub url: String,
+    pub name: Option<String>,
+    pub hashtags: Vec<String>,
+    pub mode: FeedMode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LogFormat {
+    #[default]
+    Text,
+    Json,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file it came from, if any (file feeds are resolved relative to it).
+    pub source: Option<PathBuf>,
+    pub token: Option<String>,
+    pub api_url: String,
+    pub admins: Vec<i64>,
+    pub data_path: PathBuf,
+    pub poll_interval: Duration,
+    pub max_concurrent_polls: usize,
+    pub allow_private: bool,
+    pub max_body_bytes: usize,
+    pub fetch_timeout: Duration,
+    pub user_agent: Option<String>,
+    pub threshold: Option<f32>,
+    pub cue_files: Vec<PathBuf>,
+    pub http_listen: Option<std::net::SocketAddr>,
+    pub log_format: LogFormat,
+    pub log_level: Option<String>,
+    pub feeds: Vec<FeedConfig>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("{origin}: key `{key}`: {message}")]
+    Invalid {
+        origin: String,
+        key: &'static str,
+        message: String,
+    },
+}
+
+/// Where the configuration comes from: an explicit file, `SOLIBOT_CONFIG`, the default
+/// path if it exists, or nothing.
+pub fn locate(explicit: Option<&Path>, env: &HashMap<String, String>) -> Option<(PathBuf, bool)> {
+    if let Some(p) = explicit {
+        return Some((p.to_path_buf(), true));
+    }
+    if let Some(p) = env.get("SOLIBOT_CONFIG").filter(|p| !p.is_empty()) {
+        return Some((PathBuf::from(p), true));
+    }
+    let default = PathBuf::from(DEFAULT_CONFIG_PATH);
+    default.exists().then_some((default, false))
+}
+
+/// Loads the configuration: file (if any) then environment overrides, then validation.
+pub fn load(explicit: Option<&Path>, env: &HashMap<String, String>) -> Result<Config, ConfigError> {
+    let (raw, source) = match locate(explicit, env) {
+        Some((path, _)) => {
+            let text = std::fs::read_to_string(&path).map_err(|source| ConfigError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            (parse_toml(&text, &path)?, Some(path))
+        }
+        None => (RawConfig::default(), None),
+    };
+    validate(raw, source, env)
+}
+
+pub fn parse_toml(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
+    toml::from_str(text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.to_string().trim().replace('\n', " | "),
+    })
+}
+
+/// Applies environment overrides to a raw config and checks every value.
+pub fn validate(
+    raw: RawConfig,
+    source: Option<PathBuf>,
+    env: &HashMap<String, String>,
+) -> Result<Config, ConfigError> {
+    let file_origin = source
+        .as_ref()
+        .map(|p| format!("config file {}", p.display()))
+        .unwrap_or_else(|| "configuration".to_string());
+    let get = |k: &str| env.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let invalid = |origin: &str, key: &'static str, message: String| ConfigError::Invalid {
+        origin: origin.to_string(),
+        key,
+        message,
+    };
+
+    let token = get("SOLIBOT_TELEGRAM_TOKEN")
+        .or_else(|| get("TELOXIDE_TOKEN"))
+        .or(raw.telegram.token)
+        .filter(|t| !t.trim().is_empty());
+
+    let (api_url, origin) = match get("SOLIBOT_TELEGRAM_API_URL") {
+        Some(v) => (v, "environment SOLIBOT_TELEGRAM_API_URL".to_string()),
+        None => (
+            raw.telegram
+                .api_url
+                .unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            file_origin.clone(),
+        ),
+    };
+    let api_url = api_url.trim_end_matches('/').to_string();
+    match url::Url::parse(&api_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+        _ => {
+            return Err(invalid(
+                &origin,
+                "telegram.api_url",
+                format!("`{api_url}` is not an http(s) URL"),
+            ));
+        }
+    }
+
+    let admins = match get("SOLIBOT_ADMINS") {
+        Some(v) => v
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<i64>().map_err(|_| {
+                    invalid(
+                        "environment SOLIBOT_ADMINS",
+                        "telegram.admins",
+                        format!("`{s}` is not a Telegram user id"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => raw.telegram.admins,
+    };
+    if let Some(bad) = admins.iter().find(|id| **id <= 0) {
+        return Err(invalid(
+            &file_origin,
+            "telegram.admins",
+            format!("`{bad}` is not a Telegram user id"),
+        ));
+    }
+
+    let data_path = get("SOLIBOT_DATA_PATH")
+        .map(PathBuf::from)
+        .or(raw.storage.path)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_PATH));
+
+    let (interval_text, origin) = match get("SOLIBOT_POLL_INTERVAL") {
+        Some(v) => (v, "environment SOLIBOT_POLL_INTERVAL".to_string()),
+        None => (
+            raw.polling.interval.unwrap_or_else(|| "10m".into()),
+            file_origin.clone(),
+        ),
+    };
+    let poll_interval = parse_duration(&interval_text)
+        .filter(|d| *d >= Duration::from_secs(1))
+        .ok_or_else(|| {
+            invalid(
+                &origin,
+                "polling.interval",
+                format!("`{interval_text}` is not a duration of at least 1s (like 30s, 10m, 1h)"),
+            )
+        })?;
+
+    let allow_private = match get("SOLIBOT_ALLOW_PRIVATE") {
+        Some(v) => parse_bool(&v).ok_or_else(|| {
+            invalid(
+                "environment SOLIBOT_ALLOW_PRIVATE",
+                "fetch.allow_private_addresses",
+                format!("`{v}` is not 1/0/true/false"),
+            )
+        })?,
+        None => raw.fetch.allow_private_addresses.unwrap_or(false),
+    };
+
+    let fetch_timeout = match raw.fetch.timeout {
+        Some(t) => parse_duration(&t).ok_or_else(|| {
+            invalid(&file_origin, "fetch.timeout", format!("`{t}` is not a duration"))
+        })?,
+        None => Duration::from_secs(30),
+    };
+    let max_body_bytes = raw.fetch.max_body_bytes.unwrap_or(5 * 1024 * 1024);
+    if max_body_bytes == 0 {
+        return Err(invalid(
+            &file_origin,
+            "fetch.max_body_bytes",
+            "must be above 0".into(),
+        ));
+    }
+
+    let threshold = match get("SOLIBOT_THRESHOLD") {
+        Some(v) => Some(v.parse::<f32>().ok().filter(|t| (0.0..=1.0).contains(t)).ok_or_else(
+            || {
+                invalid(
+                    "environment SOLIBOT_THRESHOLD",
+                    "detect.threshold",
+                    format!("`{v}` is not a number between 0 and 1"),
+                )
+            },
+        )?),
+        None => match raw.detect.threshold {
+            Some(t) if !(0.0..=1.0).contains(&t) => {
+                return Err(invalid(
+                    &file_origin,
+                    "detect.threshold",
+                    format!("`{t}` is not between 0 and 1"),
+                ));
+            }
+            t => t,
+        },
+    };
+
+    let (listen, origin) = match get("SOLIBOT_HTTP_LISTEN") {
+        Some(v) => (Some(v), "environment SOLIBOT_HTTP_LISTEN".to_string()),
+        None => (raw.http.listen, file_origin.clone()),
+    };
+    let http_listen = match listen.filter(|l| !l.is_empty() && l != "off") {
+        Some(l) => Some(l.parse().map_err(|_| {
+            invalid(
+                &origin,
+                "http.listen",
+                format!("`{l}` is not an address like 127.0.0.1:9090"),
+            )
+        })?),
+        None => None,
+    };
+
+    let log_format = match get("SOLIBOT_LOG_FORMAT").or(raw.log.format).as_deref() {
+        None | Some("text") => LogFormat::Text,
+        Some("json") => LogFormat::Json,
+        Some(other) => {
+            return Err(invalid(
+                &file_origin,
+                "log.format",
+                format!("`{other}` is not `text` or `json`"),
+            ));
+        }
+    };
+
+    let base_dir = source
+        .as_ref()
+        .and_then(|p| p.parent())
+        .map(Path::to_path_buf);
+    let mut feeds = Vec::new();
+    for f in raw.feeds {
+        let mode = match f.mode.as_deref() {
+            None => FeedMode::Appeals,
+            Some(m) => FeedMode::parse(m).ok_or_else(|| {
+                invalid(
+                    &file_origin,
+                    "feeds.mode",
+                    format!("`{m}` is not `appeals` or `all` (feed {})", f.url),
+                )
+            })?,
+        };
+        let url = resolve_feed_url(&f.url, base_dir.as_deref()).ok_or_else(|| {
+            invalid(
+                &file_origin,
+                "feeds.url",
+                format!("`{}` is not a URL or a file path", f.url),
+            )
+        })?;
+        let hashtags = f
+            .hashtags
+            .iter()
+            .map(|h| normalise_hashtag(h))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                invalid(
+                    &file_origin,
+                    "feeds.hashtags",
+                    format!("a hashtag of feed {} is empty or has spaces", f.url),
+                )
+            })?;
+        feeds.push(FeedConfig {
+            url,
+            name: f.name,
+            hashtags,
+            mode,
+        });
+    }
+
+    Ok(Config {
+        source,
+        token,
+        api_url,
+        admins,
+        data_path,
+        poll_interval,
+        max_concurrent_polls: raw.polling.max_concurrent.unwrap_or(8).max(1),
+        allow_private,
+        max_body_bytes,
+        fetch_timeout,
+        user_agent: raw.fetch.user_agent,
+        threshold,
+        cue_files: raw
+            .detect
+            .cue_files
+            .into_iter()
+            .map(|p| match &base_dir {
+                Some(b) if p.is_relative() => b.join(p),
+                _ => p,
+            })
+            .collect(),
+        http_listen,
+        log_format,
+        log_level: get("SOLIBOT_LOG").or(raw.log.level),
+        feeds,
+    })
+}
+
+/// `#tag` or `tag` -> `#tag`; `None` for empty or spaced tags.
+pub fn normalise_hashtag(s: &str) -> Option<String> {
+    let t = s.trim().trim_start_matches('#');
+    if t.is_empty() || t.chars().any(|c| c.is_whitespace() || c == '#') {
+        return None;
+    }
+    Some(format!("#{t}"))
+}
+
+/// A feed URL from the config file: http(s) and file URLs as they are; a plain path is
+/// taken relative to the config file's folder and turned into a `file://` URL.
+fn resolve_feed_url(s: &str, base_dir: Option<&Path>) -> Option<String> {
+    let s = s.trim();
+    if s.is_empty() {
+        return None;
+    }
+    if let Ok(u) = url::Url::parse(s) {
+        if u.scheme() == "file" {
+            let path = u.to_file_path().ok()?;
+            return Some(url::Url::from_file_path(path).ok()?.to_string());
+        }
+        if u.scheme().len() > 1 {
+            return Some(u.to_string());
+        }
+    }
+    let rel = s.strip_prefix("file:").unwrap_or(s);
+    let path = PathBuf::from(rel);
+    let abs = match base_dir {
+        Some(b) if path.is_relative() => b.join(&path),
+        _ => path,
+    };
+    let abs = if abs.is_relative() {
+        std::env::current_dir().ok()?.join(abs)
+    } else {
+        abs
+    };
+    url::Url::from_file_path(abs).ok().map(|u| u.to_string())
+}
+
+/// `30s`, `10m`, `1h`, `1d`, `500ms`, or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Option<Duration> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (num, unit) = s.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    let secs = match unit.trim() {
+        "" | "s" => n,
+        "ms" => return Some(Duration::from_millis(n)),
+        "m" | "min" => n.checked_mul(60)?,
+        "h" => n.checked_mul(3600)?,
+        "d" => n.checked_mul(86_400)?,
+        _ => return None,
+    };
+    Some(Duration::from_secs(secs))
+}
+
+fn parse_bool(s: &str) -> Option<bool> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Some(true),
+        "0" | "false" | "no" | "off" => Some(false),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn the_documented_example_loads_and_names_every_key() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/solibot.toml");
+        let cfg = load(Some(&path), &HashMap::new()).expect("example config loads");
+        assert_eq!(cfg.poll_interval, Duration::from_secs(600));
+        assert!(!cfg.allow_private);
+        assert!(!cfg.feeds.is_empty());
+        let text = std::fs::read_to_string(&path).unwrap();
+        for key in [
+            "token", "api_url", "admins", "path", "interval", "allow_private_addresses",
+            "threshold", "listen", "[[feeds]]", "hashtags", "mode",
+        ] {
+            assert!(text.contains(key), "example config documents {key}");
+        }
+    }
+
+    #[test]
+    fn the_demo_config_loads_with_file_feeds() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo.toml");
+        let cfg = load(Some(&path), &HashMap::new()).expect("demo config loads");
+        assert!(cfg.feeds.len() >= 3);
+        assert!(cfg.feeds.iter().all(|f| f.url.starts_with("file://")));
+    }
+
+    #[test]
+    fn environment_overrides_the_file() {
+        let raw = parse_toml(
+            "[polling]\ninterval = \"5m\"\n[telegram]\nadmins = [1]\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        let e = env(&[
+            ("SOLIBOT_POLL_INTERVAL", "3s"),
+            ("SOLIBOT_ADMINS", "7, 8"),
+            ("TELOXIDE_TOKEN", "1:abc"),
+            ("SOLIBOT_ALLOW_PRIVATE", "1"),
+        ]);
+        let cfg = validate(raw, None, &e).unwrap();
+        assert_eq!(cfg.poll_interval, Duration::from_secs(3));
+        assert_eq!(cfg.admins, vec![7, 8]);
+        assert_eq!(cfg.token.as_deref(), Some("1:abc"));
+        assert!(cfg.allow_private);
+    }
+
+    #[test]
+    fn errors_name_the_file_and_the_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("bad.toml");
+        std::fs::write(&p, "[polling]\ninterval = \"soon\"\n").unwrap();
+        let err = load(Some(&p), &HashMap::new()).unwrap_err().to_string();
+        assert!(err.contains("bad.toml") && err.contains("polling.interval"), "{err}");
+
+        std::fs::write(&p, "[polling]\nintervall = \"1m\"\n").unwrap();
+        let err = load(Some(&p), &HashMap::new()).unwrap_err().to_string();
+        assert!(err.contains("bad.toml") && err.contains("intervall"), "{err}");
+
+        let missing = dir.path().join("missing.toml");
+        let err = load(Some(&missing), &HashMap::new()).unwrap_err().to_string();
+        assert!(err.contains("missing.toml"), "{err}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("30s"), Some(Duration::from_secs(30)));
+        assert_eq!(parse_duration("10m"), Some(Duration::from_secs(600)));
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("2"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_duration("soon"), None);
+        assert_eq!(parse_duration("-1s"), None);
+    }
+}

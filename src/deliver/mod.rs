@@ -1,0 +1,2 @@
+pub mod limiter;
+pub mod render;

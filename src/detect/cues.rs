@@ -1,0 +1,682 @@
+//! Cue lists: the words, phrases and link patterns that count as evidence, kept as data.
+//!
+//! Owns the cue file format, its validation and its compilation into one Aho-Corasick
+//! automaton (built once, in `Detector::new`). It does not score: it only says which cue
+//! matched where. It does no IO: the built-in lists are embedded with `include_str!` and
+//! operators' lists arrive as text (`DetectOptions::extra_cues`).
+//!
+//! # Format
+//!
+//! One TOML document per language:
+//!
+//! ```toml
+//! lang = "en"                 # ISO 639-1 code of the cues ("*" for language-neutral files)
+//!
+//! [labels]                    # optional: short action labels in this language
+//! sign = "Sign the petition"  # keys: sign donate contact mobilize share volunteer boycott
+//!
+//! [[cue]]
+//! class = "sign"              # see the classes below
+//! weight = 3.0                # optional, 0..=10; each class has a default
+//! context = false             # optional; true = a noun or context word, not an ask by itself
+//! initial = false             # optional; true = counts only at the start of a clause or after
+//!                             #   an "opener" (for Arabic imperatives spelled like the past tense)
+//! prefix = false              # optional; true = the phrase may be the start of a longer word
+//! phrases = ["sign (the|our|this) petition", "add your name"]
+//!
+//! [[link]]                    # optional: URL patterns that type a link as an action
+//! kind = "sign"               # an action kind, or "none" (never an action: newsletters, profiles)
+//! hosts = ["change.org"]      # host or parent domain; empty = any host
+//! paths = ["/p/"]             # substring of the lower-cased, decoded path; empty = any path
+//! ```
+//!
+//! Phrases are matched on whole words of normalised text (lower case, Latin diacritics
+//! folded, Arabic diacritics and letter variants folded, Arabic-Indic digits as ASCII), so
+//! write them in any of those forms. `(a|b|)` spells alternatives; an empty alternative
+//! makes the group optional. Arabic phrases also match after the clitics و ف ب ل ال.
+//!
+//! Classes: the action kinds (`sign`, `donate`, `contact`, `mobilize`, `share`,
+//! `volunteer`, `boycott`) are asks addressed to the reader; `cta` a generic ask ("take
+//! action"); `demand` the organisation's own call on third parties ("we call on");
+//! `target` officials and institutions; `voice` marks of an own statement ("we, the
+//! undersigned"); `urgency`; `heading` opens an action section ("What you can do");
+//! `reported` attribution ("said", "called on") and `past` recaps lower the cues of their
+//! sentence; `job`, `condemn`, `inform`, `partnership` and `negative` lower the score;
+//! `boilerplate` drops the block it occurs in; `opener` lists words that may precede an
+//! `initial` cue ("please", "يا").
+
+use std::collections::{BTreeMap, HashSet};
+
+use aho_corasick::{AhoCorasick, MatchKind};
+use serde::Deserialize;
+
+use super::ActionKind;
+use super::text::fold_into;
+
+/// The built-in cue files, in the order they are compiled.
+pub(crate) const BUILTIN: [(&str, &str); 7] = [
+    ("en.toml", include_str!("cues/en.toml")),
+    ("ar.toml", include_str!("cues/ar.toml")),
+    ("fr.toml", include_str!("cues/fr.toml")),
+    ("de.toml", include_str!("cues/de.toml")),
+    ("tr.toml", include_str!("cues/tr.toml")),
+    ("ku.toml", include_str!("cues/ku.toml")),
+    ("links.toml", include_str!("cues/links.toml")),
+];
+
+/// What a cue is evidence of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Class {
+    Kind(ActionKind),
+    Cta,
+    Demand,
+    Target,
+    Voice,
+    Urgency,
+    Heading,
+    Reported,
+    Past,
+    Job,
+    Condemn,
+    Inform,
+    Partnership,
+    Negative,
+    Boilerplate,
+    Opener,
+}
+
+impl Class {
+    fn parse(s: &str) -> Option<Class> {
+        if let Some(k) = ActionKind::parse(s) {
+            return Some(Class::Kind(k));
+        }
+        Some(match s {
+            "cta" => Class::Cta,
+            "demand" => Class::Demand,
+            "target" => Class::Target,
+            "voice" => Class::Voice,
+            "urgency" => Class::Urgency,
+            "heading" => Class::Heading,
+            "reported" => Class::Reported,
+            "past" => Class::Past,
+            "job" => Class::Job,
+            "condemn" => Class::Condemn,
+            "inform" => Class::Inform,
+            "partnership" => Class::Partnership,
+            "negative" => Class::Negative,
+            "boilerplate" => Class::Boilerplate,
+            "opener" => Class::Opener,
+            _ => return None,
+        })
+    }
+
+    fn default_weight(self, context: bool) -> f32 {
+        match self {
+            Class::Kind(_) if context => 1.0,
+            Class::Kind(_) => 3.0,
+            Class::Cta => 2.0,
+            Class::Demand => 2.5,
+            Class::Target | Class::Voice | Class::Heading | Class::Reported | Class::Past => 1.0,
+            Class::Negative => 1.0,
+            Class::Urgency => 0.5,
+            Class::Job => 3.0,
+            Class::Condemn => 0.5,
+            Class::Inform => 0.7,
+            Class::Partnership => 1.5,
+            Class::Boilerplate | Class::Opener => 0.0,
+        }
+    }
+}
+
+/// One compiled cue (a `[[cue]]` table).
+#[derive(Debug, Clone)]
+pub(crate) struct Cue {
+    pub class: Class,
+    pub weight: f32,
+    pub context: bool,
+    pub initial: bool,
+    pub prefix: bool,
+    /// Language code of the file it came from.
+    pub lang: &'static str,
+}
+
+/// A URL pattern that types a link.
+#[derive(Debug, Clone)]
+pub(crate) struct LinkRule {
+    /// `None` = never an action.
+    pub kind: Option<ActionKind>,
+    pub hosts: Vec<String>,
+    pub paths: Vec<String>,
+}
+
+/// One match of a cue phrase in a normalised text.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Hit {
+    pub cue: u32,
+    /// Index of the phrase (for reasons).
+    pub phrase: u32,
+    pub start: u32,
+    pub end: u32,
+}
+
+/// All cue lists, compiled.
+#[derive(Debug)]
+pub(crate) struct CueSet {
+    ac: AhoCorasick,
+    /// Pattern id -> (cue index, phrase index).
+    pat: Vec<(u32, u32)>,
+    pub cues: Vec<Cue>,
+    /// Normalised phrases, for reasons.
+    pub phrases: Vec<String>,
+    pub labels: BTreeMap<(&'static str, ActionKind), String>,
+    pub links: Vec<LinkRule>,
+    openers: HashSet<String>,
+    /// Whether a pattern starts with an Arabic-script letter (clitics allowed before it).
+    arabic_pat: Vec<bool>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    lang: String,
+    #[serde(default)]
+    labels: BTreeMap<String, String>,
+    #[serde(default)]
+    cue: Vec<RawCue>,
+    #[serde(default)]
+    link: Vec<RawLink>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCue {
+    class: String,
+    weight: Option<f32>,
+    #[serde(default)]
+    context: bool,
+    #[serde(default)]
+    initial: bool,
+    #[serde(default)]
+    prefix: bool,
+    phrases: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    kind: String,
+    #[serde(default)]
+    hosts: Vec<String>,
+    #[serde(default)]
+    paths: Vec<String>,
+}
+
+/// A problem in one cue file (the caller adds the file name).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CueFileError(pub String);
+
+/// Language codes a cue file may declare (others are leaked only once, at start-up, if new).
+fn intern_lang(code: &str) -> &'static str {
+    const KNOWN: [&str; 12] = [
+        "*", "en", "ar", "fr", "de", "tr", "ku", "fa", "es", "it", "nl", "pt",
+    ];
+    KNOWN.iter().find(|k| **k == code).copied().unwrap_or("*")
+}
+
+/// Expands `(a|b|)` groups into every spelling; `None` when the groups are unbalanced.
+fn expand(phrase: &str, out: &mut Vec<String>) -> Result<(), String> {
+    let mut acc = vec![String::new()];
+    let mut rest = phrase;
+    while !rest.is_empty() {
+        match rest.find(['(', ')', '|']) {
+            None => {
+                for a in &mut acc {
+                    a.push_str(rest);
+                }
+                rest = "";
+            }
+            Some(i) => {
+                if rest.as_bytes()[i] != b'(' {
+                    return Err(format!("unbalanced '{}' in phrase {phrase:?}", &rest[i..=i]));
+                }
+                for a in &mut acc {
+                    a.push_str(&rest[..i]);
+                }
+                let after = &rest[i + 1..];
+                let close = after
+                    .find(')')
+                    .ok_or_else(|| format!("unclosed '(' in phrase {phrase:?}"))?;
+                let group = &after[..close];
+                if group.contains('(') {
+                    return Err(format!("nested '(' in phrase {phrase:?}"));
+                }
+                let alts: Vec<&str> = group.split('|').collect();
+                let mut next = Vec::with_capacity(acc.len() * alts.len());
+                for a in &acc {
+                    for alt in &alts {
+                        next.push(format!("{a}{alt}"));
+                    }
+                }
+                if next.len() > 512 {
+                    return Err(format!("phrase {phrase:?} expands to too many spellings"));
+                }
+                acc = next;
+                rest = &after[close + 1..];
+            }
+        }
+    }
+    out.extend(acc);
+    Ok(())
+}
+
+/// Folds a phrase like the text it will be matched against, collapsing spaces.
+fn normalise_phrase(p: &str) -> String {
+    let mut folded = String::with_capacity(p.len());
+    fold_into(p, &mut folded);
+    folded.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn is_arabic_letter(c: char) -> bool {
+    matches!(c as u32, 0x0620..=0x064A | 0x066E..=0x06D3 | 0x06D5 | 0x06FA..=0x06FF)
+}
+
+#[derive(Default)]
+struct Builder {
+    patterns: Vec<String>,
+    pat: Vec<(u32, u32)>,
+    cues: Vec<Cue>,
+    phrases: Vec<String>,
+    labels: BTreeMap<(&'static str, ActionKind), String>,
+    links: Vec<LinkRule>,
+    openers: HashSet<String>,
+}
+
+impl Builder {
+    fn add_file(&mut self, text: &str) -> Result<(), CueFileError> {
+        let raw: RawFile = toml::from_str(text).map_err(|e| CueFileError(e.to_string()))?;
+        let lang_code = raw.lang.trim().to_ascii_lowercase();
+        let valid_code = lang_code == "*"
+            || (lang_code.len() == 2 && lang_code.bytes().all(|b| b.is_ascii_lowercase()));
+        if !valid_code {
+            return Err(CueFileError(format!(
+                "lang must be an ISO 639-1 code or \"*\", got {:?}",
+                raw.lang
+            )));
+        }
+        let lang = intern_lang(&lang_code);
+        for (key, label) in &raw.labels {
+            let kind = ActionKind::parse(key)
+                .ok_or_else(|| CueFileError(format!("labels: unknown action kind {key:?}")))?;
+            let label = label.trim();
+            if label.is_empty() || label.chars().count() > 60 {
+                return Err(CueFileError(format!(
+                    "labels.{key}: a label must have 1 to 60 characters"
+                )));
+            }
+            self.labels.insert((lang, kind), label.to_string());
+        }
+        for (n, c) in raw.cue.iter().enumerate() {
+            let where_ = format!("cue #{}", n + 1);
+            let class = Class::parse(c.class.trim()).ok_or_else(|| {
+                CueFileError(format!("{where_}: unknown class {:?}", c.class))
+            })?;
+            if c.context && !matches!(class, Class::Kind(_)) {
+                return Err(CueFileError(format!(
+                    "{where_}: context = true is only for action kinds"
+                )));
+            }
+            let weight = c.weight.unwrap_or(class.default_weight(c.context));
+            if !(0.0..=10.0).contains(&weight) || weight.is_nan() {
+                return Err(CueFileError(format!(
+                    "{where_}: weight must be between 0 and 10, got {weight}"
+                )));
+            }
+            if c.phrases.is_empty() {
+                return Err(CueFileError(format!("{where_}: phrases is empty")));
+            }
+            let cue_idx = self.cues.len() as u32;
+            self.cues.push(Cue {
+                class,
+                weight,
+                context: c.context,
+                initial: c.initial,
+                prefix: c.prefix,
+                lang,
+            });
+            for p in &c.phrases {
+                let mut spellings = Vec::new();
+                expand(p, &mut spellings).map_err(|m| CueFileError(format!("{where_}: {m}")))?;
+                for s in spellings {
+                    let norm = normalise_phrase(&s);
+                    if norm.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+                        return Err(CueFileError(format!(
+                            "{where_}: phrase {p:?} has fewer than 2 letters"
+                        )));
+                    }
+                    if class == Class::Opener {
+                        self.openers
+                            .extend(norm.split_whitespace().map(str::to_string));
+                        continue;
+                    }
+                    let phrase_idx = self.phrases.len() as u32;
+                    self.phrases.push(norm.clone());
+                    self.patterns.push(norm);
+                    self.pat.push((cue_idx, phrase_idx));
+                }
+            }
+        }
+        for (n, l) in raw.link.iter().enumerate() {
+            let where_ = format!("link #{}", n + 1);
+            let kind = if l.kind.trim() == "none" {
+                None
+            } else {
+                Some(ActionKind::parse(&l.kind).ok_or_else(|| {
+                    CueFileError(format!("{where_}: unknown kind {:?}", l.kind))
+                })?)
+            };
+            if l.hosts.is_empty() && l.paths.is_empty() {
+                return Err(CueFileError(format!(
+                    "{where_}: give hosts, paths or both"
+                )));
+            }
+            let hosts: Vec<String> = l
+                .hosts
+                .iter()
+                .map(|h| h.trim().trim_start_matches("www.").to_ascii_lowercase())
+                .collect();
+            if let Some(bad) = hosts
+                .iter()
+                .find(|h| h.is_empty() || h.contains('/') || h.contains(' '))
+            {
+                return Err(CueFileError(format!("{where_}: bad host {bad:?}")));
+            }
+            let paths: Vec<String> = l.paths.iter().map(|p| p.trim().to_lowercase()).collect();
+            if paths.iter().any(|p| p.is_empty()) {
+                return Err(CueFileError(format!("{where_}: empty path pattern")));
+            }
+            self.links.push(LinkRule { kind, hosts, paths });
+        }
+        Ok(())
+    }
+
+    fn build(self) -> Result<CueSet, String> {
+        let ac = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(&self.patterns)
+            .map_err(|e| e.to_string())?;
+        let arabic_pat = self
+            .patterns
+            .iter()
+            .map(|p| p.chars().next().is_some_and(is_arabic_letter))
+            .collect();
+        Ok(CueSet {
+            ac,
+            pat: self.pat,
+            cues: self.cues,
+            phrases: self.phrases,
+            labels: self.labels,
+            links: self.links,
+            openers: self.openers,
+            arabic_pat,
+        })
+    }
+}
+
+/// Arabic clitics that may precede a word (longest first).
+const CLITICS: [&str; 9] = ["وال", "بال", "فال", "لل", "ال", "و", "ف", "ب", "ل"];
+
+impl CueSet {
+    /// Compiles the built-in lists plus the operator's. Errors name the file.
+    pub(crate) fn new(extra: &[(String, String)]) -> Result<CueSet, (String, String)> {
+        let mut b = Builder::default();
+        for (name, text) in BUILTIN {
+            b.add_file(text).map_err(|e| (name.to_string(), e.0))?;
+        }
+        for (name, text) in extra {
+            b.add_file(text).map_err(|e| (name.clone(), e.0))?;
+        }
+        b.build().map_err(|e| ("(all cue lists)".to_string(), e))
+    }
+
+    /// Finds the cues in `norm` (text already passed through `fold_into`), appending to `out`.
+    pub(crate) fn find(&self, norm: &str, out: &mut Vec<Hit>) {
+        let first = out.len();
+        for m in self.ac.find_overlapping_iter(norm) {
+            let pid = m.pattern().as_usize();
+            let (cue_idx, phrase) = self.pat[pid];
+            let cue = &self.cues[cue_idx as usize];
+            let (s, e) = (m.start(), m.end());
+            if !self.start_ok(norm, s, self.arabic_pat[pid]) {
+                continue;
+            }
+            if !cue.prefix && norm[e..].chars().next().is_some_and(is_word_char) {
+                continue;
+            }
+            if cue.initial && !self.clause_initial(norm, s) {
+                continue;
+            }
+            out.push(Hit {
+                cue: cue_idx,
+                phrase,
+                start: s as u32,
+                end: e as u32,
+            });
+        }
+        // Drop a hit inside a longer hit of the same class ("petition" in "sign the petition").
+        let hits = &mut out[first..];
+        let n = hits.len();
+        if n > 1 {
+            let mut keep = vec![true; n];
+            for i in 0..n {
+                for j in 0..n {
+                    if i == j || !keep[j] {
+                        continue;
+                    }
+                    let (a, b) = (hits[i], hits[j]);
+                    let same = self.cues[a.cue as usize].class == self.cues[b.cue as usize].class;
+                    let inside = b.start <= a.start
+                        && a.end <= b.end
+                        && (b.end - b.start) > (a.end - a.start);
+                    if same && inside {
+                        keep[i] = false;
+                        break;
+                    }
+                }
+            }
+            let mut k = 0;
+            let mut idx = 0;
+            out.retain(|_| {
+                let r = if idx < first { true } else { keep[k] };
+                if idx >= first {
+                    k += 1;
+                }
+                idx += 1;
+                r
+            });
+        }
+    }
+
+    fn start_ok(&self, norm: &str, s: usize, arabic: bool) -> bool {
+        let before = &norm[..s];
+        match before.chars().next_back() {
+            None => true,
+            Some(c) if !is_word_char(c) => true,
+            Some(_) if arabic => CLITICS.iter().any(|cl| {
+                before
+                    .strip_suffix(cl)
+                    .is_some_and(|b| b.chars().next_back().is_none_or(|c| !is_word_char(c)))
+            }),
+            Some(_) => false,
+        }
+    }
+
+    /// True when only punctuation, numbering or opener words precede `s` in its clause.
+    fn clause_initial(&self, norm: &str, s: usize) -> bool {
+        let mut before = &norm[..s];
+        // A clitic glued to the cue ("وشاركوا") is not a preceding word.
+        if before.chars().next_back().is_some_and(is_word_char) {
+            if let Some(cl) = CLITICS.iter().find(|cl| before.ends_with(**cl)) {
+                before = &before[..before.len() - cl.len()];
+            }
+        }
+        let clause_start = before
+            .rfind([':', ';', ',', '!', '?', '(', ')', '"', '-', '*', '•', '،', '؛', '؟', '|'])
+            .map(|i| i + 1)
+            .unwrap_or(0);
+        let mut words = 0;
+        for w in before[clause_start..].split_whitespace() {
+            if !w.chars().any(char::is_alphabetic) {
+                continue;
+            }
+            words += 1;
+            if words > 3 || !self.openers.contains(w) {
+                return false;
+            }
+        }
+        true
+    }
+
+    pub(crate) fn cue(&self, h: &Hit) -> &Cue {
+        &self.cues[h.cue as usize]
+    }
+
+    pub(crate) fn phrase(&self, h: &Hit) -> &str {
+        &self.phrases[h.phrase as usize]
+    }
+
+    pub(crate) fn label(&self, lang: &str, kind: ActionKind) -> &str {
+        let lang = intern_lang(lang);
+        self.labels
+            .get(&(lang, kind))
+            .or_else(|| self.labels.get(&("en", kind)))
+            .map(String::as_str)
+            .unwrap_or(kind.as_str())
+    }
+}
+
+pub(crate) fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric() || c == '_' || matches!(c as u32, 0x064B..=0x065F | 0x0670)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs the built-in cues over `text` and returns "class:phrase" for every hit.
+    fn check(text: &str, expect: &[&str]) {
+        let set = CueSet::new(&[]).expect("built-in cues compile");
+        let mut norm = String::new();
+        fold_into(text, &mut norm);
+        let mut hits = Vec::new();
+        set.find(&norm, &mut hits);
+        let got: Vec<String> = hits
+            .iter()
+            .map(|h| format!("{:?}:{}", set.cue(h).class, set.phrase(h)))
+            .collect();
+        for e in expect {
+            assert!(
+                got.iter().any(|g| g == e),
+                "expected {e} in {got:?} for {text:?}"
+            );
+        }
+    }
+
+    fn check_none(text: &str, class_prefix: &str) {
+        let set = CueSet::new(&[]).expect("built-in cues compile");
+        let mut norm = String::new();
+        fold_into(text, &mut norm);
+        let mut hits = Vec::new();
+        set.find(&norm, &mut hits);
+        let got: Vec<String> = hits
+            .iter()
+            .map(|h| format!("{:?}:{}", set.cue(h).class, set.phrase(h)))
+            .collect();
+        assert!(
+            !got.iter().any(|g| g.starts_with(class_prefix)),
+            "unexpected {class_prefix} in {got:?} for {text:?}"
+        );
+    }
+
+    #[test]
+    fn english_imperatives() {
+        check(
+            "Please sign the petition today.",
+            &["Kind(Sign):sign the petition"],
+        );
+        check("Donate now to help families.", &["Kind(Donate):donate now"]);
+        check(
+            "Write to your MP and ask them to act.",
+            &["Kind(Contact):write to your mp"],
+        );
+        check_none("The petition was signed by 25 NGOs.", "Kind(Sign):sign");
+    }
+
+    #[test]
+    fn reported_speech_cues() {
+        check(
+            "The Special Rapporteur called on the government to release them.",
+            &["Reported:called on"],
+        );
+        check(
+            "\u{0642}\u{0627}\u{0644} \u{0627}\u{0644}\u{0645}\u{062a}\u{062d}\u{062f}\u{062b}",
+            &["Reported:قال"],
+        );
+    }
+
+    #[test]
+    fn arabic_plural_imperatives_need_clause_start() {
+        // "Participate in the vigil on Friday!" — imperative at the start.
+        check("شاركوا في الوقفة يوم الجمعة!", &["Kind(Mobilize):شاركوا في"]);
+        // With a conjunction clitic and an opener.
+        check("هيا وشاركوا في الوقفة", &["Kind(Mobilize):شاركوا في"]);
+        // "The activists participated in the vigil" — past tense after a subject noun.
+        check_none("الناشطون شاركوا في الوقفة أمس", "Kind(Mobilize)");
+        // Sign: وقعوا (sign! / they signed).
+        check("وقّعوا على العريضة الآن", &["Kind(Sign):وقعوا"]);
+        check_none("المنظمات وقعوا على العريضة", "Kind(Sign):وقعوا");
+        // Donate, with Arabic-Indic digits elsewhere in the sentence.
+        check("تبرعوا الآن لدعم ٥٠٠ عائلة", &["Kind(Donate):تبرعوا"]);
+    }
+
+    #[test]
+    fn french_german_turkish() {
+        check("Signez la pétition !", &["Kind(Sign):signez la petition"]);
+        check("SIGNEZ LA PETITION", &["Kind(Sign):signez la petition"]);
+        check("Jetzt spenden!", &["Kind(Donate):jetzt spenden"]);
+        check("Kampanyaya imza atın", &["Kind(Sign):imza atin"]);
+        check("Eyleme katılın!", &["Kind(Mobilize):eyleme katilin"]);
+    }
+
+    #[test]
+    fn bad_extra_cues_name_the_file() {
+        let bad = [
+            "lang = \"en\"\n[[cue]]\nclass = \"nonsense\"\nphrases = [\"x y\"]\n",
+            "lang = \"en\"\n[[cue]]\nclass = \"sign\"\nphrases = []\n",
+            "lang = \"en\"\n[[cue]]\nclass = \"sign\"\nweight = 99.0\nphrases = [\"sign it\"]\n",
+            "lang = \"en\"\n[[cue]]\nclass = \"sign\"\nphrases = [\"sign (it\"]\n",
+            "lang = \"english\"\n",
+            "lang = \"en\"\n[[cue]]\nclass = \"sign\"\nphrasez = [\"a\"]\n",
+            "lang = \"en\"\n[[link]]\nkind = \"sign\"\n",
+            "this is not toml",
+        ];
+        for text in bad {
+            let err = CueSet::new(&[("operator.toml".to_string(), text.to_string())])
+                .expect_err(text);
+            assert_eq!(err.0, "operator.toml", "{text}");
+            assert!(!err.1.is_empty());
+        }
+        let good = "lang = \"en\"\n[[cue]]\nclass = \"sign\"\nphrases = [\"put your name (on|under) it\"]\n";
+        let set = CueSet::new(&[("ok.toml".to_string(), good.to_string())]).expect("valid");
+        let mut hits = Vec::new();
+        set.find("please put your name under it", &mut hits);
+        assert!(hits.iter().any(|h| set.phrase(h) == "put your name under it"));
+    }
+
+    #[test]
+    fn expansion() {
+        let mut out = Vec::new();
+        expand("sign (the|our|) petition", &mut out).expect("valid");
+        assert_eq!(out, ["sign the petition", "sign our petition", "sign  petition"]);
+        assert!(expand("a)b", &mut Vec::new()).is_err());
+    }
+}

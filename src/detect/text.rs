@@ -1,0 +1,310 @@
+//! Plain-text helpers: the normalisation that cues and text share, sentence splitting
+//! with abbreviation guards, and script counting.
+//!
+//! Works on `&str` only; knows nothing of HTML, cues or scores.
+
+/// Appends the matching form of `s` to `out`: lower case, Latin diacritics folded
+/// (é -> e, ı/İ -> i, ß -> ss), Arabic diacritics and tatweel removed, Arabic letter
+/// variants unified (أ إ آ -> ا, ى -> ي, ة -> ه, ؤ -> و, ئ -> ي), Arabic-Indic digits as
+/// ASCII, typographic quotes and dashes as ASCII, runs of spaces as one space.
+pub(crate) fn fold_into(s: &str, out: &mut String) {
+    let mut last_space = out.is_empty() || out.ends_with(' ');
+    for c in s.chars() {
+        if c.is_ascii() {
+            if c.is_ascii_whitespace() {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+                continue;
+            }
+            out.push(c.to_ascii_lowercase());
+            last_space = false;
+            continue;
+        }
+        let mapped: Option<&str> = match c {
+            // Spaces
+            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{3000}' => {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+                continue;
+            }
+            // Invisible: zero-width, direction marks, soft hyphen, BOM, diacritics, tatweel.
+            '\u{200B}'..='\u{200F}'
+            | '\u{00AD}'
+            | '\u{FEFF}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{0300}'..='\u{036F}'
+            | '\u{064B}'..='\u{065F}'
+            | '\u{0670}'
+            | '\u{0640}' => continue,
+            '’' | '‘' | 'ʼ' | '′' | '`' => Some("'"),
+            '“' | '”' | '„' | '«' | '»' | '‹' | '›' => Some("\""),
+            '–' | '—' | '‐' | '‑' | '−' => Some("-"),
+            '…' => Some("..."),
+            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä'
+            | 'Å' | 'Ā' | 'Ă' | 'Ą' => Some("a"),
+            'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' | 'Ç' | 'Ć' | 'Č' => Some("c"),
+            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė'
+            | 'Ę' | 'Ě' => Some("e"),
+            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'İ' => {
+                Some("i")
+            }
+            'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => Some("n"),
+            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø'
+            | 'Ō' | 'Ő' => Some("o"),
+            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů'
+            | 'Ű' => Some("u"),
+            'ý' | 'ÿ' | 'Ý' | 'Ÿ' => Some("y"),
+            'ß' | 'ẞ' => Some("ss"),
+            'ğ' | 'Ğ' => Some("g"),
+            'ş' | 'ś' | 'š' | 'ș' | 'Ş' | 'Ś' | 'Š' | 'Ș' => Some("s"),
+            'ţ' | 'ț' | 'ť' | 'Ţ' | 'Ț' | 'Ť' => Some("t"),
+            'ž' | 'ź' | 'ż' | 'Ž' | 'Ź' | 'Ż' => Some("z"),
+            'œ' | 'Œ' => Some("oe"),
+            'æ' | 'Æ' => Some("ae"),
+            'đ' | 'ď' | 'Đ' | 'Ď' => Some("d"),
+            'ł' | 'ľ' | 'ĺ' | 'Ł' | 'Ľ' | 'Ĺ' => Some("l"),
+            'ř' | 'Ř' => Some("r"),
+            // Arabic letter variants
+            'أ' | 'إ' | 'آ' | 'ٱ' => Some("ا"),
+            'ى' | 'ئ' | 'ی' => Some("ي"),
+            'ة' => Some("ه"),
+            'ؤ' => Some("و"),
+            'ک' => Some("ك"),
+            _ => None,
+        };
+        if let Some(m) = mapped {
+            out.push_str(m);
+            last_space = false;
+            continue;
+        }
+        let cp = c as u32;
+        if (0x0660..=0x0669).contains(&cp) {
+            out.push(char::from(b'0' + (cp - 0x0660) as u8));
+        } else if (0x06F0..=0x06F9).contains(&cp) {
+            out.push(char::from(b'0' + (cp - 0x06F0) as u8));
+        } else if c.is_whitespace() {
+            if !last_space {
+                out.push(' ');
+                last_space = true;
+            }
+            continue;
+        } else if c.is_uppercase() {
+            out.extend(c.to_lowercase().filter(|l| !('\u{0300}'..='\u{036F}').contains(l)));
+        } else {
+            out.push(c);
+        }
+        last_space = false;
+    }
+}
+
+/// Convenience: the folded form as a new string.
+pub(crate) fn fold(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    fold_into(s, &mut out);
+    out
+}
+
+/// Abbreviations after which a full stop never ends a sentence (lower case, no dot).
+const ALWAYS_ABBREV: &[&str] = &[
+    "dr", "mr", "mrs", "ms", "prof", "st", "ste", "mme", "mlle", "mm", "me", "pr", "hr", "nr",
+    "no", "vs", "cf", "gen", "col", "lt", "sgt", "capt", "gov", "sen", "rep", "hon", "jr", "sr",
+    "fig", "vol", "art", "abs", "bd", "dipl", "ing", "str", "vgl", "evtl", "ggf", "sog", "inkl",
+    "zzgl", "bspw", "av", "ave", "mt", "dept", "univ", "sn", "doç", "yrd", "vb", "op", "pp",
+];
+
+/// Abbreviations that end a sentence only when a capital letter follows.
+const SOMETIMES_ABBREV: &[&str] = &[
+    "etc", "bzw", "usw", "inc", "ltd", "co", "corp", "approx", "ca", "env", "resp",
+];
+
+fn is_terminator(c: char) -> bool {
+    matches!(c, '.' | '!' | '?' | '؟' | '…' | '。' | '！' | '？' | '۔')
+}
+
+fn is_closer(c: char) -> bool {
+    matches!(
+        c,
+        '"' | '\'' | '”' | '’' | '»' | ')' | ']' | '›' | '“' | '«'
+    )
+}
+
+/// Whether the full stop at the end of `before` belongs to an abbreviation, given the
+/// text that follows it.
+fn is_abbreviation(before: &str, after: &str) -> bool {
+    let word_start = before
+        .rfind(|c: char| c.is_whitespace() || matches!(c, '(' | '[' | '"' | '“' | '«' | '/'))
+        .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
+        .unwrap_or(0);
+    let word = &before[word_start..];
+    if word.is_empty() {
+        return false;
+    }
+    let next = after.trim_start().chars().next();
+    // Initialisms and dotted abbreviations: U.N., e.g., z.B., a.m.
+    if word.contains('.') && word.chars().any(char::is_alphabetic) {
+        return true;
+    }
+    let mut chars = word.chars();
+    if let (Some(c), None) = (chars.next(), chars.next()) {
+        if c.is_alphabetic() {
+            return true; // an initial: "J. Smith", "M. Dupont"
+        }
+    }
+    let lower = word.to_lowercase();
+    if ALWAYS_ABBREV.contains(&lower.as_str()) {
+        return true;
+    }
+    if next.is_some_and(|c| c.is_lowercase() || c.is_ascii_digit()) {
+        return true;
+    }
+    if SOMETIMES_ABBREV.contains(&lower.as_str()) {
+        return !next.is_some_and(char::is_uppercase);
+    }
+    // Ordinals and list numbers: "am 5. Mai", "1. Sign".
+    if word.len() <= 2 && word.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    false
+}
+
+/// Splits `text` (one block, spaces already collapsed) into sentences, appending their
+/// byte ranges (trimmed) to `out`.
+pub(crate) fn split_sentences(text: &str, out: &mut Vec<(usize, usize)>) {
+    let mut start = 0;
+    let mut iter = text.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if !is_terminator(c) {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = iter.peek() {
+            if is_terminator(d) || is_closer(d) {
+                end = j + d.len_utf8();
+                iter.next();
+            } else {
+                break;
+            }
+        }
+        let rest = &text[end..];
+        let Some(next) = rest.chars().next() else {
+            break;
+        };
+        if !next.is_whitespace() {
+            continue;
+        }
+        if c == '.' && end == i + 1 && is_abbreviation(&text[start..i], rest) {
+            continue;
+        }
+        push_trimmed(text, start, end, out);
+        start = end;
+    }
+    push_trimmed(text, start, text.len(), out);
+}
+
+fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    let s = &text[start..end];
+    let lead = s.len() - s.trim_start().len();
+    let trail = s.len() - s.trim_end().len();
+    if lead + trail < s.len() {
+        out.push((start + lead, end - trail));
+    }
+}
+
+/// Letter counts by script, for language identification.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct ScriptCounts {
+    pub latin: usize,
+    pub arabic: usize,
+    /// Letters only Sorani Kurdish uses (ڕ ڵ ێ ۆ ە).
+    pub sorani: usize,
+    /// Letters Persian and Kurdish use but Arabic does not (پ چ ژ گ ک ی).
+    pub persian: usize,
+    pub other: usize,
+}
+
+impl ScriptCounts {
+    pub(crate) fn add(&mut self, s: &str) {
+        for c in s.chars() {
+            if c.is_ascii_alphabetic() {
+                self.latin += 1;
+                continue;
+            }
+            if c.is_ascii() || !c.is_alphabetic() {
+                continue;
+            }
+            match c as u32 {
+                0x00C0..=0x024F | 0x1E00..=0x1EFF => self.latin += 1,
+                0x0695 | 0x06B5 | 0x06CE | 0x06C6 | 0x06D5 => {
+                    self.sorani += 1;
+                    self.arabic += 1;
+                }
+                0x067E | 0x0686 | 0x0698 | 0x06AF | 0x06A9 | 0x06CC => {
+                    self.persian += 1;
+                    self.arabic += 1;
+                }
+                0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
+                    self.arabic += 1
+                }
+                _ => self.other += 1,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(text: &str, expect: &[&str]) {
+        let mut ranges = Vec::new();
+        split_sentences(text, &mut ranges);
+        let got: Vec<&str> = ranges.iter().map(|&(s, e)| &text[s..e]).collect();
+        assert_eq!(got, expect, "splitting {text:?}");
+    }
+
+    #[test]
+    fn sentences_and_abbreviations() {
+        check(
+            "Dr. Haddad met the U.N. envoy. He asked for help.",
+            &["Dr. Haddad met the U.N. envoy.", "He asked for help."],
+        );
+        check(
+            "Bring food, water, etc. and blankets. Then join us!",
+            &["Bring food, water, etc. and blankets.", "Then join us!"],
+        );
+        check(
+            "Syria vs. the world? No. Not today.",
+            &["Syria vs. the world?", "No. Not today."],
+        );
+        check(
+            "Spenden Sie z.B. Decken. Kommen Sie am 5. Mai zur Mahnwache.",
+            &["Spenden Sie z.B. Decken.", "Kommen Sie am 5. Mai zur Mahnwache."],
+        );
+        check(
+            "e.g., food parcels. M. Dupont a dit « venez ». Signez ici !",
+            &["e.g., food parcels.", "M. Dupont a dit « venez ».", "Signez ici !"],
+        );
+        check(
+            "نطالب بالإفراج عن المعتقلين. هل ستنضمون إلينا؟ شاركوا في الوقفة!",
+            &[
+                "نطالب بالإفراج عن المعتقلين.",
+                "هل ستنضمون إلينا؟",
+                "شاركوا في الوقفة!",
+            ],
+        );
+        check("No terminator at all", &["No terminator at all"]);
+        check("Version 2.5 is out. Good.", &["Version 2.5 is out.", "Good."]);
+    }
+
+    #[test]
+    fn folding() {
+        assert_eq!(fold("SIGNEZ la Pétition"), "signez la petition");
+        assert_eq!(fold("İMZALAYIN  şimdi"), "imzalayin simdi");
+        assert_eq!(fold("وَقِّعُوا على العريضة ٢٠٢٤"), "وقعوا علي العريضه 2024");
+        assert_eq!(fold("Let’s go — now"), "let's go - now");
+    }
+}

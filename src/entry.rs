@@ -1,0 +1,39 @@
+//! The domain model of one feed entry, as the rest of the program sees it.
+//!
+//! `feeds::parse` makes these from bytes; `detect` reads them; nothing here does IO
+//! or knows how entries are stored.
+
+use chrono::{DateTime, Utc};
+
+/// One entry of a partner's feed, normalised from RSS, Atom or JSON Feed.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Entry {
+    /// Stable id under which the entry is remembered as seen (never random).
+    pub id: String,
+    /// The feed's own id for the entry (guid / atom:id / JSON `id`), if it had one.
+    pub guid: Option<String>,
+    /// Title as plain text (HTML tags removed, entities decoded).
+    pub title: String,
+    /// The entry's web page.
+    pub link: Option<String>,
+    pub published: Option<DateTime<Utc>>,
+    /// Short description (RSS `description`, Atom `summary`); may be HTML.
+    pub summary_html: String,
+    /// Full content (RSS `content:encoded`, Atom `content`, JSON `content_html`); may be HTML.
+    pub content_html: String,
+    /// Category terms or labels, as given.
+    pub categories: Vec<String>,
+    /// Language declared by the entry or its feed (`xml:lang`, `<language>`), if any.
+    pub declared_lang: Option<String>,
+}
+
+impl Entry {
+    /// The richest HTML body the entry has: content if present, else the summary.
+    pub fn body_html(&self) -> &str {
+        if self.content_html.trim().is_empty() {
+            &self.summary_html
+        } else {
+            &self.content_html
+        }
+    }
+}

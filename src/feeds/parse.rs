@@ -1,0 +1,290 @@
+//! Bytes -> [`Feed`] of [`Entry`]s, with ids that are stable across polls.
+//!
+//! No IO. feed-rs does the format work (RSS 0.9x/1.0/2.0, Atom, JSON Feed) on the raw
+//! bytes, so the XML prolog's encoding is honoured. feed-rs invents a random id for an
+//! entry with neither guid nor link; this module never lets that reach the store: every
+//! id is derived here from what the entry says (guid, else normalised link, else title
+//! and date, else content).
+
+use crate::entry::Entry;
+use crate::text;
+use sha2::{Digest, Sha256};
+
+/// A parsed feed: what the program needs of it.
+#[derive(Debug, Clone, Default)]
+pub struct Feed {
+    pub title: String,
+    /// The site's home page, if the feed names one.
+    pub link: Option<String>,
+    pub language: Option<String>,
+    /// RSS `<ttl>` in minutes, if any.
+    pub ttl_minutes: Option<u32>,
+    pub entries: Vec<Entry>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    #[error("not a feed: {0}")]
+    NotAFeed(String),
+}
+
+/// Parses a feed document. `base` is the URL the bytes came from (for relative links).
+pub fn parse(bytes: &[u8], base: Option<&str>) -> Result<Feed, ParseError> {
+    let patched;
+    let input = match patch_rss_version(bytes) {
+        Some(p) => {
+            patched = p;
+            &patched[..]
+        }
+        None => bytes,
+    };
+    let parser = feed_rs::parser::Builder::new()
+        .base_uri(base)
+        // Ids are ours to derive (see `stable_id`); an empty id marks "none given".
+        .id_generator(|_, _, _| String::new())
+        .sanitize_content(false)
+        .build();
+    let feed = parser
+        .parse(input)
+        .map_err(|e| ParseError::NotAFeed(short_reason(&e.to_string())))?;
+    let feed_lang = feed.language.as_deref().map(normalise_lang);
+    let entries = feed
+        .entries
+        .into_iter()
+        .map(|e| convert_entry(e, feed_lang.as_deref(), base))
+        .collect();
+    Ok(Feed {
+        title: feed
+            .title
+            .map(|t| text::html_to_text(&t.content))
+            .unwrap_or_default(),
+        link: feed
+            .links
+            .iter()
+            .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+            .map(|l| l.href.clone()),
+        language: feed_lang,
+        ttl_minutes: feed.ttl,
+        entries,
+    })
+}
+
+fn convert_entry(e: feed_rs::model::Entry, feed_lang: Option<&str>, base: Option<&str>) -> Entry {
+    let title = e
+        .title
+        .as_ref()
+        .map(|t| text::html_to_text(&t.content))
+        .unwrap_or_default();
+    let link = e
+        .links
+        .iter()
+        .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
+        .or_else(|| e.links.first())
+        .map(|l| absolutise(l.href.trim(), base));
+    let summary_html = e.summary.as_ref().map(|t| t.content.clone()).unwrap_or_default();
+    let content_html = e
+        .content
+        .as_ref()
+        .and_then(|c| c.body.clone())
+        .unwrap_or_default();
+    let categories = e
+        .categories
+        .iter()
+        .map(|c| c.label.clone().unwrap_or_else(|| c.term.clone()))
+        .filter(|c| !c.trim().is_empty())
+        .collect();
+    let guid = Some(e.id.trim().to_string()).filter(|g| !g.is_empty());
+    let declared_lang = e
+        .language
+        .as_deref()
+        .map(normalise_lang)
+        .or_else(|| feed_lang.map(str::to_string));
+    let mut entry = Entry {
+        id: String::new(),
+        guid,
+        title,
+        link,
+        published: e.published.or(e.updated),
+        summary_html,
+        content_html,
+        categories,
+        declared_lang,
+    };
+    entry.id = stable_id(&entry);
+    entry
+}
+
+/// The id under which an entry is remembered: derived only from what the entry says.
+pub fn stable_id(entry: &Entry) -> String {
+    let basis = if let Some(guid) = &entry.guid {
+        format!("guid\n{guid}")
+    } else if let Some(link) = &entry.link {
+        format!("link\n{}", normalise_link(link))
+    } else if !entry.title.is_empty() {
+        let date = entry.published.map(|d| d.to_rfc3339()).unwrap_or_default();
+        format!("title\n{}\n{date}", entry.title)
+    } else {
+        format!("content\n{}", entry.body_html())
+    };
+    short_hash(&basis)
+}
+
+/// A second key: the same link and title under a new guid is the same entry republished.
+pub fn republish_key(entry: &Entry) -> Option<String> {
+    let link = entry.link.as_deref()?;
+    Some(short_hash(&format!(
+        "republish\n{}\n{}",
+        normalise_link(link),
+        entry.title.trim().to_lowercase()
+    )))
+}
+
+fn short_hash(s: &str) -> String {
+    let digest = Sha256::digest(s.as_bytes());
+    digest[..10].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Lower-cases scheme and host, drops the fragment and a trailing slash, and orders
+/// nothing else: two spellings of one page give one key.
+fn normalise_link(link: &str) -> String {
+    match url::Url::parse(link.trim()) {
+        Ok(mut u) => {
+            u.set_fragment(None);
+            let mut s = u.to_string();
+            if s.ends_with('/') {
+                s.pop();
+            }
+            s
+        }
+        Err(_) => link.trim().to_string(),
+    }
+}
+
+fn absolutise(href: &str, base: Option<&str>) -> String {
+    if url::Url::parse(href).is_ok() {
+        return href.to_string();
+    }
+    base.and_then(|b| url::Url::parse(b).ok())
+        .and_then(|b| b.join(href).ok())
+        .map(|u| u.to_string())
+        .unwrap_or_else(|| href.to_string())
+}
+
+fn normalise_lang(tag: &str) -> String {
+    tag.trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
+fn short_reason(s: &str) -> String {
+    let one_line = s.replace(['\n', '\r'], " ");
+    if one_line.chars().count() > 200 {
+        one_line.chars().take(200).collect::<String>() + "…"
+    } else {
+        one_line
+    }
+}
+
+/// feed-rs 3.0 refuses `<rss>` without a `version` attribute (or with `2.00`, `2.01`…),
+/// which real feeds have. Rewrites the root tag to say `version="2.0"` in those cases.
+fn patch_rss_version(bytes: &[u8]) -> Option<Vec<u8>> {
+    let head_len = bytes.len().min(4096);
+    let head = &bytes[..head_len];
+    let start = find(head, b"<rss")?;
+    let after = start + 4;
+    let next = *head.get(after)?;
+    if !(next == b'>' || next.is_ascii_whitespace() || next == b'/') {
+        return None;
+    }
+    let end = after + find(&head[after..], b">")?;
+    let tag = &head[start..end];
+    if let Some(v) = find(tag, b"version=") {
+        let quote = *tag.get(v + 8)?;
+        let rest = &tag[v + 9..];
+        let close = find(rest, &[quote])?;
+        let value = &rest[..close];
+        if matches!(value, b"2.0" | b"" | b"0.91" | b"0.92" | b"0.90" | b"1.0") {
+            return None;
+        }
+        let mut out = Vec::with_capacity(bytes.len() + 8);
+        out.extend_from_slice(&bytes[..start + v + 9]);
+        out.extend_from_slice(b"2.0");
+        out.extend_from_slice(&bytes[start + v + 9 + close..]);
+        return Some(out);
+    }
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    out.extend_from_slice(&bytes[..after]);
+    out.extend_from_slice(b" version=\"2.0\"");
+    out.extend_from_slice(&bytes[after..]);
+    Some(out)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_str(s: &str) -> Feed {
+        parse(s.as_bytes(), Some("https://partner.example/feed")).expect("parses")
+    }
+
+    #[test]
+    fn entry_without_guid_or_link_keeps_its_id_across_parses() {
+        let xml = r#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title>
+            <item><title>Vigil tonight</title><description>Join us</description></item>
+            </channel></rss>"#;
+        let a = parse_str(xml);
+        let b = parse_str(xml);
+        assert_eq!(a.entries[0].id, b.entries[0].id);
+        assert!(!a.entries[0].id.is_empty());
+    }
+
+    #[test]
+    fn guid_decides_the_id_and_new_guid_same_link_shares_republish_key() {
+        let one = r#"<rss version="2.0"><channel><title>T</title>
+            <item><guid>a-1</guid><title>Sign now</title><link>https://x.example/p/1</link></item>
+            </channel></rss>"#;
+        let two = one.replace("a-1", "a-2");
+        let a = &parse_str(one).entries[0];
+        let b = &parse_str(&two).entries[0];
+        assert_ne!(a.id, b.id);
+        assert_eq!(republish_key(a), republish_key(b));
+        assert!(republish_key(a).is_some());
+    }
+
+    #[test]
+    fn rss_without_version_attribute_is_accepted() {
+        let xml = r#"<rss><channel><title>No version</title>
+            <item><title>One</title><link>https://x.example/1</link></item></channel></rss>"#;
+        let feed = parse_str(xml);
+        assert_eq!(feed.title, "No version");
+        assert_eq!(feed.entries.len(), 1);
+    }
+
+    #[test]
+    fn html_in_titles_becomes_plain_text_and_relative_links_are_resolved() {
+        let xml = r#"<feed xmlns="http://www.w3.org/2005/Atom"><title>A</title><id>f</id>
+            <entry><id>e1</id><title type="html">Stop &lt;b&gt;now&lt;/b&gt; &amp;amp; act</title>
+            <link href="/news/1"/><content type="html">&lt;p&gt;Body&lt;/p&gt;</content></entry></feed>"#;
+        let feed = parse_str(xml);
+        let e = &feed.entries[0];
+        assert_eq!(e.title, "Stop now & act");
+        assert_eq!(e.link.as_deref(), Some("https://partner.example/news/1"));
+        assert_eq!(e.content_html, "<p>Body</p>");
+    }
+
+    #[test]
+    fn json_feed_and_garbage() {
+        let json = r#"{"version":"https://jsonfeed.org/version/1.1","title":"J",
+            "items":[{"id":"1","url":"https://j.example/1","title":"Donate","content_html":"<p>Give</p>"}]}"#;
+        let feed = parse_str(json);
+        assert_eq!(feed.entries[0].guid.as_deref(), Some("1"));
+        assert!(parse(b"<html><body>hello</body></html>", None).is_err());
+        assert!(parse(b"\x00\x01garbage", None).is_err());
+    }
+}

@@ -1,0 +1,7 @@
+//! The integration tests: one binary, the real program against the fake Telegram Bot API
+//! and the local feed server of `tests/support/`.
+
+#[path = "../support/mod.rs"]
+mod support;
+
+mod support_selftest;

@@ -1,0 +1,230 @@
+//! Starts, owns and stops every task: polling, delivery, the Telegram update loop and
+//! the HTTP endpoint. Shutdown is a cancellation token passed to each; `run` returns when
+//! all have stopped and the store is flushed.
+
+use crate::config::{Config, FeedConfig};
+use crate::detect::{CueSource, DetectOptions, Detector};
+use crate::feeds::fetch::{FetchOptions, Fetcher};
+use crate::metrics::Counters;
+use crate::store::{FeedHealth, FeedRecord, OutboxKey, Store, now_unix};
+use anyhow::Context;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// What every task shares.
+pub struct Shared {
+    pub config: Config,
+    pub store: Store,
+    pub fetcher: Fetcher,
+    pub detector: Arc<Detector>,
+    pub counters: Arc<Counters>,
+    outbox_tx: Option<mpsc::UnboundedSender<Vec<OutboxKey>>>,
+    dry_run_out: Option<Mutex<Box<dyn Write + Send>>>,
+}
+
+impl Shared {
+    pub fn dry_run(&self) -> bool {
+        self.dry_run_out.is_some()
+    }
+
+    pub fn notify_outbox(&self, keys: Vec<OutboxKey>) {
+        if let Some(tx) = &self.outbox_tx {
+            let _ = tx.send(keys);
+        }
+    }
+
+    /// Prints one alert block (dry run): the block, then a blank line.
+    pub fn print_dry_run(&self, block: &str) {
+        if let Some(out) = &self.dry_run_out
+            && let Ok(mut out) = out.lock()
+        {
+            let _ = writeln!(out, "{}\n", block.trim_end());
+            let _ = out.flush();
+        }
+    }
+}
+
+pub fn fetch_options(config: &Config) -> FetchOptions {
+    let mut o = FetchOptions {
+        allow_private: config.allow_private,
+        max_body: config.max_body_bytes,
+        timeout: config.fetch_timeout,
+        ..FetchOptions::default()
+    };
+    if let Some(ua) = &config.user_agent {
+        o.user_agent = ua.clone();
+    }
+    o
+}
+
+pub fn build_detector(config: &Config) -> anyhow::Result<Detector> {
+    let mut extra = Vec::new();
+    for path in &config.cue_files {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read cue file {}", path.display()))?;
+        extra.push(CueSource {
+            name: path.display().to_string(),
+            text,
+        });
+    }
+    Ok(Detector::new(&DetectOptions {
+        threshold: config.threshold,
+        extra_cues: extra,
+    })?)
+}
+
+/// Replaces the bot token wherever it appears (reqwest errors carry the URL).
+pub fn scrub(message: &str, token: Option<&str>) -> String {
+    match token.filter(|t| t.len() >= 4) {
+        Some(t) => message.replace(t, "<token>"),
+        None => message.to_string(),
+    }
+}
+
+pub fn scrub_error(e: &anyhow::Error, env: &HashMap<String, String>) -> String {
+    let mut s = format!("{e:#}");
+    for k in ["SOLIBOT_TELEGRAM_TOKEN", "TELOXIDE_TOKEN"] {
+        if let Some(t) = env.get(k) {
+            s = scrub(&s, Some(t));
+        }
+    }
+    s
+}
+
+/// Puts the config file's feeds into the store (new ones only; the store is the truth
+/// for feeds added by command).
+pub fn sync_config_feeds(store: &Store, feeds: &[FeedConfig]) -> anyhow::Result<()> {
+    for f in feeds {
+        if store.feed_by_url(&f.url)?.is_some() {
+            continue;
+        }
+        store.add_feed(FeedRecord {
+            v: 1,
+            id: 0,
+            url: f.url.clone(),
+            name: f.name.clone().unwrap_or_default(),
+            hashtags: f.hashtags.clone(),
+            mode: f.mode.as_str().to_string(),
+            from_config: true,
+            etag: None,
+            last_modified: None,
+            added_by: None,
+            added_at: now_unix(),
+            next_poll_at: None,
+            health: FeedHealth::default(),
+        })?;
+    }
+    Ok(())
+}
+
+/// Builds the shared state. `dry_run_out` set means no Telegram: alerts are printed.
+pub fn shared(
+    config: Config,
+    store: Store,
+    outbox_tx: Option<mpsc::UnboundedSender<Vec<OutboxKey>>>,
+    dry_run_out: Option<Box<dyn Write + Send>>,
+) -> anyhow::Result<Shared> {
+    let fetcher = Fetcher::new(fetch_options(&config)).context("cannot build the HTTP client")?;
+    let detector = Arc::new(build_detector(&config)?);
+    Ok(Shared {
+        config,
+        store,
+        fetcher,
+        detector,
+        counters: Arc::new(Counters::default()),
+        outbox_tx,
+        dry_run_out: dry_run_out.map(Mutex::new),
+    })
+}
+
+/// Runs until SIGINT or SIGTERM, then stops everything within the deadline.
+pub async fn run_until_signal(config: Config, dry_run: bool) -> anyhow::Result<()> {
+    let cancel = CancellationToken::new();
+    let signal_cancel = cancel.clone();
+    tokio::spawn(async move {
+        wait_for_signal().await;
+        tracing::info!("stopping");
+        signal_cancel.cancel();
+    });
+    run(config, dry_run, cancel).await
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// The whole program: opens the store, starts the tasks, stops them on `cancel`.
+pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> anyhow::Result<()> {
+    if dry_run {
+        let store = Store::temporary().context("cannot open a temporary store")?;
+        sync_config_feeds(&store, &config.feeds)?;
+        if config.feeds.is_empty() {
+            tracing::warn!("no feeds configured: nothing to poll");
+        }
+        let shared = Arc::new(shared(config, store, None, Some(Box::new(std::io::stdout())))?);
+        tracing::info!("dry run: alerts are printed, nothing is sent");
+        crate::poll::run(shared.clone(), cancel).await;
+        shared.store.flush().await?;
+        return Ok(());
+    }
+
+    let token = config
+        .token
+        .clone()
+        .context("no Telegram token: set SOLIBOT_TELEGRAM_TOKEN (or telegram.token), or use --dry-run")?;
+    let store = Store::open(&config.data_path)
+        .with_context(|| format!("cannot open the database at {}", config.data_path.display()))?;
+    sync_config_feeds(&store, &config.feeds)?;
+    let (tx, rx) = mpsc::unbounded_channel();
+    let shared = Arc::new(shared(config, store, Some(tx), None)?);
+    let bot = crate::bot::make_bot(&shared.config, &token)?;
+    let me = crate::bot::start(&bot, &shared)
+        .await
+        .map_err(|e| anyhow::anyhow!(scrub(&e.to_string(), Some(&token))))?;
+    tracing::info!(bot = %me.username(), feeds = shared.store.feeds()?.len(), subscribers = shared.store.subscriber_count(), "solibot started");
+
+    let mut tasks = tokio::task::JoinSet::new();
+    let worker = crate::deliver::worker::Worker::new(
+        shared.clone(),
+        bot.clone(),
+        token.clone(),
+        crate::deliver::limiter::Limits::telegram(),
+    );
+    tasks.spawn(worker.run(rx, cancel.clone()));
+    tasks.spawn(crate::poll::run(shared.clone(), cancel.clone()));
+    tasks.spawn(crate::bot::run(shared.clone(), bot, me, cancel.clone()));
+    if let Some(addr) = shared.config.http_listen {
+        tasks.spawn(crate::http::serve(shared.clone(), addr, cancel.clone()));
+    }
+
+    cancel.cancelled().await;
+    let stop = async { while tasks.join_next().await.is_some() {} };
+    if tokio::time::timeout(Duration::from_secs(8), stop).await.is_err() {
+        tracing::warn!("some tasks did not stop in time");
+    }
+    shared.store.flush().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,192 @@
+//! `solibot check SOURCE`: fetch or read one feed, run detection on every entry, print
+//! the verdicts for people or as JSON Lines.
+//!
+//! Exit codes (the contract): 0 done, 2 usage, 3 could not fetch, 4 not a feed.
+
+use crate::config::Config;
+use crate::detect::Verdict;
+use crate::entry::Entry;
+use crate::feeds::fetch::{FetchError, Fetched, Fetcher, Validators};
+use crate::feeds::parse::{self, ParseError};
+use serde::Serialize;
+use std::io::{Read, Write};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    #[error("{0}")]
+    Fetch(#[from] FetchError),
+    #[error("{source_name}: {error}")]
+    Parse {
+        source_name: String,
+        error: ParseError,
+    },
+    #[error("cannot read {source_name}: {message}")]
+    Read {
+        source_name: String,
+        message: String,
+    },
+    #[error("{0}")]
+    Setup(String),
+}
+
+impl CheckError {
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            CheckError::Fetch(_) | CheckError::Read { .. } => 3,
+            CheckError::Parse { .. } => 4,
+            CheckError::Setup(_) => 2,
+        }
+    }
+}
+
+/// One entry of `check --json` output; field names are the contract's.
+#[derive(Debug, Serialize)]
+pub struct CheckLine<'a> {
+    pub id: &'a str,
+    pub title: &'a str,
+    pub link: Option<&'a str>,
+    pub published: Option<String>,
+    pub lang: &'a str,
+    pub is_appeal: bool,
+    pub score: f64,
+    pub actions: Vec<ActionJson<'a>>,
+    pub hashtags: &'a [String],
+    pub summary: &'a str,
+    pub reasons: &'a [String],
+}
+
+#[derive(Debug, Serialize)]
+pub struct ActionJson<'a> {
+    pub kind: &'static str,
+    pub label: &'a str,
+    pub url: Option<&'a str>,
+}
+
+pub fn to_line<'a>(entry: &'a Entry, v: &'a Verdict) -> CheckLine<'a> {
+    CheckLine {
+        id: &entry.id,
+        title: &entry.title,
+        link: entry.link.as_deref(),
+        published: entry.published.map(|d| d.to_rfc3339()),
+        lang: &v.lang,
+        is_appeal: v.is_appeal,
+        score: (f64::from(v.score) * 1000.0).round() / 1000.0,
+        actions: v
+            .actions
+            .iter()
+            .map(|a| ActionJson {
+                kind: a.kind.as_str(),
+                label: &a.label,
+                url: a.url.as_deref(),
+            })
+            .collect(),
+        hashtags: &v.hashtags,
+        summary: &v.summary,
+        reasons: &v.reasons,
+    }
+}
+
+/// Reads the source: `-` is standard input, a URL is fetched, anything else is a path.
+pub async fn load_source(
+    source: &str,
+    fetcher: &Fetcher,
+    max_body: usize,
+) -> Result<(Vec<u8>, Option<String>), CheckError> {
+    if source == "-" {
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .take(max_body as u64 + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| CheckError::Read {
+                source_name: "standard input".into(),
+                message: e.to_string(),
+            })?;
+        if buf.len() > max_body {
+            return Err(CheckError::Read {
+                source_name: "standard input".into(),
+                message: format!("more than {max_body} bytes"),
+            });
+        }
+        return Ok((buf, None));
+    }
+    match fetcher.fetch(source, &Validators::default(), true).await? {
+        Fetched::Body {
+            bytes, final_url, ..
+        } => {
+            let base = final_url.starts_with("http").then_some(final_url);
+            Ok((bytes, base))
+        }
+        Fetched::NotModified { .. } => Err(CheckError::Read {
+            source_name: source.into(),
+            message: "answered 304 Not Modified to an unconditional request".into(),
+        }),
+    }
+}
+
+/// Runs `check` and writes its output; returns the process exit code.
+pub async fn run(
+    config: &Config,
+    source: &str,
+    json: bool,
+    all: bool,
+    out: &mut dyn Write,
+) -> Result<(), CheckError> {
+    let fetcher = Fetcher::new(crate::app::fetch_options(config))?;
+    let detector = crate::app::build_detector(config).map_err(|e| CheckError::Setup(e.to_string()))?;
+    let (bytes, base) = load_source(source, &fetcher, config.max_body_bytes).await?;
+    let feed = parse::parse(&bytes, base.as_deref()).map_err(|error| CheckError::Parse {
+        source_name: source.to_string(),
+        error,
+    })?;
+    let ctx = detector.feed_context(&feed.entries);
+    let write_err = |e: std::io::Error| CheckError::Read {
+        source_name: "standard output".into(),
+        message: e.to_string(),
+    };
+    if !json {
+        let title = if feed.title.is_empty() { source } else { &feed.title };
+        writeln!(out, "{title}: {} entries", feed.entries.len()).map_err(write_err)?;
+    }
+    for entry in &feed.entries {
+        let v = detector.detect(entry, &ctx, &[]);
+        if !all && !v.is_appeal {
+            continue;
+        }
+        if json {
+            let line = serde_json::to_string(&to_line(entry, &v))
+                .map_err(|e| CheckError::Setup(e.to_string()))?;
+            writeln!(out, "{line}").map_err(write_err)?;
+        } else {
+            write_human(out, entry, &v).map_err(write_err)?;
+        }
+    }
+    out.flush().map_err(write_err)?;
+    Ok(())
+}
+
+fn write_human(out: &mut dyn Write, entry: &Entry, v: &Verdict) -> std::io::Result<()> {
+    let mark = if v.is_appeal { "APPEAL" } else { "news  " };
+    writeln!(out, "\n[{mark} {:.2} {}] {}", v.score, v.lang, entry.title)?;
+    if let Some(link) = &entry.link {
+        writeln!(out, "  {link}")?;
+    }
+    for a in &v.actions {
+        writeln!(
+            out,
+            "  - {} ({}){}",
+            a.label,
+            a.kind.as_str(),
+            a.url.as_deref().map(|u| format!(": {u}")).unwrap_or_default()
+        )?;
+    }
+    if !v.hashtags.is_empty() {
+        writeln!(out, "  {}", v.hashtags.join(" "))?;
+    }
+    if v.is_appeal && !v.summary.is_empty() {
+        writeln!(out, "  {}", v.summary)?;
+    }
+    for r in &v.reasons {
+        writeln!(out, "  · {r}")?;
+    }
+    Ok(())
+}

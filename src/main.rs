@@ -1,1 +1,98 @@
-fn main() {}
+//! The `solibot` binary: parse arguments and environment, load the configuration, set up
+//! logging, run the command; errors become one `error:` line and an exit code.
+
+use clap::{Parser, Subcommand};
+use solibot::config::{self, LogFormat};
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "solibot", version, about = "Solidarity alerts: partner feeds in, appeals out to Telegram")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the bot (long-running).
+    Run {
+        /// Configuration file (else SOLIBOT_CONFIG, else config/solibot.toml if present).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// No Telegram: print the alerts that would be sent to standard output.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Fetch or read one feed and run appeal detection on every entry.
+    Check {
+        /// A URL, a local path, or `-` for standard input.
+        source: String,
+        /// JSON Lines output, one object per entry.
+        #[arg(long)]
+        json: bool,
+        /// Every entry, not only appeals.
+        #[arg(long)]
+        all: bool,
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let env: HashMap<String, String> = std::env::vars().collect();
+    let config_path = match &cli.command {
+        Command::Run { config, .. } | Command::Check { config, .. } => config.clone(),
+    };
+    let cfg = match config::load(config_path.as_deref(), &env) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(&cfg, matches!(cli.command, Command::Check { .. }));
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match cli.command {
+        Command::Run { dry_run, .. } => match runtime.block_on(solibot::app::run_until_signal(cfg, dry_run)) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {}", solibot::app::scrub_error(&e, &env));
+                ExitCode::from(1)
+            }
+        },
+        Command::Check { source, json, all, .. } => {
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            match runtime.block_on(solibot::check::run(&cfg, &source, json, all, &mut out)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::from(e.exit_code() as u8)
+                }
+            }
+        }
+    }
+}
+
+fn init_logging(cfg: &config::Config, quiet: bool) {
+    use tracing_subscriber::EnvFilter;
+    let default = if quiet { "warn" } else { "info" };
+    let filter = EnvFilter::try_new(cfg.log_level.as_deref().unwrap_or(default))
+        .unwrap_or_else(|_| EnvFilter::new(default));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cfg.log_format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,1817 @@
+//! Alert rendering: what one alert (or a digest of several) says, as Telegram HTML
+//! (`parse_mode` HTML), as plain text and as inline keyboard URL buttons.
+//!
+//! Owns the message layout, its three languages of section labels (English, French,
+//! Arabic; right-to-left handling for Arabic-script and Hebrew entries) and the
+//! invariants every message keeps whatever the feed contained:
+//!
+//! - the HTML uses only `b`, `i` and `a href`, balanced; `& < >` are escaped in text and
+//!   `& < > "` in attributes; no feed markup passes through;
+//! - feed text loses control characters (except line breaks) and bidi overrides,
+//!   embeddings and isolates;
+//! - links are only `http`, `https`, `mailto` and `tel`, and never hold a quote, a space
+//!   or an angle bracket; any other link is shown as plain text;
+//! - the visible text (tags removed, entities decoded) and the plain text are each at most
+//!   [`MAX_VISIBLE`] code points, and the HTML at most [`MAX_HTML_BYTES`] bytes.
+//!   Shortening takes the summary first, then the action list, then the title, and
+//!   always cuts plain text before escaping, so never inside a tag or an entity.
+//!
+//! Must not: do IO, talk to Telegram, read the clock, or decide who receives what.
+
+use unicode_segmentation::UnicodeSegmentation;
+
+use crate::detect::{Action, ActionKind};
+
+/// Telegram's limit on a message's text, in Unicode code points after entity parsing.
+pub const MAX_VISIBLE: usize = 4096;
+/// The Bot API server refuses a raw `text` over 32768 bytes before it parses entities;
+/// stay well below it. (With today's caps the HTML stays under about 26 kB, so this guard
+/// does not bind; it keeps the promise if the caps change.)
+pub const MAX_HTML_BYTES: usize = 30_000;
+/// At most this many inline keyboard buttons, one per row.
+pub const MAX_BUTTONS: usize = 3;
+/// A button's text is at most this many code points.
+pub const MAX_BUTTON_TEXT: usize = 64;
+
+/// Longest URL kept; a longer one is shown without a link.
+const MAX_URL: usize = 1024;
+/// Longest partner name, action label and digest title, in code points.
+const MAX_NAME: usize = 100;
+const MAX_LABEL: usize = 120;
+const MAX_DIGEST_TITLE: usize = 200;
+/// How many co-publishers, actions and hashtags are listed at most.
+const MAX_ALSO: usize = 5;
+const MAX_ACTIONS: usize = 10;
+const MAX_HASHTAGS: usize = 10;
+const MAX_HASHTAG: usize = 64;
+/// A title is first cut to this many code points, so that an absurd title cannot push the
+/// actions out of the message.
+const MAX_TITLE: usize = 1024;
+/// A shortened title keeps at least this many code points.
+const MIN_TITLE: usize = 24;
+
+const RLM: char = '\u{200F}';
+const ELLIPSIS: char = '…';
+
+/// What one alert says; built by the pipeline from an entry and its verdict.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Alert {
+    /// The partner's name.
+    pub feed_name: String,
+    /// Plain text.
+    pub title: String,
+    pub link: Option<String>,
+    /// Plain text, at most 600 characters (longer is shortened here).
+    pub summary: String,
+    pub actions: Vec<Action>,
+    pub hashtags: Vec<String>,
+    /// ISO 639-1 code of the entry's language, e.g. `ar`.
+    pub lang: String,
+    /// Other partners that published the same appeal.
+    pub also_published_by: Vec<String>,
+}
+
+/// An inline keyboard URL button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    pub text: String,
+    pub url: String,
+}
+
+/// A message ready for `sendMessage`: `html` with `parse_mode` HTML, or `plain` without
+/// a parse mode (dry-run output, and the fallback when Telegram refuses the HTML).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    pub html: String,
+    pub plain: String,
+    /// One button per row.
+    pub buttons: Vec<Button>,
+}
+
+/// Renders one alert.
+pub fn render_alert(alert: &Alert) -> Rendered {
+    let parts = Parts::from_alert(alert);
+    let buttons = buttons(&parts.actions);
+    let built = fit(parts);
+    Rendered {
+        html: built.html,
+        plain: built.plain,
+        buttons,
+    }
+}
+
+/// The alert as plain text, as `run --dry-run` prints it (the same as
+/// [`Rendered::plain`]).
+pub fn render_plain(alert: &Alert) -> String {
+    render_alert(alert).plain
+}
+
+/// One message listing several alerts (after an outage): a header, then a short block per
+/// alert (linked title, partner, top action) as many as fit, then "and K more".
+pub fn render_digest(alerts: &[Alert]) -> Rendered {
+    let locale = alerts.first().map_or(Locale::En, |a| Locale::of(&a.lang));
+    let mut b = Builder::new(locale.is_rtl());
+    let mut header = Line::default();
+    header
+        .tag("<b>")
+        .text(&locale.new_appeals(alerts.len()))
+        .tag("</b>");
+    b.push(&header);
+
+    let mut shown = 0;
+    for (i, alert) in alerts.iter().enumerate() {
+        let block = digest_block(alert, locale);
+        let left = alerts.len() - i - 1;
+        let mut trial = block.clone();
+        if left > 0 {
+            trial.push(Item::Blank);
+            trial.push(Item::Line(more_line(locale, left)));
+        }
+        if !b.counts_after(&trial).fits() {
+            break;
+        }
+        for item in &block {
+            b.push_item(item);
+        }
+        shown += 1;
+    }
+    if shown < alerts.len() {
+        b.blank();
+        b.push(&more_line(locale, alerts.len() - shown));
+    }
+    Rendered {
+        html: b.html,
+        plain: b.plain,
+        buttons: Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Languages
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Locale {
+    En,
+    Fr,
+    Ar,
+}
+
+impl Locale {
+    fn of(lang: &str) -> Locale {
+        let primary = lang
+            .trim()
+            .split(['-', '_'])
+            .next()
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        match primary.as_str() {
+            "ar" | "fa" | "ur" | "ku" | "he" | "ckb" | "ps" | "sd" | "ug" => Locale::Ar,
+            "fr" => Locale::Fr,
+            _ => Locale::En,
+        }
+    }
+
+    fn is_rtl(self) -> bool {
+        self == Locale::Ar
+    }
+
+    fn what_you_can_do(self) -> &'static str {
+        match self {
+            Locale::En => "What you can do",
+            Locale::Fr => "Ce que vous pouvez faire",
+            Locale::Ar => "ما يمكنك فعله",
+        }
+    }
+
+    fn read_more(self) -> &'static str {
+        match self {
+            Locale::En => "Read more: ",
+            Locale::Fr => "Lire la suite : ",
+            Locale::Ar => "اقرأ المزيد: ",
+        }
+    }
+
+    fn also_published_by(self) -> &'static str {
+        match self {
+            Locale::En => "also published by ",
+            Locale::Fr => "également publié par ",
+            Locale::Ar => "نشرته أيضاً: ",
+        }
+    }
+
+    /// Between a label and the address it stands for, in plain text.
+    fn colon(self) -> &'static str {
+        match self {
+            Locale::Fr => " : ",
+            Locale::En | Locale::Ar => ": ",
+        }
+    }
+
+    fn list_separator(self) -> &'static str {
+        match self {
+            Locale::Ar => "، ",
+            Locale::En | Locale::Fr => ", ",
+        }
+    }
+
+    fn untitled(self) -> &'static str {
+        match self {
+            Locale::En => "New appeal",
+            Locale::Fr => "Nouvel appel",
+            Locale::Ar => "نداء جديد",
+        }
+    }
+
+    fn new_appeals(self, n: usize) -> String {
+        match (self, n) {
+            (Locale::En, 1) => "1 new appeal".to_owned(),
+            (Locale::En, n) => format!("{n} new appeals"),
+            (Locale::Fr, 0 | 1) => format!("{n} nouvel appel"),
+            (Locale::Fr, n) => format!("{n} nouveaux appels"),
+            (Locale::Ar, n) => format!("نداءات جديدة: {n}"),
+        }
+    }
+
+    fn and_more(self, k: usize) -> String {
+        match self {
+            Locale::En => format!("and {k} more"),
+            Locale::Fr if k == 1 => "et 1 autre".to_owned(),
+            Locale::Fr => format!("et {k} autres"),
+            Locale::Ar => format!("ونداءات أخرى: {k}"),
+        }
+    }
+
+    fn action_default(self, kind: ActionKind) -> &'static str {
+        use ActionKind::*;
+        match (self, kind) {
+            (Locale::En, Sign) => "Sign",
+            (Locale::En, Donate) => "Donate",
+            (Locale::En, Contact) => "Contact officials",
+            (Locale::En, Mobilize) => "Join in",
+            (Locale::En, Share) => "Share",
+            (Locale::En, Volunteer) => "Volunteer",
+            (Locale::En, Boycott) => "Boycott",
+            (Locale::Fr, Sign) => "Signer",
+            (Locale::Fr, Donate) => "Faire un don",
+            (Locale::Fr, Contact) => "Contacter les responsables",
+            (Locale::Fr, Mobilize) => "Participer",
+            (Locale::Fr, Share) => "Partager",
+            (Locale::Fr, Volunteer) => "Se porter bénévole",
+            (Locale::Fr, Boycott) => "Boycotter",
+            (Locale::Ar, Sign) => "وقّع",
+            (Locale::Ar, Donate) => "تبرّع",
+            (Locale::Ar, Contact) => "تواصل مع المسؤولين",
+            (Locale::Ar, Mobilize) => "شارك في التحرك",
+            (Locale::Ar, Share) => "انشر",
+            (Locale::Ar, Volunteer) => "تطوّع",
+            (Locale::Ar, Boycott) => "قاطع",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Cleaned content
+
+/// An alert after cleaning: every string is safe plain text, every URL a safe href.
+#[derive(Debug, Clone)]
+struct Parts {
+    locale: Locale,
+    title: String,
+    link: Option<String>,
+    feed_name: String,
+    also: Vec<String>,
+    summary: String,
+    actions: Vec<ShownAction>,
+    hashtags: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+struct ShownAction {
+    label: String,
+    url: Option<String>,
+}
+
+impl Parts {
+    fn from_alert(alert: &Alert) -> Parts {
+        let locale = Locale::of(&alert.lang);
+        let mut title = clean_to(&alert.title, false, MAX_TITLE);
+        if title.is_empty() {
+            title = locale.untitled().to_owned();
+        }
+        let feed_name = clean_to(&alert.feed_name, false, MAX_NAME);
+        let mut also: Vec<String> = Vec::new();
+        for name in &alert.also_published_by {
+            let name = clean_to(name, false, MAX_NAME);
+            let seen = |n: &String| n.to_lowercase() == name.to_lowercase();
+            if name.is_empty() || seen(&feed_name) || also.iter().any(seen) {
+                continue;
+            }
+            also.push(name);
+            if also.len() == MAX_ALSO {
+                break;
+            }
+        }
+        let actions = alert
+            .actions
+            .iter()
+            .take(MAX_ACTIONS)
+            .map(|a| {
+                let mut label = clean_to(&a.label, false, MAX_LABEL);
+                if label.is_empty() {
+                    label = locale.action_default(a.kind).to_owned();
+                }
+                ShownAction {
+                    label,
+                    url: a.url.as_deref().and_then(safe_url),
+                }
+            })
+            .collect();
+        let mut hashtags: Vec<String> = Vec::new();
+        for tag in &alert.hashtags {
+            let Some(tag) = clean_hashtag(tag) else {
+                continue;
+            };
+            if hashtags
+                .iter()
+                .any(|t| t.to_lowercase() == tag.to_lowercase())
+            {
+                continue;
+            }
+            hashtags.push(tag);
+            if hashtags.len() == MAX_HASHTAGS {
+                break;
+            }
+        }
+        Parts {
+            locale,
+            title,
+            link: alert.link.as_deref().and_then(safe_url),
+            feed_name,
+            also,
+            summary: clean_to(&alert.summary, true, MAX_VISIBLE),
+            actions,
+            hashtags,
+        }
+    }
+}
+
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Characters removed from feed text outright.
+fn is_stripped(c: char) -> bool {
+    is_bidi_control(c) || c == '\u{FEFF}' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+}
+
+/// Feed text -> safe plain text of at most `max` code points, shortened with "…".
+fn clean_to(s: &str, keep_lines: bool, max: usize) -> String {
+    truncate_text(&clean(s, keep_lines, max + 1), max)
+}
+
+/// Feed text -> safe plain text: control characters (but line breaks), bidi controls and
+/// byte-order marks removed; whitespace runs collapsed to one space; line breaks kept
+/// (at most one blank line in a row) when `keep_lines`, else turned into spaces; trimmed.
+/// Stops after `max` code points of output, so a huge input costs little.
+fn clean(s: &str, keep_lines: bool, max: usize) -> String {
+    let mut out = String::with_capacity(s.len().min(4 * max));
+    let mut count = 0usize;
+    let mut space = false;
+    let mut newlines = 0usize;
+    let mut after_cr = false;
+    for c in s.chars() {
+        let was_cr = std::mem::replace(&mut after_cr, c == '\r');
+        if c == '\n' && was_cr {
+            continue;
+        }
+        let c = match c {
+            '\r' | '\u{85}' | '\u{2028}' | '\u{2029}' => '\n',
+            c => c,
+        };
+        if is_stripped(c) {
+            continue;
+        }
+        if c == '\n' && keep_lines {
+            newlines += 1;
+            space = false;
+            continue;
+        }
+        if c.is_whitespace() {
+            space = newlines == 0;
+            continue;
+        }
+        let gap = match newlines {
+            _ if out.is_empty() => "",
+            0 if space => " ",
+            0 => "",
+            1 => "\n",
+            _ => "\n\n",
+        };
+        if count + gap.len() + 1 > max {
+            break;
+        }
+        out.push_str(gap);
+        count += gap.len();
+        newlines = 0;
+        space = false;
+        out.push(c);
+        count += 1;
+    }
+    out
+}
+
+/// A hashtag as `#word`: cleaned, inner whitespace removed, at most [`MAX_HASHTAG`]
+/// code points; `None` when nothing is left.
+fn clean_hashtag(tag: &str) -> Option<String> {
+    let cleaned = clean(tag, false, 4 * MAX_HASHTAG);
+    let body: String = cleaned
+        .trim_start_matches(['#', '＃'])
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    if body.is_empty() {
+        return None;
+    }
+    Some(format!("#{}", cut_graphemes(&body, MAX_HASHTAG - 1)))
+}
+
+/// A link Telegram may carry: `http`, `https` (with a host), `mailto` or `tel`, parsed
+/// and re-serialised, with any remaining space, quote or angle bracket percent-encoded
+/// (a phone number loses its spaces instead). `None` for anything else, or when longer
+/// than [`MAX_URL`].
+fn safe_url(raw: &str) -> Option<String> {
+    if raw.len() > 4 * MAX_URL {
+        return None;
+    }
+    let mut cleaned: String = raw.chars().filter(|&c| !is_stripped(c)).collect();
+    if cleaned
+        .trim_start()
+        .get(..4)
+        .is_some_and(|s| s.eq_ignore_ascii_case("tel:"))
+    {
+        cleaned.retain(|c| !c.is_whitespace());
+    }
+    let url = url::Url::parse(cleaned.trim()).ok()?;
+    match url.scheme() {
+        "http" | "https" => {
+            if url.host_str().is_none_or(str::is_empty) {
+                return None;
+            }
+        }
+        "mailto" | "tel" => {}
+        _ => return None,
+    }
+    let mut out = String::with_capacity(url.as_str().len());
+    for c in url.as_str().chars() {
+        match c {
+            ' ' => out.push_str("%20"),
+            '"' => out.push_str("%22"),
+            '<' => out.push_str("%3C"),
+            '>' => out.push_str("%3E"),
+            '`' => out.push_str("%60"),
+            c if c.is_whitespace() || c.is_control() || is_bidi_control(c) => return None,
+            c => out.push(c),
+        }
+    }
+    (out.chars().count() <= MAX_URL).then_some(out)
+}
+
+fn is_web(url: &str) -> bool {
+    url.starts_with("https://") || url.starts_with("http://")
+}
+
+/// What a link shows in the text: the host of a web link (without `www.`), else the
+/// address after the scheme.
+fn display_url(url: &str) -> String {
+    if let Ok(parsed) = url::Url::parse(url)
+        && let Some(host) = parsed.host_str()
+    {
+        return host.strip_prefix("www.").unwrap_or(host).to_owned();
+    }
+    let rest = url.split_once(':').map_or(url, |(_, rest)| rest);
+    truncate_text(rest, 60)
+}
+
+/// Up to [`MAX_BUTTONS`] buttons for the first actions with a web link, one per URL.
+fn buttons(actions: &[ShownAction]) -> Vec<Button> {
+    let mut out: Vec<Button> = Vec::new();
+    for action in actions {
+        let Some(url) = action.url.as_deref().filter(|u| is_web(u)) else {
+            continue;
+        };
+        if out.iter().any(|b| b.url == url) {
+            continue;
+        }
+        out.push(Button {
+            text: truncate_text(&action.label, MAX_BUTTON_TEXT),
+            url: url.to_owned(),
+        });
+        if out.len() == MAX_BUTTONS {
+            break;
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------
+// Shortening plain text
+
+/// The longest prefix of `s` of at most `max` code points that ends on a grapheme
+/// boundary.
+fn cut_graphemes(s: &str, max: usize) -> &str {
+    let mut end = 0;
+    let mut count = 0;
+    for (i, g) in s.grapheme_indices(true) {
+        let n = g.chars().count();
+        if count + n > max {
+            break;
+        }
+        count += n;
+        end = i + g.len();
+    }
+    &s[..end]
+}
+
+/// `s` if it has at most `max` code points; else a shorter text ending in "…", cut at a
+/// sentence end near the limit, else at a word boundary, else between graphemes.
+fn truncate_text(s: &str, max: usize) -> String {
+    if s.len() <= max || s.chars().count() <= max {
+        return s.to_owned();
+    }
+    if max == 0 {
+        return String::new();
+    }
+    let head = cut_graphemes(s, max - 1);
+    // A sentence end followed by whitespace, in the last quarter: "… end. …".
+    let sentence = head
+        .char_indices()
+        .filter(|&(i, c)| {
+            matches!(c, '.' | '!' | '?' | '؟' | '۔' | '。')
+                && s[i + c.len_utf8()..].starts_with(char::is_whitespace)
+        })
+        .map(|(i, c)| i + c.len_utf8())
+        .next_back()
+        .filter(|&end| end >= head.len() * 3 / 4 && s[..end].chars().count() + 2 <= max);
+    if let Some(end) = sentence {
+        return format!("{} {ELLIPSIS}", &s[..end]);
+    }
+    let word = head
+        .char_indices()
+        .filter(|&(i, c)| c.is_whitespace() && i >= head.len() / 2)
+        .map(|(i, _)| i)
+        .next_back()
+        .map(|i| head[..i].trim_end_matches(|c: char| c.is_whitespace() || ",;:-–—".contains(c)))
+        .filter(|w| !w.is_empty());
+    let kept = word.unwrap_or_else(|| head.trim_end());
+    format!("{kept}{ELLIPSIS}")
+}
+
+// ---------------------------------------------------------------------------------------
+// Building the message
+
+fn escape_text(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            c => out.push(c),
+        }
+    }
+}
+
+fn escape_attr(out: &mut String, s: &str) {
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// One line of the message in its three forms: HTML, the HTML's visible text, plain text.
+/// A line whose HTML is empty appears in the plain text only.
+#[derive(Debug, Clone, Default)]
+struct Line {
+    html: String,
+    visible: String,
+    plain: String,
+}
+
+impl Line {
+    /// Text shown everywhere.
+    fn text(&mut self, s: &str) -> &mut Self {
+        escape_text(&mut self.html, s);
+        self.visible.push_str(s);
+        self.plain.push_str(s);
+        self
+    }
+
+    /// Markup (a constant tag): HTML only.
+    fn tag(&mut self, tag: &str) -> &mut Self {
+        self.html.push_str(tag);
+        self
+    }
+
+    /// Text that is a link in the HTML when there is a URL; HTML and visible text only.
+    fn link(&mut self, text: &str, url: Option<&str>) -> &mut Self {
+        match url {
+            Some(url) => {
+                self.html.push_str("<a href=\"");
+                escape_attr(&mut self.html, url);
+                self.html.push_str("\">");
+                escape_text(&mut self.html, text);
+                self.html.push_str("</a>");
+            }
+            None => escape_text(&mut self.html, text),
+        }
+        self.visible.push_str(text);
+        self
+    }
+
+    /// Plain text only.
+    fn plain(&mut self, s: &str) -> &mut Self {
+        self.plain.push_str(s);
+        self
+    }
+}
+
+#[derive(Debug, Clone)]
+enum Item {
+    Blank,
+    Line(Line),
+}
+
+/// Sizes of the message built so far, and where its next line goes.
+#[derive(Debug, Clone, Copy, Default)]
+struct Counts {
+    visible_chars: usize,
+    plain_chars: usize,
+    html_bytes: usize,
+    html_blank: bool,
+    plain_blank: bool,
+}
+
+impl Counts {
+    fn fits(&self) -> bool {
+        self.visible_chars <= MAX_VISIBLE
+            && self.plain_chars <= MAX_VISIBLE
+            && self.html_bytes <= MAX_HTML_BYTES
+    }
+}
+
+/// A line of a right-to-left message needs a leading RIGHT-TO-LEFT MARK when it starts
+/// with a hashtag or its first strong character is not right-to-left.
+fn needs_rlm(line: &str) -> bool {
+    if line.starts_with('#') {
+        return true;
+    }
+    match line
+        .chars()
+        .find(|&c| is_rtl_letter(c) || c.is_alphabetic())
+    {
+        Some(c) => !is_rtl_letter(c),
+        None => true,
+    }
+}
+
+fn is_rtl_letter(c: char) -> bool {
+    matches!(c,
+        '\u{0590}'..='\u{08FF}'
+        | '\u{FB1D}'..='\u{FDFF}'
+        | '\u{FE70}'..='\u{FEFE}'
+        | '\u{10800}'..='\u{10FFF}'
+        | '\u{1E800}'..='\u{1EFFF}')
+}
+
+/// Appends lines to the HTML and the plain text, keeping their sizes. Blank lines are
+/// written only between two lines of the same output, so neither output starts or ends
+/// with one.
+#[derive(Debug, Default)]
+struct Builder {
+    rtl: bool,
+    html: String,
+    plain: String,
+    counts: Counts,
+}
+
+impl Builder {
+    fn new(rtl: bool) -> Builder {
+        Builder {
+            rtl,
+            ..Builder::default()
+        }
+    }
+
+    fn blank(&mut self) {
+        self.counts.html_blank = true;
+        self.counts.plain_blank = true;
+    }
+
+    fn push(&mut self, line: &Line) {
+        let rtl = self.rtl;
+        if !line.html.is_empty() {
+            let prefix = prefix(
+                rtl,
+                self.html.is_empty(),
+                self.counts.html_blank,
+                &line.visible,
+            );
+            self.counts.visible_chars += prefix.chars().count() + line.visible.chars().count();
+            self.counts.html_bytes += prefix.len() + line.html.len();
+            self.counts.html_blank = false;
+            self.html.push_str(&prefix);
+            self.html.push_str(&line.html);
+        }
+        if !line.plain.is_empty() {
+            let prefix = prefix(
+                rtl,
+                self.plain.is_empty(),
+                self.counts.plain_blank,
+                &line.plain,
+            );
+            self.counts.plain_chars += prefix.chars().count() + line.plain.chars().count();
+            self.counts.plain_blank = false;
+            self.plain.push_str(&prefix);
+            self.plain.push_str(&line.plain);
+        }
+    }
+
+    fn push_item(&mut self, item: &Item) {
+        match item {
+            Item::Blank => self.blank(),
+            Item::Line(line) => self.push(line),
+        }
+    }
+
+    /// The sizes the message would have after `items`, without building it.
+    fn counts_after(&self, items: &[Item]) -> Counts {
+        let mut c = self.counts;
+        let (mut html_empty, mut plain_empty) = (self.html.is_empty(), self.plain.is_empty());
+        for item in items {
+            let line = match item {
+                Item::Blank => {
+                    c.html_blank = true;
+                    c.plain_blank = true;
+                    continue;
+                }
+                Item::Line(line) => line,
+            };
+            if !line.html.is_empty() {
+                let p = prefix(self.rtl, html_empty, c.html_blank, &line.visible);
+                c.visible_chars += p.chars().count() + line.visible.chars().count();
+                c.html_bytes += p.len() + line.html.len();
+                c.html_blank = false;
+                html_empty = false;
+            }
+            if !line.plain.is_empty() {
+                let p = prefix(self.rtl, plain_empty, c.plain_blank, &line.plain);
+                c.plain_chars += p.chars().count() + line.plain.chars().count();
+                c.plain_blank = false;
+                plain_empty = false;
+            }
+        }
+        c
+    }
+}
+
+/// What goes before a line: the line break(s) and, in a right-to-left message, the mark.
+fn prefix(rtl: bool, first: bool, blank: bool, text: &str) -> String {
+    let mut p = String::new();
+    if !first {
+        p.push('\n');
+        if blank {
+            p.push('\n');
+        }
+    }
+    if rtl && needs_rlm(text) {
+        p.push(RLM);
+    }
+    p
+}
+
+/// The full layout of one alert from its (possibly shortened) parts.
+fn emit(p: &Parts) -> Builder {
+    let l = p.locale;
+    let mut b = Builder::new(l.is_rtl());
+
+    let mut title = Line::default();
+    title
+        .tag("<b>")
+        .link(&p.title, p.link.as_deref())
+        .tag("</b>")
+        .plain(&p.title);
+    b.push(&title);
+
+    if !p.feed_name.is_empty() || !p.also.is_empty() {
+        let mut line = Line::default();
+        if !p.feed_name.is_empty() {
+            line.tag("<i>").text(&p.feed_name).tag("</i>");
+        }
+        if !p.also.is_empty() {
+            if !p.feed_name.is_empty() {
+                line.text(" · ");
+            }
+            line.text(l.also_published_by())
+                .text(&p.also.join(l.list_separator()));
+        }
+        b.push(&line);
+    }
+
+    if !p.summary.is_empty() {
+        b.blank();
+        for text in p.summary.split('\n') {
+            if text.is_empty() {
+                b.blank();
+            } else {
+                let mut line = Line::default();
+                line.text(text);
+                b.push(&line);
+            }
+        }
+    }
+
+    if !p.actions.is_empty() {
+        b.blank();
+        let mut heading = Line::default();
+        heading.tag("<b>").text(l.what_you_can_do()).tag("</b>");
+        b.push(&heading);
+        for action in &p.actions {
+            let mut line = Line::default();
+            line.text("• ")
+                .link(&action.label, action.url.as_deref())
+                .plain(&action.label);
+            if let Some(url) = &action.url {
+                line.plain(l.colon()).plain(url);
+            }
+            b.push(&line);
+        }
+    }
+
+    if !p.hashtags.is_empty() {
+        b.blank();
+        let mut line = Line::default();
+        line.text(&p.hashtags.join(" "));
+        b.push(&line);
+    }
+
+    if let Some(link) = &p.link {
+        b.blank();
+        let mut line = Line::default();
+        line.text(l.read_more())
+            .link(&display_url(link), Some(link))
+            .plain(link);
+        b.push(&line);
+    }
+    b
+}
+
+/// The alert's layout, shortened until it fits: summary first, then the action list
+/// (from the end), then the title, then the extras; the last resort is the title alone.
+fn fit(mut p: Parts) -> Builder {
+    let built = emit(&p);
+    if built.counts.fits() {
+        return built;
+    }
+    let summary = std::mem::take(&mut p.summary);
+    if let Some(built) = shrink(&mut p, &summary, 0, |p, s| p.summary = s) {
+        return built;
+    }
+    while p.actions.pop().is_some() {
+        let built = emit(&p);
+        if built.counts.fits() {
+            return built;
+        }
+    }
+    let title = std::mem::take(&mut p.title);
+    if let Some(built) = shrink(&mut p, &title, MIN_TITLE, |p, s| p.title = s) {
+        return built;
+    }
+    p.hashtags.clear();
+    p.also.clear();
+    p.feed_name.clear();
+    p.link = None;
+    let built = emit(&p);
+    if built.counts.fits() {
+        return built;
+    }
+    p.title = truncate_text(&title, MIN_TITLE);
+    emit(&p)
+}
+
+/// Sets one field to the longest shortening of `full` (at least `min` code points) with
+/// which the message fits, and returns that message; `None` (field at its minimum) when
+/// even the minimum does not fit.
+fn shrink(p: &mut Parts, full: &str, min: usize, set: fn(&mut Parts, String)) -> Option<Builder> {
+    let len = full.chars().count();
+    let attempt = |k: usize, p: &mut Parts| {
+        set(p, truncate_text(full, k));
+        let built = emit(p);
+        built.counts.fits().then_some(built)
+    };
+    let min = min.min(len);
+    let mut best = attempt(min, p)?;
+    let (mut lo, mut hi) = (min, len + 1);
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        match attempt(mid, p) {
+            Some(built) => {
+                best = built;
+                lo = mid;
+            }
+            None => hi = mid,
+        }
+    }
+    set(p, truncate_text(full, lo));
+    Some(best)
+}
+
+/// One alert's block in a digest, starting with a blank line.
+fn digest_block(alert: &Alert, locale: Locale) -> Vec<Item> {
+    let own = Locale::of(&alert.lang);
+    let mut title = clean_to(&alert.title, false, MAX_DIGEST_TITLE);
+    if title.is_empty() {
+        title = own.untitled().to_owned();
+    }
+    let link = alert.link.as_deref().and_then(safe_url);
+    let name = clean_to(&alert.feed_name, false, MAX_NAME);
+    let top = alert.actions.first().map(|a| {
+        let mut label = clean_to(&a.label, false, MAX_LABEL);
+        if label.is_empty() {
+            label = own.action_default(a.kind).to_owned();
+        }
+        ShownAction {
+            label,
+            url: a.url.as_deref().and_then(safe_url),
+        }
+    });
+
+    let mut items = vec![Item::Blank];
+    let mut head = Line::default();
+    head.text("• ")
+        .tag("<b>")
+        .link(&title, link.as_deref())
+        .tag("</b>")
+        .plain(&title);
+    items.push(Item::Line(head));
+
+    let mut by = Line::default();
+    if !name.is_empty() {
+        by.tag("<i>").text(&name).tag("</i>");
+    }
+    if let Some(action) = &top {
+        if !name.is_empty() {
+            by.text(" · ");
+        }
+        by.link(&action.label, action.url.as_deref())
+            .plain(&action.label);
+        if let Some(url) = &action.url {
+            by.plain(locale.colon()).plain(url);
+        }
+    }
+    if !by.plain.is_empty() {
+        items.push(Item::Line(by));
+    }
+    if let Some(link) = link {
+        let mut more = Line::default();
+        more.plain(locale.read_more()).plain(&link);
+        items.push(Item::Line(more));
+    }
+    items
+}
+
+fn more_line(locale: Locale, left: usize) -> Line {
+    let mut line = Line::default();
+    line.tag("<i>").text(&locale.and_more(left)).tag("</i>");
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use expect_test::{Expect, expect};
+
+    use super::*;
+
+    fn action(kind: ActionKind, label: &str, url: Option<&str>) -> Action {
+        Action {
+            kind,
+            label: label.to_owned(),
+            url: url.map(str::to_owned),
+        }
+    }
+
+    /// Renders `alert`, checks every invariant, and compares a readable dump (HTML,
+    /// plain text, buttons; the RIGHT-TO-LEFT MARK shown as `⟨RLM⟩`) with `expect`.
+    fn check(alert: &Alert, expect: Expect) {
+        let rendered = render_alert(alert);
+        assert_valid(&rendered);
+        assert_eq!(render_plain(alert), rendered.plain);
+        expect.assert_eq(&dump(&rendered));
+    }
+
+    fn dump(r: &Rendered) -> String {
+        let mut out = format!("{}\n---- plain\n{}\n---- buttons", r.html, r.plain);
+        for b in &r.buttons {
+            out.push_str(&format!("\n[{}] {}", b.text, b.url));
+        }
+        out.replace(RLM, "⟨RLM⟩")
+    }
+
+    /// The length of one entity at the start of `s`: only the four named ones and
+    /// numeric ones are allowed.
+    fn entity_len(s: &str) -> Result<usize, String> {
+        for named in ["&amp;", "&lt;", "&gt;", "&quot;"] {
+            if s.starts_with(named) {
+                return Ok(named.len());
+            }
+        }
+        let body = s
+            .strip_prefix("&#")
+            .ok_or_else(|| format!("bad entity at {s:.12}"))?;
+        let (digits, radix, skip) = match body.strip_prefix(['x', 'X']) {
+            Some(hex) => (hex, 16, 3),
+            None => (body, 10, 2),
+        };
+        let n = digits.chars().take_while(|c| c.is_digit(radix)).count();
+        if n == 0 || !digits[n..].starts_with(';') {
+            return Err(format!("bad numeric entity at {s:.12}"));
+        }
+        Ok(skip + n + 1)
+    }
+
+    fn is_unwanted(c: char) -> bool {
+        (c.is_control() && c != '\n') || is_bidi_control(c)
+    }
+
+    /// Telegram HTML as this module promises it: only `b`, `i`, `a href` (allowed
+    /// schemes, no nested links), balanced; entities only the four named or numeric; no
+    /// control or bidi characters; returns the visible length in code points.
+    fn validate_html(html: &str) -> Result<usize, String> {
+        let mut stack: Vec<&str> = Vec::new();
+        let mut visible = 0usize;
+        let mut rest = html;
+        while let Some(c) = rest.chars().next() {
+            match c {
+                '<' => {
+                    let end = rest.find('>').ok_or("unclosed tag")?;
+                    let tag = &rest[1..end];
+                    match tag {
+                        "b" | "i" => stack.push(tag),
+                        "/b" | "/i" | "/a" => {
+                            let open = stack.pop().ok_or(format!("unexpected <{tag}>"))?;
+                            if open != &tag[1..] {
+                                return Err(format!("<{open}> closed by <{tag}>"));
+                            }
+                        }
+                        _ => {
+                            let href = tag
+                                .strip_prefix("a href=\"")
+                                .and_then(|t| t.strip_suffix('"'))
+                                .ok_or(format!("tag not allowed: <{tag}>"))?;
+                            if stack.contains(&"a") {
+                                return Err("nested link".into());
+                            }
+                            if href.contains(['"', '<', ' ']) || href.chars().any(is_unwanted) {
+                                return Err(format!("bad href {href:?}"));
+                            }
+                            let mut at = 0;
+                            while let Some(i) = href[at..].find('&') {
+                                at += i + entity_len(&href[at + i..])?;
+                            }
+                            let decoded = href.replace("&amp;", "&");
+                            if !["http://", "https://", "mailto:", "tel:"]
+                                .iter()
+                                .any(|s| decoded.starts_with(s))
+                            {
+                                return Err(format!("scheme not allowed: {href}"));
+                            }
+                            stack.push("a");
+                        }
+                    }
+                    rest = &rest[end + 1..];
+                }
+                '&' => {
+                    rest = &rest[entity_len(rest)?..];
+                    visible += 1;
+                }
+                '>' => return Err("bare >".into()),
+                c if is_unwanted(c) => return Err(format!("unwanted character {c:?}")),
+                c => {
+                    visible += 1;
+                    rest = &rest[c.len_utf8()..];
+                }
+            }
+        }
+        if let Some(open) = stack.pop() {
+            return Err(format!("<{open}> never closed"));
+        }
+        if visible > MAX_VISIBLE {
+            return Err(format!("visible text is {visible} code points"));
+        }
+        Ok(visible)
+    }
+
+    fn assert_valid(r: &Rendered) {
+        if let Err(e) = validate_html(&r.html) {
+            panic!("invalid HTML ({e}):\n{:.2000}", r.html);
+        }
+        assert!(
+            r.html.len() <= MAX_HTML_BYTES,
+            "{} bytes of HTML",
+            r.html.len()
+        );
+        assert!(!r.html.trim().is_empty() && !r.plain.trim().is_empty());
+        let plain_len = r.plain.chars().count();
+        assert!(
+            plain_len <= MAX_VISIBLE,
+            "plain text is {plain_len} code points"
+        );
+        assert!(
+            !r.plain.chars().any(is_unwanted),
+            "unwanted character in plain"
+        );
+        assert!(r.buttons.len() <= MAX_BUTTONS);
+        for b in &r.buttons {
+            assert!(
+                b.text.chars().count() <= MAX_BUTTON_TEXT,
+                "button {:?}",
+                b.text
+            );
+            assert!(!b.text.trim().is_empty() && !b.text.chars().any(is_unwanted));
+            assert!(is_web(&b.url), "button url {}", b.url);
+            assert!(
+                !b.url.contains(['"', ' ', '<', '>']),
+                "button url {}",
+                b.url
+            );
+        }
+    }
+
+    fn english() -> Alert {
+        Alert {
+            feed_name: "Syria Relief Network".into(),
+            title: "Call on the EU to keep the Bab al-Hawa crossing open".into(),
+            link: Some("https://relief.example.org/news/bab-al-hawa?utm=x&ref=1".into()),
+            summary: "Aid for 4 million people depends on one crossing.\nWrite to your MEP \
+                      before Thursday's vote & share the petition."
+                .into(),
+            actions: vec![
+                action(
+                    ActionKind::Sign,
+                    "Sign the petition",
+                    Some("https://petitions.example.org/bab-al-hawa"),
+                ),
+                action(
+                    ActionKind::Contact,
+                    "Email your MEP",
+                    Some("mailto:mep@example.eu"),
+                ),
+                action(ActionKind::Share, "Share with #KeepItOpen", None),
+            ],
+            hashtags: vec!["#KeepItOpen".into(), "#Syria".into(), "#syria".into()],
+            lang: "en".into(),
+            also_published_by: vec!["Humanitarian Coalition".into()],
+        }
+    }
+
+    #[test]
+    fn english_alert() {
+        check(
+            &english(),
+            expect![[r#"
+                <b><a href="https://relief.example.org/news/bab-al-hawa?utm=x&amp;ref=1">Call on the EU to keep the Bab al-Hawa crossing open</a></b>
+                <i>Syria Relief Network</i> · also published by Humanitarian Coalition
+
+                Aid for 4 million people depends on one crossing.
+                Write to your MEP before Thursday's vote &amp; share the petition.
+
+                <b>What you can do</b>
+                • <a href="https://petitions.example.org/bab-al-hawa">Sign the petition</a>
+                • <a href="mailto:mep@example.eu">Email your MEP</a>
+                • Share with #KeepItOpen
+
+                #KeepItOpen #Syria
+
+                Read more: <a href="https://relief.example.org/news/bab-al-hawa?utm=x&amp;ref=1">relief.example.org</a>
+                ---- plain
+                Call on the EU to keep the Bab al-Hawa crossing open
+                Syria Relief Network · also published by Humanitarian Coalition
+
+                Aid for 4 million people depends on one crossing.
+                Write to your MEP before Thursday's vote & share the petition.
+
+                What you can do
+                • Sign the petition: https://petitions.example.org/bab-al-hawa
+                • Email your MEP: mailto:mep@example.eu
+                • Share with #KeepItOpen
+
+                #KeepItOpen #Syria
+
+                Read more: https://relief.example.org/news/bab-al-hawa?utm=x&ref=1
+                ---- buttons
+                [Sign the petition] https://petitions.example.org/bab-al-hawa"#]],
+        );
+    }
+
+    #[test]
+    fn arabic_alert() {
+        check(
+            &Alert {
+                feed_name: "شبكة الإغاثة السورية".into(),
+                title: "أوقفوا ترحيل اللاجئين السوريين".into(),
+                link: Some("https://relief.example.org/ar/deportations".into()),
+                summary: "تطالب المنظمات الحكومة بوقف الترحيل فوراً. شاركوا في الوقفة يوم الجمعة."
+                    .into(),
+                actions: vec![
+                    action(
+                        ActionKind::Mobilize,
+                        "انضموا إلى الوقفة",
+                        Some("https://relief.example.org/ar/vigil"),
+                    ),
+                    action(
+                        ActionKind::Sign,
+                        "Sign the open letter",
+                        Some("https://letter.example.org/"),
+                    ),
+                    action(ActionKind::Share, "", None),
+                ],
+                hashtags: vec!["#NoDeportations".into(), "#لا_للترحيل".into()],
+                lang: "ar".into(),
+                also_published_by: vec!["Diaspora Voices".into(), "منظمة حقوق".into()],
+            },
+            expect![[r#"
+                <b><a href="https://relief.example.org/ar/deportations">أوقفوا ترحيل اللاجئين السوريين</a></b>
+                <i>شبكة الإغاثة السورية</i> · نشرته أيضاً: Diaspora Voices، منظمة حقوق
+
+                تطالب المنظمات الحكومة بوقف الترحيل فوراً. شاركوا في الوقفة يوم الجمعة.
+
+                <b>ما يمكنك فعله</b>
+                • <a href="https://relief.example.org/ar/vigil">انضموا إلى الوقفة</a>
+                ⟨RLM⟩• <a href="https://letter.example.org/">Sign the open letter</a>
+                • انشر
+
+                ⟨RLM⟩#NoDeportations #لا_للترحيل
+
+                اقرأ المزيد: <a href="https://relief.example.org/ar/deportations">relief.example.org</a>
+                ---- plain
+                أوقفوا ترحيل اللاجئين السوريين
+                شبكة الإغاثة السورية · نشرته أيضاً: Diaspora Voices، منظمة حقوق
+
+                تطالب المنظمات الحكومة بوقف الترحيل فوراً. شاركوا في الوقفة يوم الجمعة.
+
+                ما يمكنك فعله
+                • انضموا إلى الوقفة: https://relief.example.org/ar/vigil
+                ⟨RLM⟩• Sign the open letter: https://letter.example.org/
+                • انشر
+
+                ⟨RLM⟩#NoDeportations #لا_للترحيل
+
+                اقرأ المزيد: https://relief.example.org/ar/deportations
+                ---- buttons
+                [انضموا إلى الوقفة] https://relief.example.org/ar/vigil
+                [Sign the open letter] https://letter.example.org/"#]],
+        );
+    }
+
+    #[test]
+    fn french_alert() {
+        check(
+            &Alert {
+                feed_name: "Collectif Solidarité Syrie".into(),
+                title: "Rassemblement devant l'ambassade samedi".into(),
+                link: Some("https://collectif.example.fr/rassemblement".into()),
+                summary: "Nous appelons à un rassemblement samedi à 15 h « pour la libération \
+                          des détenus »."
+                    .into(),
+                actions: vec![
+                    action(ActionKind::Mobilize, "Venir au rassemblement", None),
+                    action(
+                        ActionKind::Donate,
+                        "",
+                        Some("https://don.example.fr/?campagne=detenus"),
+                    ),
+                ],
+                hashtags: vec!["LibérezLesDétenus".into()],
+                lang: "fr".into(),
+                also_published_by: vec![],
+            },
+            expect![[r#"
+                <b><a href="https://collectif.example.fr/rassemblement">Rassemblement devant l'ambassade samedi</a></b>
+                <i>Collectif Solidarité Syrie</i>
+
+                Nous appelons à un rassemblement samedi à 15 h « pour la libération des détenus ».
+
+                <b>Ce que vous pouvez faire</b>
+                • Venir au rassemblement
+                • <a href="https://don.example.fr/?campagne=detenus">Faire un don</a>
+
+                #LibérezLesDétenus
+
+                Lire la suite : <a href="https://collectif.example.fr/rassemblement">collectif.example.fr</a>
+                ---- plain
+                Rassemblement devant l'ambassade samedi
+                Collectif Solidarité Syrie
+
+                Nous appelons à un rassemblement samedi à 15 h « pour la libération des détenus ».
+
+                Ce que vous pouvez faire
+                • Venir au rassemblement
+                • Faire un don : https://don.example.fr/?campagne=detenus
+
+                #LibérezLesDétenus
+
+                Lire la suite : https://collectif.example.fr/rassemblement
+                ---- buttons
+                [Faire un don] https://don.example.fr/?campagne=detenus"#]],
+        );
+    }
+
+    #[test]
+    fn feed_markup_links_and_controls_are_neutralised() {
+        let alert = Alert {
+            feed_name: "<b>Partner</b> & Co\u{202E}".into(),
+            title: "Free <i>them</i> \"now\" \u{2066}&amp;\u{2069}\u{0}\u{7}\tnow".into(),
+            link: Some("javascript:alert(1)".into()),
+            summary: "a < b > c\r\nline two\u{1b}[31m".into(),
+            actions: vec![
+                action(
+                    ActionKind::Sign,
+                    "Sign",
+                    Some("https://ex.org/a b\"onmouseover=\"x"),
+                ),
+                action(ActionKind::Donate, "Give", Some("data:text/html,<b>x</b>")),
+                action(ActionKind::Contact, "Call", Some("tel:+33 1 23 45")),
+            ],
+            hashtags: vec!["#Free Them".into(), "##".into()],
+            lang: "en".into(),
+            also_published_by: vec!["<b>Partner</b> & Co".into()],
+        };
+        check(
+            &alert,
+            expect![[r#"
+                <b>Free &lt;i&gt;them&lt;/i&gt; "now" &amp;amp; now</b>
+                <i>&lt;b&gt;Partner&lt;/b&gt; &amp; Co</i>
+
+                a &lt; b &gt; c
+                line two[31m
+
+                <b>What you can do</b>
+                • <a href="https://ex.org/a%20b%22onmouseover=%22x">Sign</a>
+                • Give
+                • <a href="tel:+3312345">Call</a>
+
+                #FreeThem
+                ---- plain
+                Free <i>them</i> "now" &amp; now
+                <b>Partner</b> & Co
+
+                a < b > c
+                line two[31m
+
+                What you can do
+                • Sign: https://ex.org/a%20b%22onmouseover=%22x
+                • Give
+                • Call: tel:+3312345
+
+                #FreeThem
+                ---- buttons
+                [Sign] https://ex.org/a%20b%22onmouseover=%22x"#]],
+        );
+    }
+
+    #[test]
+    fn untitled_and_empty_alert_is_still_a_message() {
+        check(
+            &Alert {
+                title: " \u{202E}\u{0} ".into(),
+                lang: "ar-SY".into(),
+                ..Alert::default()
+            },
+            expect![[r#"
+                <b>نداء جديد</b>
+                ---- plain
+                نداء جديد
+                ---- buttons"#]],
+        );
+    }
+
+    #[test]
+    fn buttons_are_at_most_three_web_links_with_short_text() {
+        let long_label = "Sign ".repeat(40);
+        let mut alert = english();
+        alert.actions = vec![
+            action(
+                ActionKind::Sign,
+                &long_label,
+                Some("https://a.example.org/1"),
+            ),
+            action(ActionKind::Contact, "Mail", Some("mailto:x@example.org")),
+            action(ActionKind::Donate, "Give", Some("https://a.example.org/1")),
+            action(ActionKind::Share, "Share", Some("http://b.example.org/")),
+            action(
+                ActionKind::Volunteer,
+                "Help",
+                Some("https://c.example.org/"),
+            ),
+            action(
+                ActionKind::Boycott,
+                "Boycott",
+                Some("https://d.example.org/"),
+            ),
+        ];
+        let r = render_alert(&alert);
+        assert_valid(&r);
+        let urls: Vec<&str> = r.buttons.iter().map(|b| b.url.as_str()).collect();
+        assert_eq!(
+            urls,
+            [
+                "https://a.example.org/1",
+                "http://b.example.org/",
+                "https://c.example.org/"
+            ]
+        );
+        assert!(
+            r.buttons[0].text.ends_with("Sign…"),
+            "{}",
+            r.buttons[0].text
+        );
+        assert!(r.buttons[0].text.chars().count() > MAX_BUTTON_TEXT - 8);
+    }
+
+    #[test]
+    fn long_summary_is_shortened_first_at_a_word() {
+        let mut alert = english();
+        alert.summary = "The siege continues and families need help now. ".repeat(200);
+        let r = render_alert(&alert);
+        assert_valid(&r);
+        assert!(r.plain.contains(&english().title));
+        assert!(r.plain.contains("• Share with #KeepItOpen"));
+        assert!(r.plain.contains("Read more: "));
+        assert!(
+            r.plain.contains("now. …") || r.plain.contains("…\n"),
+            "{}",
+            r.plain
+        );
+        // Nearly all of the room is used.
+        assert!(
+            r.plain.chars().count() > MAX_VISIBLE - 60,
+            "{}",
+            r.plain.chars().count()
+        );
+    }
+
+    #[test]
+    fn actions_are_dropped_from_the_end_after_the_summary() {
+        let mut alert = english();
+        let long = |i: usize| format!("https://ex.org/{i}/{}", "p".repeat(900));
+        alert.actions = (0..10)
+            .map(|i| action(ActionKind::Sign, &format!("Action {i}"), Some(&long(i))))
+            .collect();
+        let r = render_alert(&alert);
+        assert_valid(&r);
+        assert!(!r.plain.contains("Aid for 4 million"), "summary goes first");
+        assert!(r.plain.contains("• Action 0: "));
+        assert!(!r.plain.contains("• Action 9"), "the last actions go next");
+        assert!(r.plain.contains(&english().title), "the title stays whole");
+    }
+
+    #[test]
+    fn huge_title_and_entry_still_give_a_valid_message() {
+        let mut alert = english();
+        alert.title = "Stop the bombing of Idlib ".repeat(4000);
+        alert.summary = "&<>\"".repeat(2500);
+        let r = render_alert(&alert);
+        assert_valid(&r);
+        assert!(r.plain.starts_with("Stop the bombing of Idlib Stop"));
+        assert!(
+            r.plain
+                .contains("• Sign the petition: https://petitions.example.org/")
+        );
+
+        let words = "a".repeat(100_000);
+        alert.title = words.clone();
+        alert.summary = words;
+        let r = render_alert(&alert);
+        assert_valid(&r);
+        assert!(r.plain.starts_with("aaaa"));
+    }
+
+    #[test]
+    fn escaped_text_counts_as_one_character_each() {
+        let mut alert = english();
+        alert.summary = "&".repeat(5000);
+        alert.actions.clear();
+        let r = render_alert(&alert);
+        let visible = validate_html(&r.html).unwrap_or_else(|e| panic!("{e}"));
+        let plain = r.plain.chars().count();
+        // The plain text (with whole URLs) is the longer of the two here; it fills the room.
+        assert!(
+            visible < plain && plain > MAX_VISIBLE - 20,
+            "{visible} {plain}"
+        );
+    }
+
+    #[test]
+    fn truncate_text_cuts_at_sentences_words_and_graphemes() {
+        assert_eq!(truncate_text("short", 10), "short");
+        assert_eq!(truncate_text("one two three four", 12), "one two…");
+        assert_eq!(
+            truncate_text("First sentence here. Second one goes on", 26),
+            "First sentence here. …"
+        );
+        assert_eq!(truncate_text("Stop, now please", 10), "Stop…");
+        let family = "👨‍👩‍👧";
+        let cut = truncate_text(&family.repeat(3), 7);
+        assert_eq!(cut, format!("{family}…"));
+        assert_eq!(truncate_text("abcdef", 0), "");
+        assert_eq!(truncate_text("abcdef", 1), "…");
+    }
+
+    #[test]
+    fn safe_url_keeps_only_allowed_schemes_and_encodes_quotes_and_spaces() {
+        assert_eq!(
+            safe_url(" https://ex.org/a b\"c<d>?q=\"x y\" ").as_deref(),
+            Some("https://ex.org/a%20b%22c%3Cd%3E?q=%22x%20y%22")
+        );
+        assert_eq!(
+            safe_url("mailto:a b@ex.org").as_deref(),
+            Some("mailto:a%20b@ex.org")
+        );
+        assert_eq!(
+            safe_url(" TEL:+1 555 0100").as_deref(),
+            Some("tel:+15550100")
+        );
+        for bad in [
+            "javascript:alert(1)",
+            "JaVaScRiPt:alert(1)",
+            "data:text/html,x",
+            "ftp://ex.org/",
+            "/relative",
+            "http://",
+            "vbscript:x",
+        ] {
+            assert_eq!(safe_url(bad), None, "{bad}");
+        }
+        let long = format!("https://ex.org/{}", "a".repeat(MAX_URL));
+        assert_eq!(safe_url(&long), None);
+    }
+
+    #[test]
+    fn locale_follows_the_primary_language_subtag() {
+        for (lang, locale) in [
+            ("ar", Locale::Ar),
+            ("AR-sy", Locale::Ar),
+            ("fa", Locale::Ar),
+            ("ur", Locale::Ar),
+            ("ku", Locale::Ar),
+            ("he", Locale::Ar),
+            ("fr_CA", Locale::Fr),
+            ("en", Locale::En),
+            ("und", Locale::En),
+            ("", Locale::En),
+        ] {
+            assert_eq!(Locale::of(lang), locale, "{lang}");
+        }
+    }
+
+    #[test]
+    fn digest_lists_short_blocks() {
+        let mut arabic = english();
+        arabic.title = "أوقفوا الترحيل".into();
+        arabic.lang = "ar".into();
+        arabic.link = None;
+        arabic.actions.clear();
+        let r = render_digest(&[english(), arabic]);
+        assert_valid(&r);
+        expect![[r#"
+            <b>2 new appeals</b>
+
+            • <b><a href="https://relief.example.org/news/bab-al-hawa?utm=x&amp;ref=1">Call on the EU to keep the Bab al-Hawa crossing open</a></b>
+            <i>Syria Relief Network</i> · <a href="https://petitions.example.org/bab-al-hawa">Sign the petition</a>
+
+            • <b>أوقفوا الترحيل</b>
+            <i>Syria Relief Network</i>
+            ---- plain
+            2 new appeals
+
+            • Call on the EU to keep the Bab al-Hawa crossing open
+            Syria Relief Network · Sign the petition: https://petitions.example.org/bab-al-hawa
+            Read more: https://relief.example.org/news/bab-al-hawa?utm=x&ref=1
+
+            • أوقفوا الترحيل
+            Syria Relief Network
+            ---- buttons"#]]
+        .assert_eq(&dump(&r));
+    }
+
+    #[test]
+    fn arabic_digest_header() {
+        let mut alert = english();
+        alert.lang = "ar".into();
+        let r = render_digest(&[alert.clone(), alert]);
+        assert!(r.plain.starts_with("نداءات جديدة: 2\n"), "{}", r.plain);
+        let mut alert = english();
+        alert.lang = "fr".into();
+        let r = render_digest(&[alert]);
+        assert!(r.plain.starts_with("1 nouvel appel\n"), "{}", r.plain);
+    }
+
+    #[test]
+    fn digest_lists_as_many_as_fit_then_and_more() {
+        let alerts: Vec<Alert> = (0..1000)
+            .map(|i| Alert {
+                title: format!("Appeal number {i} {}", "x".repeat(i % 300)),
+                ..english()
+            })
+            .collect();
+        let r = render_digest(&alerts);
+        assert_valid(&r);
+        let shown = r.plain.matches("\n• ").count();
+        assert!(shown > 3 && shown < 1000, "{shown}");
+        let more = format!("and {} more", 1000 - shown);
+        assert!(r.html.ends_with(&format!("<i>{more}</i>")), "{}", r.html);
+        assert!(r.plain.ends_with(&more));
+        // The next block would not have fitted (its size: a one-alert digest less its
+        // header; the "and K more" line may get one digit shorter).
+        let one = render_digest(&alerts[shown..=shown]);
+        let header = "1 new appeal".len();
+        let block_plain = one.plain.chars().count() - header;
+        let block_visible = validate_html(&one.html).unwrap_or(0) - header;
+        let visible = validate_html(&r.html).unwrap_or(0);
+        assert!(
+            r.plain.chars().count() + block_plain > MAX_VISIBLE + 1
+                || visible + block_visible > MAX_VISIBLE + 1,
+            "block {shown} would have fitted"
+        );
+    }
+
+    #[test]
+    fn digest_of_nothing_and_of_one_huge_alert() {
+        let r = render_digest(&[]);
+        assert_valid(&r);
+        assert_eq!(r.plain, "0 new appeals");
+        let mut alert = english();
+        alert.title = "<b>".repeat(50_000);
+        alert.feed_name = "&".repeat(50_000);
+        let r = render_digest(&[alert]);
+        assert_valid(&r);
+        assert!(r.plain.contains("• <b><b>"));
+    }
+
+    /// A small seeded PRNG (xorshift64*), so the hostile inputs are the same every run.
+    struct Rng(u64);
+
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+
+        fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+            items[self.below(items.len())]
+        }
+    }
+
+    const PIECES: &[&str] = &[
+        "&",
+        "<",
+        ">",
+        "\"",
+        "'",
+        "&amp;",
+        "&lt;",
+        "&#60;",
+        "&#x202E;",
+        "&nbsp;",
+        "<b>",
+        "</b>",
+        "<i",
+        "</a>",
+        "<a href=\"javascript:alert(1)\">",
+        "<script>",
+        "<br/>",
+        "]]>",
+        "\u{202E}",
+        "\u{202A}",
+        "\u{2066}",
+        "\u{2069}",
+        "\u{200F}",
+        "\u{0}",
+        "\u{7}",
+        "\u{1b}[31m",
+        "\u{85}",
+        "\u{FEFF}",
+        "\u{2028}",
+        "\r\n",
+        "\n\n\n",
+        "\t",
+        " ",
+        "   ",
+        "😀",
+        "👨‍👩‍👧",
+        "🇸🇾",
+        "e\u{301}",
+        "مرحبا",
+        "سوريا ",
+        "word",
+        "Sign. ",
+        "Hello world. ",
+        "#",
+        "#tag",
+        "…",
+        "https://x.org/?a=1&b=2",
+        "%22",
+        "\\",
+        "`",
+    ];
+
+    const URLS: &[&str] = &[
+        "https://example.org/a?b=1&c=2",
+        "javascript:alert(1)",
+        " JAVASCRIPT:alert(1)",
+        "data:text/html,<b>x</b>",
+        "https://ex.org/\"onclick=\"x",
+        "https://ex.org/a b<c>",
+        "http://",
+        "mailto:a@b.org?subject=\"hi\"&body=<x>",
+        "tel:+33 1 23",
+        "ftp://x.org/",
+        "//x.org",
+        "https://مثال.example/مسار?ك=ق",
+        "https://ex.org/\u{202E}gpj.exe",
+        "https://user:pa\"ss@ex.org/",
+    ];
+
+    fn hostile(rng: &mut Rng) -> String {
+        match rng.below(20) {
+            0 => rng
+                .pick(PIECES)
+                .repeat(100_000 / rng.pick(PIECES).len().max(1)),
+            1 => "a".repeat(100_000),
+            2 => String::new(),
+            _ => {
+                let n = rng.below(60);
+                (0..n).map(|_| rng.pick(PIECES)).collect()
+            }
+        }
+    }
+
+    fn hostile_url(rng: &mut Rng) -> Option<String> {
+        match rng.below(6) {
+            0 => None,
+            1 => Some(hostile(rng)),
+            2 => Some(format!("https://ex.org/{}", hostile(rng))),
+            _ => Some(rng.pick(URLS).to_owned()),
+        }
+    }
+
+    fn hostile_alert(rng: &mut Rng) -> Alert {
+        let kinds = ActionKind::ALL;
+        Alert {
+            feed_name: hostile(rng),
+            title: hostile(rng),
+            link: hostile_url(rng),
+            summary: hostile(rng),
+            actions: (0..rng.below(14))
+                .map(|_| Action {
+                    kind: kinds[rng.below(kinds.len())],
+                    label: hostile(rng),
+                    url: hostile_url(rng),
+                })
+                .collect(),
+            hashtags: (0..rng.below(14)).map(|_| hostile(rng)).collect(),
+            lang: rng
+                .pick(&["en", "ar", "fr", "fa", "he", "", "und", "AR-sy", "fr-CA"])
+                .to_owned(),
+            also_published_by: (0..rng.below(8)).map(|_| hostile(rng)).collect(),
+        }
+    }
+
+    #[test]
+    fn hostile_inputs_always_give_valid_messages() {
+        let mut rng = Rng(0x5EED_0F50_11DA);
+        for round in 0..300 {
+            let alert = hostile_alert(&mut rng);
+            let r = render_alert(&alert);
+            if let Err(e) = validate_html(&r.html) {
+                panic!("round {round}: {e}\n{alert:?}");
+            }
+            assert_valid(&r);
+            if round % 10 == 0 {
+                let alerts: Vec<Alert> = (0..rng.below(40))
+                    .map(|_| hostile_alert(&mut rng))
+                    .collect();
+                assert_valid(&render_digest(&alerts));
+            }
+        }
+    }
+}

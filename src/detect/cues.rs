@@ -348,9 +348,10 @@ impl Builder {
                 expand(p, &mut spellings).map_err(|m| CueFileError(format!("{where_}: {m}")))?;
                 for s in spellings {
                     let norm = normalise_phrase(&s);
-                    if norm.chars().filter(|c| c.is_alphanumeric()).count() < 2 {
+                    let min_letters = if class == Class::Opener { 1 } else { 2 };
+                    if norm.chars().filter(|c| c.is_alphanumeric()).count() < min_letters {
                         return Err(CueFileError(format!(
-                            "{where_}: phrase {p:?} has fewer than 2 letters"
+                            "{where_}: phrase {p:?} is too short"
                         )));
                     }
                     if class == Class::Opener {
@@ -521,7 +522,7 @@ impl CueSet {
         }
         let clause_start = before
             .rfind([':', ';', ',', '!', '?', '(', ')', '"', '-', '*', '•', '،', '؛', '؟', '|'])
-            .map(|i| i + 1)
+            .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
             .unwrap_or(0);
         let mut words = 0;
         for w in before[clause_start..].split_whitespace() {
@@ -626,13 +627,13 @@ mod tests {
     #[test]
     fn arabic_plural_imperatives_need_clause_start() {
         // "Participate in the vigil on Friday!" — imperative at the start.
-        check("شاركوا في الوقفة يوم الجمعة!", &["Kind(Mobilize):شاركوا في"]);
+        check("شاركوا في الوقفة يوم الجمعة!", &["Kind(Mobilize):شاركوا في الوقفه"]);
         // With a conjunction clitic and an opener.
-        check("هيا وشاركوا في الوقفة", &["Kind(Mobilize):شاركوا في"]);
+        check("هيا وشاركوا في الوقفة", &["Kind(Mobilize):شاركوا في الوقفه"]);
         // "The activists participated in the vigil" — past tense after a subject noun.
-        check_none("الناشطون شاركوا في الوقفة أمس", "Kind(Mobilize)");
+        check_none("الناشطون شاركوا في الوقفة أمس", "Kind(Mobilize):شاركوا");
         // Sign: وقعوا (sign! / they signed).
-        check("وقّعوا على العريضة الآن", &["Kind(Sign):وقعوا"]);
+        check("وقّعوا على العريضة الآن", &["Kind(Sign):وقعوا علي العريضه"]);
         check_none("المنظمات وقعوا على العريضة", "Kind(Sign):وقعوا");
         // Donate, with Arabic-Indic digits elsewhere in the sentence.
         check("تبرعوا الآن لدعم ٥٠٠ عائلة", &["Kind(Donate):تبرعوا"]);

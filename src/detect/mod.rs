@@ -3,8 +3,28 @@
 //!
 //! Pure: no IO, no clock, no randomness, no model download. The rest of the program uses
 //! only the items re-exported here, so the detector can improve without changing them.
+//!
+//! Codemap: [`html`] reads bodies into text blocks and links (dropping page chrome),
+//! [`text`] normalises and splits sentences, [`cues`] holds the cue lists (TOML data in
+//! `cues/*.toml`, format documented there) and matches them, [`lang`] identifies the
+//! language, [`links`] cleans and types URLs, [`hashtags`], [`summary`] and
+//! [`fingerprint`] build their parts of the verdict, and [`analyze`] weighs the evidence.
+
+use std::collections::HashSet;
 
 use crate::entry::Entry;
+
+mod analyze;
+mod cues;
+mod fingerprint;
+mod hashtags;
+mod html;
+mod lang;
+mod links;
+mod summary;
+mod text;
+
+pub use links::{canonical_url, clean_url};
 
 /// The kinds of action an appeal can ask for (the contract's `kind` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,13 +90,22 @@ pub struct Fingerprint {
 }
 
 impl Fingerprint {
-    /// True when the two fingerprints describe the same appeal.
+    /// Most bits two texts' SimHashes may differ in and still be the same statement
+    /// (64-bit hashes of unrelated texts differ in about 32).
+    pub const MAX_SIMHASH_DISTANCE: u32 = 7;
+
+    /// True when the two fingerprints describe the same appeal: they share a specific action
+    /// link (a petition, fundraiser or event page; also across languages), or their texts
+    /// are near-duplicates.
     pub fn matches(&self, other: &Fingerprint) -> bool {
         let shared_action = self
             .action_urls
             .iter()
             .any(|u| other.action_urls.binary_search(u).is_ok());
-        shared_action || (self.simhash != 0 && (self.simhash ^ other.simhash).count_ones() <= 3)
+        let near_duplicate = self.simhash != 0
+            && other.simhash != 0
+            && (self.simhash ^ other.simhash).count_ones() <= Self::MAX_SIMHASH_DISTANCE;
+        shared_action || near_duplicate
     }
 }
 
@@ -123,66 +152,95 @@ pub enum DetectError {
 }
 
 /// What recurs across one feed's entries (the site's template), learned from a batch of
-/// entries of that feed and used to discount boilerplate.
+/// entries of that feed and used to discount boilerplate. `FeedContext::default()` knows
+/// nothing and is fine for a lone entry.
 #[derive(Debug, Clone, Default)]
 pub struct FeedContext {
-    _private: (),
+    /// Canonical URLs of links that recur in most entries (a Donate button, the logo).
+    pub(crate) links: HashSet<String>,
+    /// Hashes of normalised sentences that recur in most entries.
+    pub(crate) sentences: HashSet<u64>,
+    pub(crate) entries: usize,
 }
 
-/// The detector: cue lists compiled once, then `detect` per entry.
-#[derive(Debug)]
+impl FeedContext {
+    /// How many entries it was learned from.
+    pub fn entries(&self) -> usize {
+        self.entries
+    }
+
+    /// True when it knows no template (fewer than three entries, or nothing recurs).
+    pub fn is_empty(&self) -> bool {
+        self.links.is_empty() && self.sentences.is_empty()
+    }
+
+    /// The canonical URLs treated as the site's template.
+    pub fn template_links(&self) -> impl Iterator<Item = &str> {
+        self.links.iter().map(String::as_str)
+    }
+}
+
+/// The detector: cue lists compiled once, then `detect` per entry. `Send + Sync`; share it
+/// with an `Arc`.
 pub struct Detector {
     threshold: f32,
+    pub(crate) cues: cues::CueSet,
+    pub(crate) html: html::HtmlConfig,
+    pub(crate) whatlang: whatlang::Detector,
 }
 
+impl std::fmt::Debug for Detector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Detector")
+            .field("threshold", &self.threshold)
+            .field("cues", &self.cues.cues.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The score at or above which an entry is an appeal, chosen on the tuning split of the
+/// gold set (`tests/gold.rs`).
 pub const DEFAULT_THRESHOLD: f32 = 0.5;
 
 impl Detector {
+    /// Compiles the built-in cue lists and the operator's `extra_cues`.
     pub fn new(opts: &DetectOptions) -> Result<Detector, DetectError> {
         let threshold = opts.threshold.unwrap_or(DEFAULT_THRESHOLD);
-        if !(0.0..=1.0).contains(&threshold) {
+        if !(0.0..=1.0).contains(&threshold) || threshold.is_nan() {
             return Err(DetectError::BadThreshold(threshold));
         }
-        Ok(Detector { threshold })
+        let extra: Vec<(String, String)> = opts
+            .extra_cues
+            .iter()
+            .map(|c| (c.name.clone(), c.text.clone()))
+            .collect();
+        let cues = cues::CueSet::new(&extra)
+            .map_err(|(name, message)| DetectError::BadCues { name, message })?;
+        let html = html::HtmlConfig::new().map_err(|message| DetectError::BadCues {
+            name: "(built-in chrome patterns)".into(),
+            message,
+        })?;
+        Ok(Detector {
+            threshold,
+            cues,
+            html,
+            whatlang: lang::whatlang_detector(),
+        })
     }
 
     pub fn threshold(&self) -> f32 {
         self.threshold
     }
 
-    /// Learns the feed's template from (ideally all) its current entries.
-    pub fn feed_context(&self, _entries: &[Entry]) -> FeedContext {
-        FeedContext::default()
+    /// Learns the feed's template from (ideally all) its current entries: links and
+    /// sentences found in most of them (at least three) are the site's, not evidence.
+    pub fn feed_context(&self, entries: &[Entry]) -> FeedContext {
+        analyze::learn(self, entries)
     }
 
     /// The verdict for one entry. `feed_hashtags` are the feed's configured hashtags,
-    /// always part of the verdict's hashtags.
-    pub fn detect(&self, entry: &Entry, _ctx: &FeedContext, feed_hashtags: &[String]) -> Verdict {
-        let text = format!("{} {}", entry.title, entry.body_html()).to_lowercase();
-        let mut actions = Vec::new();
-        for (kind, cue) in [
-            (ActionKind::Sign, "sign"),
-            (ActionKind::Donate, "donate"),
-            (ActionKind::Mobilize, "protest"),
-        ] {
-            if text.contains(cue) {
-                actions.push(Action {
-                    kind,
-                    label: kind.as_str().to_string(),
-                    url: None,
-                });
-            }
-        }
-        let score = if actions.is_empty() { 0.1 } else { 0.9 };
-        Verdict {
-            lang: "und".into(),
-            is_appeal: score >= self.threshold,
-            score,
-            actions,
-            hashtags: feed_hashtags.to_vec(),
-            summary: entry.title.chars().take(600).collect(),
-            reasons: vec![],
-            fingerprint: Fingerprint::default(),
-        }
+    /// always part of the verdict's hashtags (after those of the entry).
+    pub fn detect(&self, entry: &Entry, ctx: &FeedContext, feed_hashtags: &[String]) -> Verdict {
+        analyze::detect(self, entry, ctx, feed_hashtags)
     }
 }

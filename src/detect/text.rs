@@ -102,6 +102,7 @@ pub(crate) fn fold_into(s: &str, out: &mut String) {
 }
 
 /// Convenience: the folded form as a new string.
+#[cfg(test)]
 pub(crate) fn fold(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     fold_into(s, &mut out);

@@ -1059,13 +1059,18 @@ mod tests {
             .expect_err("refused");
         assert_eq!(err.kind(), "blocked");
         // Integer and short IPv4 spellings are normalised to the same literal.
-        let err = get(&strict, "http://2130706433/")
-            .await
-            .expect_err("refused");
-        assert!(
-            matches!(err, FetchError::Blocked { addr, .. } if addr == ip("127.0.0.1")),
-            "{err:?}"
-        );
+        for spelling in [
+            "http://2130706433/",
+            "http://0x7f.1/",
+            "http://127.1/",
+            "http://127.0.0.1./",
+        ] {
+            let err = get(&strict, spelling).await.expect_err("refused");
+            assert!(
+                matches!(err, FetchError::Blocked { addr, .. } if addr == ip("127.0.0.1")),
+                "{spelling}: {err:?}"
+            );
+        }
     }
 
     #[tokio::test]
@@ -1223,24 +1228,21 @@ mod tests {
     #[tokio::test]
     async fn body_over_the_cap_is_too_large() {
         let big = vec![b'x'; 2000];
-        let server = Server::start("127.0.0.1", move |seen, _| {
-            let length = seen.path != "/unsized";
-            let reply = Reply::new(200, &big);
-            Reply {
-                body: Body::Bytes {
-                    bytes: big.clone(),
-                    length,
-                },
-                ..reply
-            }
+        let server = Server::start("127.0.0.1", move |seen, _| Reply {
+            status: 200,
+            headers: Vec::new(),
+            body: Body::Bytes {
+                bytes: big.clone(),
+                length: seen.path != "/unsized",
+            },
         })
         .await;
-        let fetcher = fetcher(FetchOptions {
+        let capped = fetcher(FetchOptions {
             max_body: 1000,
             ..opts()
         });
         for path in ["/sized", "/unsized"] {
-            let err = get(&fetcher, &server.url(path))
+            let err = get(&capped, &server.url(path))
                 .await
                 .expect_err("too large");
             assert_eq!(
@@ -1253,12 +1255,11 @@ mod tests {
             assert_eq!(err.kind(), "too_large");
         }
         // Exactly at the cap is fine.
-        let fetcher = super::Fetcher::new(FetchOptions {
+        let exact = fetcher(FetchOptions {
             max_body: 2000,
             ..opts()
-        })
-        .expect("builds");
-        let (bytes, ..) = body_of(get(&fetcher, &server.url("/unsized")).await.expect("fits"));
+        });
+        let (bytes, ..) = body_of(get(&exact, &server.url("/unsized")).await.expect("fits"));
         assert_eq!(bytes.len(), 2000);
     }
 

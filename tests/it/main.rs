@@ -4,4 +4,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod harness;
+mod spine;
 mod support_selftest;

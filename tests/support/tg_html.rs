@@ -177,8 +177,8 @@ pub fn parse_html_raw(s: &str) -> Result<Parsed, String> {
     let mut i = 0;
     while i < n {
         let c = b[i];
-        if c == b'&' {
-            if let Some((code, next)) = decode_html_entity(b, i) {
+        if c == b'&'
+            && let Some((code, next)) = decode_html_entity(b, i) {
                 match char::from_u32(code) {
                     Some(ch) => {
                         utf16 += ch.len_utf16();
@@ -194,7 +194,6 @@ pub fn parse_html_raw(s: &str) -> Result<Parsed, String> {
                 i = next;
                 continue;
             }
-        }
         if c != b'<' {
             let ch = char_at(s, i);
             utf16 += ch.len_utf16();
@@ -299,13 +298,12 @@ pub fn parse_html_raw(s: &str) -> Result<Parsed, String> {
                     i += 1;
                     let mut v = String::new();
                     while at(i) != quote && at(i) != 0 {
-                        if at(i) == b'&' {
-                            if let Some((code, next)) = decode_html_entity(b, i) {
+                        if at(i) == b'&'
+                            && let Some((code, next)) = decode_html_entity(b, i) {
                                 v.push(char::from_u32(code).unwrap_or('\u{fffd}'));
                                 i = next;
                                 continue;
                             }
-                        }
                         let ch = char_at(s, i);
                         v.push(ch);
                         i += ch.len_utf8();
@@ -452,8 +450,8 @@ fn close_entity(
             return Ok(());
         }
         "pre" => {
-            if let Some(last) = entities.last_mut() {
-                if last.kind == "code"
+            if let Some(last) = entities.last_mut()
+                && last.kind == "code"
                     && last.offset == offset
                     && last.length == length
                     && last.language.is_some()
@@ -461,12 +459,11 @@ fn close_entity(
                     last.kind = "pre";
                     return Ok(());
                 }
-            }
             "pre"
         }
         "code" => {
-            if let Some(last) = entities.last_mut() {
-                if last.kind == "pre"
+            if let Some(last) = entities.last_mut()
+                && last.kind == "pre"
                     && last.offset == offset
                     && last.length == length
                     && !open.argument.is_empty()
@@ -474,7 +471,6 @@ fn close_entity(
                     last.language = Some(open.argument.clone());
                     return Ok(());
                 }
-            }
             let mut e = Entity::new("code", offset, length);
             if !open.argument.is_empty() {
                 // Kept only while a surrounding <pre> may still claim it.

@@ -1,0 +1,311 @@
+//! The outbox worker: drains the store's outbox to Telegram.
+//!
+//! One scheduler (`limiter`) decides which chat may send next, so the global budget stays
+//! busy and a limited chat never blocks the others. At most [`MAX_IN_FLIGHT`] sends run at
+//! once; a delivered record is removed and the removal flushed before its slot takes new
+//! work, so a crash re-sends at most the messages that were in flight.
+
+use super::limiter::{Limits, Scheduler};
+use super::render;
+use super::telegram::{self, SendOutcome};
+use crate::app::Shared;
+use crate::metrics::Counters;
+use crate::store::{OutboxKey, now_unix};
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use teloxide::Bot;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+pub const MAX_IN_FLIGHT: usize = 16;
+/// More than this many alerts waiting for one chat are sent as one digest.
+pub const DIGEST_AFTER: usize = 5;
+/// How many alerts one digest lists at most (the rest follow in the next).
+const DIGEST_MAX: usize = 30;
+/// Attempts after which a message Telegram keeps refusing (4xx) is dropped.
+const MAX_REFUSED_ATTEMPTS: u32 = 5;
+
+struct Done {
+    chat: i64,
+    keys: Vec<OutboxKey>,
+    outcome: SendOutcome,
+    rerendered: bool,
+}
+
+pub struct Worker {
+    shared: Arc<Shared>,
+    bot: Bot,
+    token: String,
+    scheduler: Scheduler,
+    queues: HashMap<i64, VecDeque<OutboxKey>>,
+    busy: HashSet<i64>,
+    attempts: HashMap<i64, u32>,
+}
+
+impl Worker {
+    pub fn new(shared: Arc<Shared>, bot: Bot, token: String, limits: Limits) -> Worker {
+        Worker {
+            shared,
+            bot,
+            token,
+            scheduler: Scheduler::new(limits),
+            queues: HashMap::new(),
+            busy: HashSet::new(),
+            attempts: HashMap::new(),
+        }
+    }
+
+    fn enqueue(&mut self, keys: Vec<OutboxKey>) {
+        for k in keys {
+            let q = self.queues.entry(k.chat_id).or_default();
+            if !q.contains(&k) {
+                q.push_back(k);
+            }
+            if !self.busy.contains(&k.chat_id) {
+                self.scheduler.set_pending(k.chat_id, true);
+            }
+        }
+    }
+
+    /// Runs until cancelled; then waits for the sends in flight and records them.
+    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Vec<OutboxKey>>, cancel: CancellationToken) {
+        match self.shared.store.outbox() {
+            Ok(pending) => {
+                let keys: Vec<_> = pending.into_iter().map(|(k, _)| k).collect();
+                if !keys.is_empty() {
+                    tracing::info!(pending = keys.len(), "resuming deliveries from the outbox");
+                }
+                self.enqueue(keys);
+            }
+            Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
+        }
+        let mut inflight: JoinSet<Done> = JoinSet::new();
+        let mut wake: Option<Instant> = None;
+        loop {
+            self.shared
+                .counters
+                .delivery_alive_at
+                .store(now_unix(), std::sync::atomic::Ordering::Relaxed);
+            let sleep_for = wake
+                .map(|w| w.saturating_duration_since(Instant::now()))
+                .unwrap_or(Duration::from_secs(1))
+                .min(Duration::from_secs(1));
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                Some(keys) = rx.recv() => self.enqueue(keys),
+                Some(done) = inflight.join_next(), if !inflight.is_empty() => {
+                    let mut finished = Vec::new();
+                    if let Ok(d) = done { finished.push(d); }
+                    while let Some(more) = inflight.try_join_next() {
+                        if let Ok(d) = more { finished.push(d); }
+                    }
+                    self.finish(finished).await;
+                }
+                _ = tokio::time::sleep(sleep_for) => {}
+            }
+            wake = self.fill(&mut inflight);
+        }
+        // Shutdown: no new sends; the ones in flight are recorded so nothing is sent twice.
+        let deadline = tokio::time::sleep(Duration::from_secs(6));
+        tokio::pin!(deadline);
+        let mut finished = Vec::new();
+        loop {
+            tokio::select! {
+                _ = &mut deadline => break,
+                next = inflight.join_next() => match next {
+                    Some(Ok(d)) => finished.push(d),
+                    Some(Err(_)) => {}
+                    None => break,
+                },
+            }
+        }
+        self.finish(finished).await;
+    }
+
+    /// Starts sends while slots and the scheduler allow; returns when to look again.
+    fn fill(&mut self, inflight: &mut JoinSet<Done>) -> Option<Instant> {
+        while inflight.len() < MAX_IN_FLIGHT {
+            let chat = match self.scheduler.next(Instant::now()) {
+                Ok(chat) => chat,
+                Err(when) => return when,
+            };
+            let Some(queue) = self.queues.get(&chat).filter(|q| !q.is_empty()) else {
+                self.scheduler.set_pending(chat, false);
+                continue;
+            };
+            let take = if queue.len() > DIGEST_AFTER {
+                queue.len().min(DIGEST_MAX)
+            } else {
+                1
+            };
+            let keys: Vec<OutboxKey> = queue.iter().take(take).copied().collect();
+            let Some((message, thread)) = self.prepare(&keys) else {
+                // Records vanished (chat unsubscribed meanwhile): forget them.
+                if let Some(q) = self.queues.get_mut(&chat) {
+                    q.retain(|k| !keys.contains(k));
+                }
+                let _ = self.shared.store.remove_deliveries(&keys);
+                let more = self.queues.get(&chat).is_some_and(|q| !q.is_empty());
+                self.scheduler.set_pending(chat, more);
+                continue;
+            };
+            if keys.len() > 1 {
+                Counters::inc(&self.shared.counters.digests, 1);
+            }
+            self.busy.insert(chat);
+            self.scheduler.set_pending(chat, false);
+            let bot = self.bot.clone();
+            let token = self.token.clone();
+            inflight.spawn(async move {
+                let (outcome, rerendered) =
+                    telegram::send(&bot, chat, thread, &message, &token).await;
+                Done {
+                    chat,
+                    keys,
+                    outcome,
+                    rerendered,
+                }
+            });
+        }
+        Some(Instant::now() + Duration::from_millis(50))
+    }
+
+    fn prepare(&self, keys: &[OutboxKey]) -> Option<(render::Rendered, Option<i32>)> {
+        let store = &self.shared.store;
+        let mut alerts = Vec::new();
+        let mut thread = None;
+        for k in keys {
+            let d = store.delivery(*k).ok()??;
+            thread = d.thread_id;
+            let a = store.alert(d.alert_id).ok()??;
+            alerts.push(super::alert_from_record(&a));
+        }
+        let rendered = if alerts.len() == 1 {
+            render::render_alert(&alerts[0])
+        } else {
+            render::render_digest(&alerts)
+        };
+        Some((rendered, thread))
+    }
+
+    async fn finish(&mut self, finished: Vec<Done>) {
+        if finished.is_empty() {
+            return;
+        }
+        let now = Instant::now();
+        let mut delivered = Vec::new();
+        for d in finished {
+            self.busy.remove(&d.chat);
+            if d.rerendered {
+                Counters::inc(&self.shared.counters.render_bugs, 1);
+                tracing::warn!(chat = d.chat, "Telegram refused the HTML; sent as plain text");
+            }
+            match d.outcome {
+                SendOutcome::Sent => {
+                    Counters::inc(&self.shared.counters.sent, d.keys.len() as u64);
+                    self.attempts.remove(&d.chat);
+                    self.drop_from_queue(d.chat, &d.keys);
+                    delivered.extend(d.keys);
+                }
+                SendOutcome::RetryAfter(wait) => {
+                    Counters::inc(&self.shared.counters.retried, 1);
+                    tracing::info!(chat = d.chat, wait_s = wait.as_secs(), "Telegram asked to wait");
+                    self.scheduler.retry_after(d.chat, now, wait);
+                }
+                SendOutcome::Migrated(to) => {
+                    tracing::info!(from = d.chat, to, "group migrated to a supergroup");
+                    let store = &self.shared.store;
+                    let moved = store
+                        .migrate_subscriber(d.chat, to)
+                        .and_then(|_| store.move_deliveries(d.chat, to));
+                    self.queues.remove(&d.chat);
+                    self.scheduler.forget(d.chat);
+                    match moved {
+                        Ok(keys) => self.enqueue(keys),
+                        Err(e) => tracing::error!(error = %e, "cannot move deliveries"),
+                    }
+                }
+                SendOutcome::Gone(reason) => {
+                    tracing::info!(chat = d.chat, %reason, "chat unreachable; subscription ended");
+                    self.shared.counters.failed(gone_reason(&reason));
+                    if let Err(e) = self.shared.store.unsubscribe(d.chat) {
+                        tracing::error!(error = %e, "cannot end subscription");
+                    }
+                    self.queues.remove(&d.chat);
+                    self.scheduler.forget(d.chat);
+                    continue;
+                }
+                SendOutcome::BadRender(reason) | SendOutcome::Refused(reason) => {
+                    let n = self.bump_attempts(d.chat);
+                    self.shared.counters.failed("refused");
+                    if n >= MAX_REFUSED_ATTEMPTS {
+                        tracing::error!(chat = d.chat, %reason, "message refused repeatedly; dropped");
+                        self.drop_from_queue(d.chat, &d.keys);
+                        delivered.extend(d.keys);
+                        self.attempts.remove(&d.chat);
+                    } else {
+                        self.scheduler.backoff(d.chat, now + backoff(n));
+                    }
+                }
+                SendOutcome::Transient(reason) => {
+                    let n = self.bump_attempts(d.chat);
+                    Counters::inc(&self.shared.counters.retried, 1);
+                    self.shared.counters.failed("transient");
+                    tracing::warn!(chat = d.chat, %reason, attempt = n, "send failed; will retry");
+                    self.scheduler.backoff(d.chat, now + backoff(n));
+                }
+            }
+            let more = self.queues.get(&d.chat).is_some_and(|q| !q.is_empty());
+            self.scheduler.set_pending(d.chat, more);
+        }
+        if !delivered.is_empty() {
+            let store = &self.shared.store;
+            let day = now_unix() / 86_400;
+            let _ = store.bump_stat(&format!("sent:{day}"), delivered.len() as u64);
+            if let Err(e) = store.remove_deliveries(&delivered) {
+                tracing::error!(error = %e, "cannot record deliveries");
+            }
+            if let Err(e) = store.flush().await {
+                tracing::error!(error = %e, "cannot flush the store");
+            }
+        }
+    }
+
+    fn drop_from_queue(&mut self, chat: i64, keys: &[OutboxKey]) {
+        if let Some(q) = self.queues.get_mut(&chat) {
+            q.retain(|k| !keys.contains(k));
+            if q.is_empty() {
+                self.queues.remove(&chat);
+            }
+        }
+    }
+
+    fn bump_attempts(&mut self, chat: i64) -> u32 {
+        let n = self.attempts.entry(chat).or_default();
+        *n += 1;
+        *n
+    }
+}
+
+fn gone_reason(desc: &str) -> &'static str {
+    if desc.contains("blocked") {
+        "blocked"
+    } else if desc.contains("kicked") {
+        "kicked"
+    } else if desc.contains("deactivated") {
+        "deactivated"
+    } else if desc.contains("not found") {
+        "chat_not_found"
+    } else {
+        "forbidden"
+    }
+}
+
+/// Exponential backoff with jitter: 1 s, 2 s, 4 s … up to 10 minutes.
+fn backoff(attempt: u32) -> Duration {
+    let base = Duration::from_secs(1u64 << attempt.min(10).saturating_sub(1)).min(Duration::from_secs(600));
+    let jitter = fastrand::u64(0..=base.as_millis() as u64 / 2);
+    base + Duration::from_millis(jitter)
+}

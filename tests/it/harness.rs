@@ -1,0 +1,98 @@
+//! Boots the real program in-process against the fake Bot API and the local feed server.
+
+use crate::support::feed_server::Item;
+use crate::support::telegram::{Chat, FakeTelegram, User};
+use solibot::config::{Config, RawConfig, validate};
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub const ADMIN: i64 = 90_001;
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// The configuration a test runs with: fake Telegram, data in `dir`, fast polling.
+pub fn config(tg: &FakeTelegram, dir: &Path, extra: &[(&str, &str)]) -> Config {
+    let mut env: HashMap<String, String> = HashMap::new();
+    env.insert("SOLIBOT_TELEGRAM_TOKEN".into(), tg.token());
+    env.insert("SOLIBOT_TELEGRAM_API_URL".into(), tg.api_url());
+    env.insert("SOLIBOT_ADMINS".into(), ADMIN.to_string());
+    env.insert(
+        "SOLIBOT_DATA_PATH".into(),
+        dir.join("db").display().to_string(),
+    );
+    env.insert("SOLIBOT_POLL_INTERVAL".into(), "1s".into());
+    env.insert("SOLIBOT_ALLOW_PRIVATE".into(), "1".into());
+    for (k, v) in extra {
+        env.insert(k.to_string(), v.to_string());
+    }
+    validate(RawConfig::default(), None, &env).expect("test config is valid")
+}
+
+/// A running bot.
+pub struct Running {
+    cancel: CancellationToken,
+    handle: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    pub async fn start(config: Config, tg: &FakeTelegram) -> Running {
+        let cancel = CancellationToken::new();
+        let handle = tokio::spawn(solibot::app::run(config, false, cancel.clone()));
+        assert!(
+            tg.wait_polling(WAIT).await,
+            "the bot starts long polling"
+        );
+        Running { cancel, handle }
+    }
+
+    pub async fn stop(self) {
+        self.cancel.cancel();
+        let r = tokio::time::timeout(Duration::from_secs(10), self.handle)
+            .await
+            .expect("stops within 10 s")
+            .expect("task did not panic");
+        r.expect("run ends without error");
+    }
+}
+
+pub fn user(id: i64) -> User {
+    User::new(id, "Tester")
+}
+
+/// Sends a command as `user` in their private chat and returns the bot's reply text.
+pub async fn command(tg: &FakeTelegram, user_id: i64, text: &str) -> String {
+    let before = tg.sent_to(user_id).len();
+    tg.push_message(Chat::private(user_id), user(user_id), text);
+    assert!(
+        tg.wait_until(|s| s.sent_to(user_id).len() > before, WAIT).await,
+        "a reply to {text:?}"
+    );
+    tg.sent_to(user_id)[before].visible_text.clone()
+}
+
+/// A clear appeal, as a partner would publish it.
+pub fn appeal(n: u32) -> Item {
+    Item::new(
+        &format!("appeal-{n}"),
+        &format!("Sign the petition: free the detained aid workers ({n})"),
+        &format!("https://partner.example/appeals/{n}"),
+        &format!(
+            "<p>Sign our petition today and call on the Foreign Minister to demand the release of the \
+             twelve detained aid workers. <a href=\"https://www.change.org/p/free-aid-workers-{n}\">Sign the petition</a>. \
+             Share it with #FreeAidWorkers.</p>"
+        ),
+    )
+}
+
+/// Ordinary news, with nothing to act on.
+pub fn news(n: u32) -> Item {
+    Item::new(
+        &format!("news-{n}"),
+        &format!("Our field team completed the school repairs in the north ({n})"),
+        &format!("https://partner.example/news/{n}"),
+        "<p>The repairs of the primary school were completed last month. Classes resumed on Monday \
+         with 300 pupils. The project was funded by our long-term partners.</p>",
+    )
+}

@@ -9,6 +9,7 @@
 //!
 //! `cargo test --test gold -- --nocapture` shows the figures. Tune on `tune` only
 //! (`cargo test --test gold tune -- --nocapture`); `heldout` is for the final check.
+//! `GOLD_DEBUG=<part of a link>` also prints the full verdict of the matching entries.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fs;
@@ -188,6 +189,15 @@ fn run_split(split: &str) -> Report {
             };
             used.insert(key);
             let v = detector.detect(entry, &ctx, &[]);
+            if let Ok(pat) = std::env::var("GOLD_DEBUG") {
+                if !pat.is_empty() && link.contains(&pat) {
+                    println!(
+                        "--- {name} {link}\n    label: appeal={} kinds={:?} urls={:?} tags={:?}\n    got: appeal={} score={:.3} lang={} tags={:?}\n    actions: {:?}\n    reasons: {:?}\n    summary: {}",
+                        label.appeal, label.kinds, label.urls, label.hashtags, v.is_appeal, v.score,
+                        v.lang, v.hashtags, v.actions, v.reasons, v.summary
+                    );
+                }
+            }
             report.entries += 1;
             report.overall.add(label.appeal, v.is_appeal);
             report

@@ -121,7 +121,13 @@ struct Parsed<'a> {
     folded: String,
 }
 
-fn parse<'a>(det: &Detector, title: &'a str, doc: &'a Doc, ctx: &FeedContext) -> Parsed<'a> {
+fn parse<'a>(
+    det: &Detector,
+    title: &'a str,
+    doc: &'a Doc,
+    ctx: &FeedContext,
+    lang: &str,
+) -> Parsed<'a> {
     let mut segs: Vec<Seg<'a>> = Vec::with_capacity(doc.blocks.len() + 1);
     segs.push(Seg {
         text: title,
@@ -169,7 +175,7 @@ fn parse<'a>(det: &Detector, title: &'a str, doc: &'a Doc, ctx: &FeedContext) ->
                 && ctx.sentences.contains(&fnv1a(norm.as_bytes()));
             let h0 = hits.len();
             if !template {
-                det.cues.find(norm, &mut hits);
+                det.cues.find(norm, Some(lang), &mut hits);
             }
             sents.push(Sent {
                 seg: si,
@@ -268,8 +274,51 @@ impl Parsed<'_> {
     }
 }
 
+fn has_hashtag(text: &str) -> bool {
+    let mut tags = Hashtags::default();
+    tags.scan(text);
+    !tags.into_vec().is_empty()
+}
+
 fn inside_quotes(norm: &str, pos: usize) -> bool {
     norm[..pos].bytes().filter(|&b| b == b'"').count() % 2 == 1
+}
+
+/// The entry's language: script, trigrams, declared language, and for short texts the
+/// language whose cues match.
+fn identify_lang(det: &Detector, title: &str, doc: &Doc, entry: &Entry) -> &'static str {
+    let mut sample = String::with_capacity(700);
+    sample.push_str(title);
+    for b in &doc.blocks {
+        if sample.len() > 600 {
+            break;
+        }
+        sample.push(' ');
+        sample.push_str(&b.text);
+    }
+    let mut votes: Vec<(&'static str, f32)> = Vec::new();
+    if sample.len() < 200 {
+        let mut folded = String::with_capacity(sample.len());
+        fold_into(&sample, &mut folded);
+        let mut hits = Vec::new();
+        det.cues.find(&folded, None, &mut hits);
+        for h in &hits {
+            let cue = det.cues.cue(h);
+            if matches!(cue.class, Class::Opener | Class::Boilerplate) || cue.lang == "*" {
+                continue;
+            }
+            match votes.iter_mut().find(|(l, _)| *l == cue.lang) {
+                Some(v) => v.1 += 1.0,
+                None => votes.push((cue.lang, 1.0)),
+            }
+        }
+    }
+    lang::identify(
+        &det.whatlang,
+        &sample,
+        entry.declared_lang.as_deref(),
+        &votes,
+    )
 }
 
 /// Sums a list with a cap.
@@ -286,44 +335,49 @@ pub(crate) fn detect(
     let doc = html::read(&det.html, entry.body_html());
     let title = entry.title.trim();
     let mut reasons = Reasons { items: Vec::new() };
-    let mut p = parse(det, title, &doc, ctx);
+    let lang = identify_lang(det, title, &doc, entry);
+    let mut p = parse(det, title, &doc, ctx, lang);
     p.mark_zones(det, &mut reasons);
     let templ = p.sents.iter().filter(|s| s.template).count();
     if templ > 0 {
         reasons.add(0.3, format!("feed template text ignored ({templ} sentences)"));
     }
-
-    // ---------------------------------------------------------------- language
-    let mut sample = String::with_capacity(700);
-    sample.push_str(title);
-    for seg in p.segs.iter().skip(1).filter(|s| !s.dropped) {
-        if sample.len() > 600 {
-            break;
+    let entry_key = entry.link.as_deref().map(canonical_url);
+    let entry_host = entry_key
+        .as_deref()
+        .and_then(|k| k.split(['/', '?']).next())
+        .unwrap_or("")
+        .to_string();
+    // Sentences holding an e-mail address of the organisation itself: "write to us" is not
+    // contacting officials.
+    let mut own_mail = vec![false; p.sents.len()];
+    if !entry_host.is_empty() {
+        for l in &p.doc.links {
+            let Some(addr) = l.href.trim().strip_prefix("mailto:") else {
+                continue;
+            };
+            let domain = addr
+                .split('?')
+                .next()
+                .and_then(|a| a.rsplit('@').next())
+                .unwrap_or("")
+                .to_ascii_lowercase();
+            let own = domain == entry_host || domain.ends_with(&format!(".{entry_host}"));
+            if let (true, Some(b)) = (own, l.block) {
+                for si in p.segs[b + 1].sents.clone() {
+                    let st = &p.sents[si];
+                    if st.start <= l.start && l.start < st.end.max(st.start + 1) {
+                        own_mail[si] = true;
+                    }
+                }
+            }
         }
-        sample.push(' ');
-        sample.push_str(seg.text);
     }
-    let mut votes: Vec<(&'static str, f32)> = Vec::new();
-    for h in &p.hits {
-        let cue = det.cues.cue(h);
-        if matches!(cue.class, Class::Opener | Class::Boilerplate) || cue.lang == "*" {
-            continue;
-        }
-        match votes.iter_mut().find(|(l, _)| *l == cue.lang) {
-            Some(v) => v.1 += 1.0,
-            None => votes.push((cue.lang, 1.0)),
-        }
-    }
-    let lang = lang::identify(
-        &det.whatlang,
-        &sample,
-        entry.declared_lang.as_deref(),
-        &votes,
-    );
 
     // ---------------------------------------------------------------- sentence evidence
     let mut reader = 0.0f32;
     let mut demand = 0.0f32;
+    let mut demand_third = 0.0f32;
     let mut urgency = 0.0f32;
     let mut voice = 0.0f32;
     let mut ctx_bonus = 0.0f32;
@@ -335,6 +389,8 @@ pub(crate) fn detect(
     let mut sent_pos = vec![0.0f32; p.sents.len()];
     let mut sent_kinds = vec![0u8; p.sents.len()];
     let mut first_condemn: Option<String> = None;
+    let mut reader_pos = vec![0.0f32; p.sents.len()];
+    let mut title_penalty = 0.0f32;
 
     for (i, s) in p.sents.iter().enumerate() {
         if !p.kept(s) {
@@ -379,8 +435,10 @@ pub(crate) fn detect(
         };
         let where_ = p.where_(seg);
         let mut pos = 0.0f32;
+        let mut rpos = 0.0f32;
         let mut lost = 0.0f32;
         let mut dem_here = 0.0f32;
+        let mut share_ctx = false;
         let mut ctx_kinds: Vec<(ActionKind, f32)> = Vec::new();
         for h in sh {
             let cue = det.cues.cue(h);
@@ -390,19 +448,35 @@ pub(crate) fn detect(
             } else {
                 1.0
             };
-            let phrase = det.cues.phrase(h);
+            let phrase = &norm[h.start as usize..h.end as usize];
             match cue.class {
-                Class::Kind(k) if cue.context => ctx_kinds.push((k, w)),
+                Class::Kind(k) if cue.context => {
+                    share_ctx |= k == ActionKind::Share;
+                    ctx_kinds.push((k, w));
+                }
                 Class::Kind(_) | Class::Cta => {
                     let c = w * m * q * zone * button;
                     lost += w * zone - c;
                     pos += c;
+                    rpos += c;
                     reader += c;
-                    if let Class::Kind(k) = cue.class {
-                        kind_ev[kind_idx(k)] += c;
-                        sent_kinds[i] |= bit(k);
+                    match cue.class {
+                        Class::Kind(ActionKind::Contact) if own_mail[i] => {}
+                        Class::Kind(k) => {
+                            kind_ev[kind_idx(k)] += c;
+                            sent_kinds[i] |= bit(k);
+                        }
+                        _ => {}
                     }
                     reasons.add(c, format!("imperative '{phrase}' in {where_}"));
+                }
+                Class::Demand if w < 2.0 => {
+                    // "X calls on…": someone's demand, ours only if nothing says otherwise.
+                    let c = w * m * q;
+                    lost += w - c;
+                    pos += c;
+                    demand_third += c;
+                    reasons.add(c, format!("demand '{phrase}' in {where_}"));
                 }
                 Class::Demand => {
                     let c = w * m * q * zone.min(1.2);
@@ -448,16 +522,46 @@ pub(crate) fn detect(
             pos += 1.0 * m;
         }
         demand += dem_here;
+        if dem_here == 0.0 {
+            pos = pos.max(0.0);
+        }
+        if seg.kind == SegKind::Title {
+            if let Some(h) = past.or(reported) {
+                title_penalty += 1.0;
+                reasons.add(
+                    -1.0,
+                    format!("title reports ('{}')", det.cues.phrase(h)),
+                );
+            }
+            if let Some(h) = sh
+                .iter()
+                .find(|h| det.cues.cue(h).class == Class::Boilerplate)
+            {
+                title_penalty += 6.0;
+                reasons.add(-6.0, format!("site page ('{}')", det.cues.phrase(h)));
+            }
+        }
+        // A hashtag in a sentence that asks something: spread it.
+        let sent_text = &seg.text[s.start..s.end];
+        if seg.kind != SegKind::Title
+            && (rpos >= 1.0 || share_ctx)
+            && sent_text.contains('#')
+            && has_hashtag(sent_text)
+        {
+            kind_ev[kind_idx(ActionKind::Share)] += 2.0 * m;
+            sent_kinds[i] |= bit(ActionKind::Share);
+            reasons.add(1.0 * m, "hashtag to spread".into());
+        }
+        reader_pos[i] = rpos;
         // Context nouns type a kind-less ask ("Take action: the vigil starts at 6").
-        if pos >= 1.0 && sent_kinds[i] == 0 {
+        if rpos >= 1.0 && sent_kinds[i] == 0 {
             for (k, w) in ctx_kinds {
                 kind_ev[kind_idx(k)] += w * 1.5 * m;
                 sent_kinds[i] |= bit(k);
             }
-        } else if pos > 0.0 {
-            for (k, w) in ctx_kinds {
+        } else if rpos > 0.0 {
+            for (_, w) in ctx_kinds {
                 ctx_bonus += 0.3 * w * m;
-                let _ = k;
             }
         }
         sent_pos[i] = pos;
@@ -510,14 +614,19 @@ pub(crate) fn detect(
                 .map(|off| seg.sents.start + off)
         });
         let sent_ok = sent.is_none_or(|si| p.kept(&p.sents[si]));
-        let usable = !l.chrome && !template && sent_ok && (l.block.is_some() || l.source == LinkSource::Embed);
+        let self_link = entry_key.as_deref() == Some(key.as_str());
+        let usable = !l.chrome
+            && !template
+            && !self_link
+            && sent_ok
+            && (l.block.is_some() || l.source == LinkSource::Embed);
         let ty = type_url(&det.cues.links, &url);
         let mut anchor_kinds = 0u8;
         if usable && !l.text.is_empty() {
             anchor_fold.clear();
             fold_into(&l.text, &mut anchor_fold);
             anchor_hits.clear();
-            det.cues.find(&anchor_fold, &mut anchor_hits);
+            det.cues.find(&anchor_fold, Some(lang), &mut anchor_hits);
             for h in &anchor_hits {
                 if let Class::Kind(k) = det.cues.cue(h).class {
                     anchor_kinds |= bit(k);
@@ -554,7 +663,7 @@ pub(crate) fn detect(
                 let mut w = if li.ty.platform || li.ty.official {
                     2.0
                 } else {
-                    1.2
+                    1.3
                 };
                 if li.ty.generic {
                     w *= 0.5;
@@ -568,7 +677,8 @@ pub(crate) fn detect(
                 }
                 let c = w * m;
                 link_ev += c;
-                kind_ev[kind_idx(k)] += c;
+                // A typed link says which kind more surely than it says "appeal".
+                kind_ev[kind_idx(k)] += c * 1.7;
                 let what = if li.ty.official {
                     format!("official e-mail {}", li.ty.host)
                 } else {
@@ -578,7 +688,7 @@ pub(crate) fn detect(
             }
             Some(None) => {}
             None => {
-                let in_ask = li.sent.is_some_and(|si| sent_pos[si] >= 1.0);
+                let in_ask = li.sent.is_some_and(|si| reader_pos[si] >= 1.0);
                 if in_ask || li.anchor_kinds != 0 {
                     untyped_bonus = 0.5f32.max(untyped_bonus) * m.max(0.5);
                 }
@@ -587,6 +697,7 @@ pub(crate) fn detect(
     }
 
     // ---------------------------------------------------------------- score
+    let demand = demand + capped(demand_third, 1.5);
     let positive = reader + demand + link_ev;
     let mut raw = capped(reader, 8.0)
         + capped(link_ev, 4.0)
@@ -603,7 +714,8 @@ pub(crate) fn detect(
         }
     }
     let volunteer = kind_ev[kind_idx(ActionKind::Volunteer)] > 0.0;
-    raw -= capped(job, 6.0) * if volunteer { 0.5 } else { 1.0 };
+    raw -= capped(job, 6.0) * if volunteer { 0.3 } else { 1.0 };
+    raw -= title_penalty;
     raw -= capped(partnership, 3.0);
     raw -= capped(inform, 1.5) * if reader < 2.0 { 1.0 } else { 0.3 };
     raw -= capped(negative, 1.0);
@@ -623,18 +735,18 @@ pub(crate) fn detect(
 
     // ---------------------------------------------------------------- actions
     let mut actions = Vec::new();
-    if is_appeal {
+    if is_appeal && reader + link_ev >= 3.0 {
         let mut kinds: Vec<(ActionKind, f32)> = ActionKind::ALL
             .into_iter()
             .map(|k| (k, kind_ev[kind_idx(k)]))
-            .filter(|&(_, e)| e >= 1.5)
+            .filter(|&(_, e)| e >= 2.0)
             .collect();
         kinds.sort_by(|a, b| b.1.total_cmp(&a.1));
         for (k, _) in kinds {
             actions.push(Action {
                 kind: k,
                 label: det.cues.label(lang, k).to_string(),
-                url: best_url(det, &p, &infos, &sent_kinds, k),
+                url: best_url(&p, &infos, &sent_kinds, &reader_pos, &own_mail, k),
             });
         }
     }
@@ -733,28 +845,31 @@ fn specific_action_url(det: &Detector, url: &str) -> bool {
 }
 
 fn best_url(
-    det: &Detector,
     p: &Parsed,
     infos: &[LinkInfo],
     sent_kinds: &[u8],
+    reader_pos: &[f32],
+    own_mail: &[bool],
     k: ActionKind,
 ) -> Option<String> {
-    let _ = det;
     let mut best: Option<(f32, &LinkInfo)> = None;
     for li in infos.iter().filter(|l| l.usable) {
         let in_sent = li.sent.is_some_and(|si| sent_kinds[si] & bit(k) != 0);
+        let kindless_ask = li
+            .sent
+            .is_some_and(|si| sent_kinds[si] == 0 && reader_pos[si] >= 1.0);
+        let mail = li.url.starts_with("mailto:") || li.url.starts_with("tel:");
+        let own = li.sent.is_some_and(|si| own_mail[si]) && li.url.starts_with("mailto:");
         let s = match li.ty.rule {
             Some(None) => continue,
             Some(Some(rk)) if rk == k => 3.0 + if li.ty.platform { 0.5 } else { 0.0 },
             Some(Some(_)) => continue,
             None if li.anchor_kinds & bit(k) != 0 => 2.0,
-            None if k == ActionKind::Contact
-                && (li.url.starts_with("mailto:") || li.url.starts_with("tel:"))
-                && in_sent =>
-            {
-                1.5
+            None if k == ActionKind::Contact && mail && !own => {
+                if in_sent { 1.6 } else { 1.2 }
             }
             None if in_sent => 1.0,
+            None if kindless_ask => 0.5,
             None => continue,
         };
         let s = if li.sent.is_some_and(|si| p.segs[p.sents[si].seg].kind == SegKind::Title) {
@@ -834,5 +949,298 @@ pub(crate) fn learn(det: &Detector, entries: &[Entry]) -> FeedContext {
         links,
         sentences,
         entries: n,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{DetectOptions, Detector, FeedContext, Verdict};
+    use crate::entry::Entry;
+
+    fn entry(link: &str, title: &str, body: &str) -> Entry {
+        Entry {
+            id: link.to_string(),
+            link: Some(link.to_string()),
+            title: title.to_string(),
+            content_html: body.to_string(),
+            ..Entry::default()
+        }
+    }
+
+    fn detector() -> Detector {
+        Detector::new(&DetectOptions::default()).expect("built-in cues compile")
+    }
+
+    /// Expected outcome: appeal or not, the kinds (in any order) and some kind -> URL pairs.
+    struct Expect<'a> {
+        appeal: bool,
+        kinds: &'a [&'a str],
+        urls: &'a [(&'a str, &'a str)],
+    }
+
+    fn check_with(det: &Detector, ctx: &FeedContext, e: &Entry, expect: Expect) -> Verdict {
+        let v = det.detect(e, ctx, &[]);
+        let explain = format!("{} -> {v:#?}", e.title);
+        assert_eq!(v.is_appeal, expect.appeal, "appeal? {explain}");
+        let mut got: Vec<&str> = v.actions.iter().map(|a| a.kind.as_str()).collect();
+        got.sort_unstable();
+        let mut want = expect.kinds.to_vec();
+        want.sort_unstable();
+        assert_eq!(got, want, "kinds: {explain}");
+        for (kind, url) in expect.urls {
+            let a = v.actions.iter().find(|a| a.kind.as_str() == *kind);
+            assert_eq!(a.and_then(|a| a.url.as_deref()), Some(*url), "url for {kind}: {explain}");
+        }
+        assert!((0.0..=1.0).contains(&v.score));
+        assert!(v.summary.chars().count() <= 600);
+        assert!(!v.reasons.is_empty());
+        v
+    }
+
+    fn check(title: &str, body: &str, expect: Expect) -> Verdict {
+        let det = detector();
+        let e = entry("https://ngo.example.org/posts/1", title, body);
+        check_with(&det, &FeedContext::default(), &e, expect)
+    }
+
+    #[test]
+    fn reader_petition_with_link_and_hashtag() {
+        let v = check(
+            "Free the aid workers detained in Deir ez-Zor",
+            r#"<p>Eleven aid workers have been held without charge since August.</p>
+               <p>Sign the petition to the governor before 1 December:
+               <a href="https://www.change.org/p/free-the-eleven?utm_source=feed&amp;fbclid=x">add your name</a>.
+               Then share it with #FreeTheEleven.</p>"#,
+            Expect {
+                appeal: true,
+                kinds: &["share", "sign"],
+                urls: &[("sign", "https://www.change.org/p/free-the-eleven")],
+            },
+        );
+        assert_eq!(v.lang, "en");
+        assert_eq!(v.hashtags, ["#FreeTheEleven"]);
+        assert!(v.summary.starts_with("Sign the petition"), "{}", v.summary);
+        assert_eq!(v.fingerprint.action_urls, ["change.org/p/free-the-eleven"]);
+        assert!(v.reasons.iter().any(|r| r.contains("petition link change.org")), "{:?}", v.reasons);
+    }
+
+    #[test]
+    fn reported_appeal_is_not_ours() {
+        let v = check(
+            "UN rapporteur urges release of detained aid workers",
+            "<p>The UN Special Rapporteur on human rights defenders called on the authorities on \
+             Tuesday to release eleven aid workers, according to a statement published in Geneva.</p>\
+             <p>“Sign the petition and make your voice heard,” activists told reporters outside the court.</p>",
+            Expect { appeal: false, kinds: &[], urls: &[] },
+        );
+        assert!(v.reasons.iter().any(|r| r.contains("reported")), "{:?}", v.reasons);
+    }
+
+    #[test]
+    fn past_recap_and_job_advert_are_not_appeals() {
+        check(
+            "Hundreds held a candlelight vigil for the disappeared",
+            "<p>Last Sunday, more than three hundred people gathered outside the embassy. \
+             Families took part in reading the names of the missing, and the vigil was held in silence.</p>",
+            Expect { appeal: false, kinds: &[], urls: &[] },
+        );
+        check(
+            "Vacancy: Field Logistics Officer (Gaziantep)",
+            "<p>We are hiring a full-time logistics officer. Qualifications: three years of experience. \
+             How to apply: send your CV and a cover letter by 30 November. Apply now.</p>",
+            Expect { appeal: false, kinds: &[], urls: &[] },
+        );
+    }
+
+    #[test]
+    fn arabic_plural_imperatives() {
+        let v = check(
+            "وقفة تضامنية مع المعتقلين",
+            "<p>يا أهلنا، شاركوا في الوقفة التضامنية يوم الجمعة الساعة ٦ مساءً أمام السفارة.</p>\
+             <p>وانشروا الدعوة على وسم #الحرية_للمعتقلين.</p>",
+            Expect { appeal: true, kinds: &["mobilize", "share"], urls: &[] },
+        );
+        assert_eq!(v.lang, "ar");
+        assert_eq!(v.hashtags, ["#الحرية_للمعتقلين"]);
+        check(
+            "المئات في وقفة أمام السفارة",
+            "<p>شارك المئات أمس في وقفة أمام السفارة، وشاركوا في قراءة أسماء المعتقلين، وقالت المنظمة إن الوقفة نجحت.</p>",
+            Expect { appeal: false, kinds: &[], urls: &[] },
+        );
+    }
+
+    #[test]
+    fn own_demand_without_reader_action() {
+        let v = check(
+            "Déclaration commune : renouveler le mécanisme transfrontalier",
+            "<p>Nous, organisations signataires, appelons le Conseil de sécurité des Nations unies à \
+             renouveler sans délai l'autorisation de l'aide transfrontalière.</p>\
+             <p>Plus de quatre millions de personnes dépendent de cette aide.</p>",
+            Expect { appeal: true, kinds: &[], urls: &[] },
+        );
+        assert_eq!(v.lang, "fr");
+    }
+
+    #[test]
+    fn german_and_turkish_asks() {
+        check(
+            "Winterhilfe für Idlib",
+            r#"<p>Spenden Sie jetzt für warme Decken:
+               <a href="https://www.betterplace.org/de/projects/12345?utm_medium=rss">zur Spendenseite</a>.</p>"#,
+            Expect {
+                appeal: true,
+                kinds: &["donate"],
+                urls: &[("donate", "https://www.betterplace.org/de/projects/12345")],
+            },
+        );
+        check(
+            "Sınır dışı etmelere hayır",
+            r#"<p>Kampanyaya destek verin ve <a href="https://change.org/p/geri-gondermeye-hayir">imzalayın</a>.</p>"#,
+            Expect {
+                appeal: true,
+                kinds: &["sign"],
+                urls: &[("sign", "https://change.org/p/geri-gondermeye-hayir")],
+            },
+        );
+    }
+
+    #[test]
+    fn contact_officials_by_mail() {
+        check(
+            "Urgent action: stop Hadi's deportation",
+            r#"<p>Email the Home Secretary today at
+               <a href="mailto:public.enquiries@homeoffice.gov.uk?subject=Stop%20the%20deportation">public.enquiries@homeoffice.gov.uk</a>
+               and ask that Hadi is not removed to Syria.</p>"#,
+            Expect {
+                appeal: true,
+                kinds: &["contact"],
+                urls: &[(
+                    "contact",
+                    "mailto:public.enquiries@homeoffice.gov.uk?subject=Stop%20the%20deportation",
+                )],
+            },
+        );
+    }
+
+    #[test]
+    fn boilerplate_pages_are_not_appeals() {
+        check(
+            "Subscribe to our newsletter",
+            "<p>Sign up for our newsletter and we'll send you emails with the latest news.</p>\
+             <div class=\"cookie-notice\">This website uses cookies.</div>",
+            Expect { appeal: false, kinds: &[], urls: &[] },
+        );
+    }
+
+    #[test]
+    fn feed_template_is_learned_and_ignored() {
+        let det = detector();
+        let footer = r#"<p class="support">Support our work: <a href="https://ngo.example.org/donate?utm_source=rss">Donate</a></p>"#;
+        let bodies = [
+            "<p>Our mobile clinic in Azaz held 1,000 consultations in October.</p>",
+            "<p>The new school term started in the camps near Atmeh with 400 pupils.</p>",
+            "<p>A report on water access in the north-west was published by partners.</p>",
+            "<p>Volunteers repaired twelve water tanks in the camps this week.</p>",
+        ];
+        let entries: Vec<Entry> = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                entry(
+                    &format!("https://ngo.example.org/news/{i}"),
+                    &format!("News {i}"),
+                    &format!("{b}{footer}"),
+                )
+            })
+            .collect();
+        let ctx = det.feed_context(&entries);
+        assert_eq!(ctx.entries(), 4);
+        assert!(
+            ctx.template_links().any(|l| l == "ngo.example.org/donate"),
+            "{:?}",
+            ctx.template_links().collect::<Vec<_>>()
+        );
+        for e in &entries {
+            let v = check_with(&det, &ctx, e, Expect { appeal: false, kinds: &[], urls: &[] });
+            assert!(!v.summary.contains("Support our work"), "{}", v.summary);
+        }
+        // Without the feed's template, a lone entry with the button is still not an appeal.
+        check_with(
+            &det,
+            &FeedContext::default(),
+            &entries[0],
+            Expect { appeal: false, kinds: &[], urls: &[] },
+        );
+        // A real appeal in the same feed still counts, the template link is not its action.
+        let appeal = entry(
+            "https://ngo.example.org/appeals/winter",
+            "Winter appeal",
+            &format!(
+                r#"<p>Please donate today to buy heating fuel for 300 families:
+                   <a href="https://donorbox.org/winter-fuel">give now</a>.</p>{footer}"#
+            ),
+        );
+        check_with(
+            &det,
+            &ctx,
+            &appeal,
+            Expect {
+                appeal: true,
+                kinds: &["donate"],
+                urls: &[("donate", "https://donorbox.org/winter-fuel")],
+            },
+        );
+    }
+
+    #[test]
+    fn cross_posted_statement_fingerprints_match() {
+        let det = detector();
+        let statement = "<p>We, the undersigned organisations, call on the Security Council to renew \
+            the cross-border mechanism for twelve months. Millions of people in the north-west depend on \
+            it for food, medicine and shelter. Organisations can endorse the statement \
+            <a href=\"https://actionnetwork.org/letters/renew-cross-border?source=partner-a\">here</a>.</p>";
+        let a = det.detect(
+            &entry("https://a.example.org/s/1", "Joint statement", statement),
+            &FeedContext::default(),
+            &[],
+        );
+        let b = det.detect(
+            &entry(
+                "https://b.example.org/news/joint",
+                "Joint statement on the cross-border mechanism",
+                &format!("{statement}<p>Published by Partner B.</p>"),
+            ),
+            &FeedContext::default(),
+            &[],
+        );
+        let other = det.detect(
+            &entry(
+                "https://c.example.org/x",
+                "Annual report",
+                "<p>Our annual report describes the schools we supported, the teachers we trained and \
+                 the children who went back to class in Idlib and Aleppo this year.</p>",
+            ),
+            &FeedContext::default(),
+            &[],
+        );
+        assert!(a.fingerprint.matches(&b.fingerprint), "{:?} vs {:?}", a.fingerprint, b.fingerprint);
+        assert!(!a.fingerprint.matches(&other.fingerprint));
+    }
+
+    #[test]
+    fn feed_hashtags_come_last_and_labels_follow_language() {
+        let det = detector();
+        let mut e = entry(
+            "https://ngo.example.org/ar/1",
+            "تبرعوا الآن",
+            "<p>تبرعوا الآن لدعم العائلات النازحة عبر <a href=\"https://www.launchgood.com/campaign/winter\">صفحة الحملة</a> #دفء_الشتاء</p>",
+        );
+        e.categories = vec!["#Idlib".into(), "Syria".into()];
+        let v = det.detect(&e, &FeedContext::default(), &["#Solidarity".to_string()]);
+        assert!(v.is_appeal);
+        assert_eq!(v.hashtags, ["#دفء_الشتاء", "#Idlib", "#Solidarity"]);
+        let donate = v.actions.iter().find(|a| a.kind.as_str() == "donate").expect("donate action");
+        assert_eq!(donate.label, "تبرّعوا");
+        assert_eq!(donate.url.as_deref(), Some("https://www.launchgood.com/campaign/winter"));
     }
 }

@@ -22,6 +22,12 @@
 //! initial = false             # optional; true = counts only at the start of a clause or after
 //!                             #   an "opener" (for Arabic imperatives spelled like the past tense)
 //! prefix = false              # optional; true = the phrase may be the start of a longer word
+//! suffix = false              # optional; true = the phrase may be the end of a longer word
+//!                             #   (imperative endings: French "*ez", German "*en sie")
+//! final = false               # optional; true = counts only at the end of a clause
+//!                             #   (verb-final languages: Turkish "*in")
+//! except = ["chez", "*ions"]  # optional; words (or phrases starting at the cue's word, or
+//!                             #   with "*", word endings) that never count for this cue
 //! phrases = ["sign (the|our|this) petition", "add your name"]
 //!
 //! [[link]]                    # optional: URL patterns that type a link as an action
@@ -136,6 +142,10 @@ pub(crate) struct Cue {
     pub context: bool,
     pub initial: bool,
     pub prefix: bool,
+    pub suffix: bool,
+    pub fin: bool,
+    /// Folded whole words that never count.
+    pub except: Vec<String>,
     /// Language code of the file it came from.
     pub lang: &'static str,
 }
@@ -198,6 +208,12 @@ struct RawCue {
     initial: bool,
     #[serde(default)]
     prefix: bool,
+    #[serde(default)]
+    suffix: bool,
+    #[serde(default, rename = "final")]
+    fin: bool,
+    #[serde(default)]
+    except: Vec<String>,
     phrases: Vec<String>,
 }
 
@@ -341,6 +357,9 @@ impl Builder {
                 context: c.context,
                 initial: c.initial,
                 prefix: c.prefix,
+                suffix: c.suffix,
+                fin: c.fin,
+                except: c.except.iter().map(|w| normalise_phrase(w)).collect(),
                 lang,
             });
             for p in &c.phrases {
@@ -348,15 +367,14 @@ impl Builder {
                 expand(p, &mut spellings).map_err(|m| CueFileError(format!("{where_}: {m}")))?;
                 for s in spellings {
                     let norm = normalise_phrase(&s);
-                    let min_letters = if class == Class::Opener { 1 } else { 2 };
+                    let min_letters = if class == Class::Opener || c.suffix { 1 } else { 2 };
                     if norm.chars().filter(|c| c.is_alphanumeric()).count() < min_letters {
                         return Err(CueFileError(format!(
                             "{where_}: phrase {p:?} is too short"
                         )));
                     }
                     if class == Class::Opener {
-                        self.openers
-                            .extend(norm.split_whitespace().map(str::to_string));
+                        self.openers.insert(norm);
                         continue;
                     }
                     let phrase_idx = self.phrases.len() as u32;
@@ -440,33 +458,91 @@ impl CueSet {
     }
 
     /// Finds the cues in `norm` (text already passed through `fold_into`), appending to `out`.
-    pub(crate) fn find(&self, norm: &str, out: &mut Vec<Hit>) {
+    /// With `lang`, only cues of that language, language-neutral cues and cues in another
+    /// script count (so French "hier" does not fire in German text).
+    pub(crate) fn find(&self, norm: &str, lang: Option<&str>, out: &mut Vec<Hit>) {
         let first = out.len();
+        let arabic_text = lang.map(|l| matches!(l, "ar" | "fa"));
         for m in self.ac.find_overlapping_iter(norm) {
             let pid = m.pattern().as_usize();
             let (cue_idx, phrase) = self.pat[pid];
             let cue = &self.cues[cue_idx as usize];
+            if let (Some(l), Some(arabic)) = (lang, arabic_text) {
+                let applies = cue.lang == "*"
+                    || cue.lang == l
+                    || l == "und"
+                    || (l == "ku" && cue.lang == "ku")
+                    || self.arabic_pat[pid] != arabic;
+                if !applies {
+                    continue;
+                }
+            }
             let (s, e) = (m.start(), m.end());
-            if !self.start_ok(norm, s, self.arabic_pat[pid]) {
+            let word_start = if cue.suffix {
+                let back: usize = norm[..s]
+                    .chars()
+                    .rev()
+                    .take_while(|&c| is_word_char(c))
+                    .map(char::len_utf8)
+                    .sum();
+                if back == 0 {
+                    continue; // a suffix needs a stem
+                }
+                s - back
+            } else {
+                if !self.start_ok(norm, s, self.arabic_pat[pid]) {
+                    continue;
+                }
+                s
+            };
+            let word_end = if cue.prefix {
+                e + norm[e..]
+                    .chars()
+                    .take_while(|&c| is_word_char(c))
+                    .map(char::len_utf8)
+                    .sum::<usize>()
+            } else {
+                if norm[e..].chars().next().is_some_and(is_word_char) {
+                    continue;
+                }
+                e
+            };
+            if !cue.except.is_empty() {
+                let first_word = norm[word_start..]
+                    .split(|c: char| !is_word_char(c))
+                    .next()
+                    .unwrap_or("");
+                let rest = &norm[word_start..];
+                let excepted = cue.except.iter().any(|x| {
+                    x == first_word
+                        || x
+                            .strip_prefix('*')
+                            .is_some_and(|tail| first_word.ends_with(tail))
+                        || (x.contains(' ')
+                            && rest.starts_with(x.as_str())
+                            && !rest[x.len()..].chars().next().is_some_and(is_word_char))
+                });
+                if excepted {
+                    continue;
+                }
+            }
+            if cue.initial && !self.clause_initial(norm, word_start, self.arabic_pat[pid]) {
                 continue;
             }
-            if !cue.prefix && norm[e..].chars().next().is_some_and(is_word_char) {
-                continue;
-            }
-            if cue.initial && !self.clause_initial(norm, s) {
+            if cue.fin && !clause_final(&norm[word_end..]) {
                 continue;
             }
             out.push(Hit {
                 cue: cue_idx,
                 phrase,
-                start: s as u32,
-                end: e as u32,
+                start: word_start as u32,
+                end: word_end as u32,
             });
         }
         // Drop a hit inside a longer hit of the same class ("petition" in "sign the petition").
-        let hits = &mut out[first..];
-        let n = hits.len();
+        let n = out.len() - first;
         if n > 1 {
+            let hits = &out[first..];
             let mut keep = vec![true; n];
             for i in 0..n {
                 for j in 0..n {
@@ -477,20 +553,16 @@ impl CueSet {
                     let same = self.cues[a.cue as usize].class == self.cues[b.cue as usize].class;
                     let inside = b.start <= a.start
                         && a.end <= b.end
-                        && (b.end - b.start) > (a.end - a.start);
+                        && ((b.end - b.start) > (a.end - a.start) || (j < i && b.start == a.start && b.end == a.end));
                     if same && inside {
                         keep[i] = false;
                         break;
                     }
                 }
             }
-            let mut k = 0;
             let mut idx = 0;
             out.retain(|_| {
-                let r = if idx < first { true } else { keep[k] };
-                if idx >= first {
-                    k += 1;
-                }
+                let r = idx < first || keep[idx - first];
                 idx += 1;
                 r
             });
@@ -512,29 +584,58 @@ impl CueSet {
     }
 
     /// True when only punctuation, numbering or opener words precede `s` in its clause.
-    fn clause_initial(&self, norm: &str, s: usize) -> bool {
+    /// For Arabic, a conjunction after a comma ("…، وشاركوا") continues a narrative and
+    /// does not start an imperative.
+    fn clause_initial(&self, norm: &str, s: usize, arabic: bool) -> bool {
         let mut before = &norm[..s];
         // A clitic glued to the cue ("وشاركوا") is not a preceding word.
+        let mut glued = false;
         if before.chars().next_back().is_some_and(is_word_char) {
             if let Some(cl) = CLITICS.iter().find(|cl| before.ends_with(**cl)) {
                 before = &before[..before.len() - cl.len()];
+                glued = true;
             }
         }
-        let clause_start = before
-            .rfind([':', ';', ',', '!', '?', '(', ')', '"', '-', '*', '•', '،', '؛', '؟', '|'])
+        let delim = before
+            .rfind([':', ';', ',', '!', '?', '(', ')', '"', '-', '*', '•', '،', '؛', '؟', '|']);
+        let clause_start = delim
             .map(|i| i + before[i..].chars().next().map_or(1, char::len_utf8))
             .unwrap_or(0);
-        let mut words = 0;
-        for w in before[clause_start..].split_whitespace() {
-            if !w.chars().any(char::is_alphabetic) {
-                continue;
-            }
-            words += 1;
-            if words > 3 || !self.openers.contains(w) {
-                return false;
+        let mut clause = before[clause_start..].trim();
+        if arabic && glued && clause.is_empty() {
+            if let Some(i) = delim {
+                if matches!(before[i..].chars().next(), Some(',' | '،')) {
+                    return false;
+                }
             }
         }
-        true
+        // Strip opener words and phrases ("please", "s'il vous plait", "يا") from the end.
+        for _ in 0..6 {
+            clause = clause.trim_end();
+            if clause.is_empty() {
+                return true;
+            }
+            let last_start = clause
+                .rfind(char::is_whitespace)
+                .map(|i| i + 1)
+                .unwrap_or(0);
+            if !clause[last_start..].chars().any(char::is_alphabetic) {
+                clause = &clause[..last_start];
+                continue;
+            }
+            let opener = self.openers.iter().find(|o| {
+                clause.ends_with(o.as_str())
+                    && clause[..clause.len() - o.len()]
+                        .chars()
+                        .next_back()
+                        .is_none_or(|c| !is_word_char(c))
+            });
+            match opener {
+                Some(o) => clause = &clause[..clause.len() - o.len()],
+                None => return false,
+            }
+        }
+        false
     }
 
     pub(crate) fn cue(&self, h: &Hit) -> &Cue {
@@ -555,6 +656,20 @@ impl CueSet {
     }
 }
 
+/// True when only punctuation (or nothing) follows before the clause ends.
+fn clause_final(after: &str) -> bool {
+    for c in after.chars() {
+        if c.is_whitespace() || matches!(c, '"' | '\'' | ')' | ']' | '*') {
+            continue;
+        }
+        return matches!(
+            c,
+            '.' | '!' | '?' | ',' | ';' | ':' | '-' | '،' | '؛' | '؟' | '…' | '(' | '/' | '|'
+        );
+    }
+    true
+}
+
 pub(crate) fn is_word_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_' || matches!(c as u32, 0x064B..=0x065F | 0x0670)
 }
@@ -569,7 +684,7 @@ mod tests {
         let mut norm = String::new();
         fold_into(text, &mut norm);
         let mut hits = Vec::new();
-        set.find(&norm, &mut hits);
+        set.find(&norm, None, &mut hits);
         let got: Vec<String> = hits
             .iter()
             .map(|h| format!("{:?}:{}", set.cue(h).class, set.phrase(h)))
@@ -587,7 +702,7 @@ mod tests {
         let mut norm = String::new();
         fold_into(text, &mut norm);
         let mut hits = Vec::new();
-        set.find(&norm, &mut hits);
+        set.find(&norm, None, &mut hits);
         let got: Vec<String> = hits
             .iter()
             .map(|h| format!("{:?}:{}", set.cue(h).class, set.phrase(h)))
@@ -669,7 +784,7 @@ mod tests {
         let good = "lang = \"en\"\n[[cue]]\nclass = \"sign\"\nphrases = [\"put your name (on|under) it\"]\n";
         let set = CueSet::new(&[("ok.toml".to_string(), good.to_string())]).expect("valid");
         let mut hits = Vec::new();
-        set.find("please put your name under it", &mut hits);
+        set.find("please put your name under it", None, &mut hits);
         assert!(hits.iter().any(|h| set.phrase(h) == "put your name under it"));
     }
 

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod e2e;
 mod harness;
 mod spine;
 mod support_selftest;

@@ -1209,6 +1209,12 @@ impl Shared {
                     let mut v = c.to_json();
                     v["accent_color_id"] = 0.into();
                     v["max_reaction_count"] = 11.into();
+                    v["accepted_gift_types"] = json!({
+                        "unlimited_gifts": false,
+                        "limited_gifts": false,
+                        "unique_gifts": false,
+                        "premium_subscription": false,
+                    });
                     Reply::Ok(v)
                 }
                 Err(e) => Reply::bad(e),

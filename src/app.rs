@@ -210,7 +210,7 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
         shared.clone(),
         bot.clone(),
         token.clone(),
-        crate::deliver::limiter::Limits::telegram(),
+        crate::deliver::limiter::Limits::scaled(shared.config.rate_scale),
     );
     tasks.spawn(worker.run(rx, cancel.clone()));
     tasks.spawn(crate::poll::run(shared.clone(), cancel.clone()));

@@ -31,6 +31,8 @@ pub struct RawConfig {
     #[serde(default)]
     pub log: RawLog,
     #[serde(default)]
+    pub delivery: RawDelivery,
+    #[serde(default)]
     pub feeds: Vec<RawFeed>,
 }
 
@@ -78,6 +80,12 @@ pub struct RawDetect {
 #[serde(deny_unknown_fields)]
 pub struct RawHttp {
     pub listen: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDelivery {
+    pub rate_scale: Option<f64>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -156,6 +164,9 @@ pub struct Config {
     pub http_listen: Option<std::net::SocketAddr>,
     pub log_format: LogFormat,
     pub log_level: Option<String>,
+    /// Telegram's rate limits multiplied by this (1 for Telegram itself; more only for a
+    /// local Bot API server or a test double that allows it).
+    pub rate_scale: f64,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -376,6 +387,26 @@ pub fn validate(
         }
     };
 
+    let rate_scale = match get("SOLIBOT_RATE_SCALE") {
+        Some(v) => v.parse::<f64>().ok().filter(|f| f.is_finite() && *f > 0.0).ok_or_else(|| {
+            invalid(
+                "environment SOLIBOT_RATE_SCALE",
+                "delivery.rate_scale",
+                format!("`{v}` is not a positive number"),
+            )
+        })?,
+        None => match raw.delivery.rate_scale {
+            Some(f) if !(f.is_finite() && f > 0.0) => {
+                return Err(invalid(
+                    &file_origin,
+                    "delivery.rate_scale",
+                    format!("`{f}` is not a positive number"),
+                ));
+            }
+            f => f.unwrap_or(1.0),
+        },
+    };
+
     let base_dir = source
         .as_ref()
         .and_then(|p| p.parent())
@@ -444,6 +475,7 @@ pub fn validate(
         http_listen,
         log_format,
         log_level: get("SOLIBOT_LOG").or(raw.log.level),
+        rate_scale,
         feeds,
     })
 }

@@ -56,6 +56,8 @@ pub struct RawStorage {
 pub struct RawPolling {
     pub interval: Option<String>,
     pub max_concurrent: Option<usize>,
+    /// How long a feed fails before organizers are told (`24h`).
+    pub failure_notice_after: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -155,6 +157,8 @@ pub struct Config {
     pub data_path: PathBuf,
     pub poll_interval: Duration,
     pub max_concurrent_polls: usize,
+    /// How long a feed fails before admins and organizers are told (once).
+    pub failure_notice_after: Duration,
     pub allow_private: bool,
     pub max_body_bytes: usize,
     pub fetch_timeout: Duration,
@@ -312,6 +316,25 @@ pub fn validate(
             )
         })?;
 
+    let (notice_text, origin) = match get("SOLIBOT_FAILURE_NOTICE_AFTER") {
+        Some(v) => (v, "environment SOLIBOT_FAILURE_NOTICE_AFTER".to_string()),
+        None => (
+            raw.polling
+                .failure_notice_after
+                .unwrap_or_else(|| "24h".into()),
+            file_origin.clone(),
+        ),
+    };
+    let failure_notice_after = parse_duration(&notice_text)
+        .filter(|d| *d >= Duration::from_secs(1))
+        .ok_or_else(|| {
+            invalid(
+                &origin,
+                "polling.failure_notice_after",
+                format!("`{notice_text}` is not a duration of at least 1s (like 30m, 24h)"),
+            )
+        })?;
+
     let allow_private = match get("SOLIBOT_ALLOW_PRIVATE") {
         Some(v) => parse_bool(&v).ok_or_else(|| {
             invalid(
@@ -458,6 +481,7 @@ pub fn validate(
         data_path,
         poll_interval,
         max_concurrent_polls: raw.polling.max_concurrent.unwrap_or(8).max(1),
+        failure_notice_after,
         allow_private,
         max_body_bytes,
         fetch_timeout,

@@ -25,6 +25,7 @@ pub mod metrics;
 pub mod poll;
 pub mod feeds;
 pub mod http;
+pub mod i18n;
 pub mod manage;
 pub mod store;
 pub mod text;

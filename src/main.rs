@@ -38,13 +38,31 @@ enum Command {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Export or import the feeds of the database as OPML (stop the bot first).
+    Feeds {
+        #[command(subcommand)]
+        action: FeedsAction,
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedsAction {
+    /// Write the feeds as an OPML 2.0 file (`-` for standard output).
+    Export { file: PathBuf },
+    /// Add each feed of an OPML file, fetching and checking it like /addfeed (`-` for
+    /// standard input); prints what was added, skipped and refused.
+    Import { file: PathBuf },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let env: HashMap<String, String> = std::env::vars().collect();
     let config_path = match &cli.command {
-        Command::Run { config, .. } | Command::Check { config, .. } => config.clone(),
+        Command::Run { config, .. } | Command::Check { config, .. } | Command::Feeds { config, .. } => {
+            config.clone()
+        }
     };
     let cfg = match config::load(config_path.as_deref(), &env) {
         Ok(c) => c,
@@ -53,7 +71,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&cfg, matches!(cli.command, Command::Check { .. }));
+    init_logging(&cfg, matches!(cli.command, Command::Check { .. } | Command::Feeds { .. }));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -69,6 +87,7 @@ fn main() -> ExitCode {
                 ExitCode::from(1)
             }
         },
+        Command::Feeds { action, .. } => run_feeds(&runtime, cfg, action),
         Command::Check { source, json, all, .. } => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
@@ -79,6 +98,28 @@ fn main() -> ExitCode {
                     ExitCode::from(e.exit_code() as u8)
                 }
             }
+        }
+    }
+}
+
+fn run_feeds(runtime: &tokio::runtime::Runtime, cfg: config::Config, action: FeedsAction) -> ExitCode {
+    let result = match action {
+        FeedsAction::Export { file } => runtime
+            .block_on(solibot::manage::export_file(&cfg, &file))
+            .map(|n| {
+                if file.as_os_str() != "-" {
+                    println!("Exported {n} feeds to {}.", file.display());
+                }
+            }),
+        FeedsAction::Import { file } => runtime
+            .block_on(solibot::manage::import_file(cfg, &file))
+            .map(|report| println!("{report}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(e.exit_code())
         }
     }
 }

@@ -1,32 +1,121 @@
 //! Organizer operations on feeds, shared by the bot's commands and the command line:
-//! add (validate by fetching and parsing, mark the backlog seen), remove, OPML.
+//! add (validate by fetching and parsing, mark the backlog seen), edit, remove, OPML
+//! export and import, and the `solibot feeds export|import FILE` commands.
+//!
+//! Errors carry what went wrong, not words: [`AddError::message`] and
+//! [`ArgError::message`] word them in a reply language (English for `Display`). Sends
+//! nothing to Telegram.
 
 use crate::app::Shared;
-use crate::config::{FeedMode, normalise_hashtag};
+use crate::config::{Config, FeedMode, normalise_hashtag};
 use crate::deliver::render;
 use crate::feeds::fetch::{FetchError, MAX_URL_LEN, Validators};
+use crate::i18n::{Lang, t};
 use crate::poll::{self, PollError};
-use crate::store::{FeedHealth, FeedRecord, NewEntry, StoreError, now_unix};
+use crate::store::{FeedHealth, FeedRecord, NewEntry, Store, StoreError, now_unix};
+use std::path::Path;
 
-/// Why a feed was not added; `Display` is the reply an organizer reads.
+/// The largest OPML file accepted.
+pub const MAX_OPML_BYTES: usize = 1024 * 1024;
+
+/// Why a URL given by a user is not a feed URL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Malformed {
+    TooLong,
+    /// Not a URL at all: what was given and why.
+    NotUrl(String, String),
+    Scheme(String),
+    NoHost,
+    Credentials,
+    /// Refused by the fetcher.
+    Rejected(String),
+}
+
+/// Why a feed was not added; [`AddError::message`] is the reply an organizer reads.
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
-    #[error("that is not a valid feed URL: {0}")]
-    Malformed(String),
-    #[error("that feed is already added (id {0})")]
+    #[error("{}", self.message(Lang::En))]
+    Malformed(Malformed),
+    #[error("{}", self.message(Lang::En))]
     AlreadyAdded(u64),
-    #[error("the address is blocked: {0}")]
+    #[error("{}", self.message(Lang::En))]
     Blocked(String),
-    #[error("the feed is unreachable: {0}")]
+    #[error("{}", self.message(Lang::En))]
     Unreachable(String),
-    #[error("the server answered HTTP {0}")]
+    #[error("{}", self.message(Lang::En))]
+    NotModified,
+    #[error("{}", self.message(Lang::En))]
     Status(u16),
-    #[error("the feed is larger than {0} bytes")]
+    #[error("{}", self.message(Lang::En))]
     TooLarge(usize),
-    #[error("that is not a feed (RSS, Atom or JSON Feed): {0}")]
+    #[error("{}", self.message(Lang::En))]
     NotAFeed(String),
-    #[error("internal error: {0}")]
+    #[error("{}", self.message(Lang::En))]
     Store(#[from] StoreError),
+}
+
+impl AddError {
+    /// The reason in `lang`, as it follows "Not added: ".
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            AddError::Malformed(m) => {
+                let why = match m {
+                    Malformed::TooLong => t(lang, "url.too_long", &[]),
+                    Malformed::NotUrl(raw, e) => {
+                        t(lang, "url.not_url", &[("url", raw), ("why", e)])
+                    }
+                    Malformed::Scheme(s) => t(lang, "url.scheme", &[("scheme", s)]),
+                    Malformed::NoHost => t(lang, "url.no_host", &[]),
+                    Malformed::Credentials => t(lang, "url.credentials", &[]),
+                    Malformed::Rejected(u) => t(lang, "url.rejected", &[("url", u)]),
+                };
+                t(lang, "adderr.malformed", &[("why", &why)])
+            }
+            AddError::AlreadyAdded(id) => t(lang, "adderr.already", &[("id", &id.to_string())]),
+            AddError::Blocked(w) => t(lang, "adderr.blocked", &[("why", w)]),
+            AddError::Unreachable(w) => t(lang, "adderr.unreachable", &[("why", w)]),
+            AddError::NotModified => t(lang, "adderr.not_modified", &[]),
+            AddError::Status(c) => t(lang, "adderr.status", &[("code", &c.to_string())]),
+            AddError::TooLarge(n) => t(lang, "adderr.too_large", &[("n", &n.to_string())]),
+            AddError::NotAFeed(w) => t(lang, "adderr.not_a_feed", &[("why", w)]),
+            AddError::Store(e) => t(lang, "adderr.internal", &[("why", &e.to_string())]),
+        }
+    }
+}
+
+/// [`AddError::message`] with the bot token scrubbed and the length bounded.
+pub fn add_error_message(e: &AddError, lang: Lang, token: Option<&str>) -> String {
+    clip(&crate::app::scrub(&e.message(lang), token), 400)
+}
+
+/// What is wrong with a command's arguments.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ArgError {
+    #[error("{}", self.message(Lang::En))]
+    AddUsage,
+    #[error("{}", self.message(Lang::En))]
+    EditUsage,
+    #[error("{}", self.message(Lang::En))]
+    UnknownMode(String),
+    #[error("{}", self.message(Lang::En))]
+    BadHashtag(String),
+    #[error("{}", self.message(Lang::En))]
+    UnknownWord(String),
+    #[error("{}", self.message(Lang::En))]
+    NothingToChange,
+}
+
+impl ArgError {
+    pub fn message(&self, lang: Lang) -> String {
+        match self {
+            ArgError::AddUsage => t(lang, "args.add_usage", &[]),
+            ArgError::EditUsage => t(lang, "args.edit_usage", &[]),
+            ArgError::UnknownMode(m) => t(lang, "args.unknown_mode", &[("mode", m)]),
+            ArgError::BadHashtag(h) => t(lang, "args.bad_hashtag", &[("tag", h)]),
+            ArgError::UnknownWord(w) => t(lang, "args.unknown_word", &[("word", w)]),
+            ArgError::NothingToChange => t(lang, "args.nothing_to_change", &[]),
+        }
+    }
 }
 
 /// A feed just added.
@@ -45,20 +134,17 @@ pub struct AddRequest {
     pub mode: FeedMode,
 }
 
-pub fn parse_add_args(args: &str) -> Result<AddRequest, String> {
+pub fn parse_add_args(args: &str) -> Result<AddRequest, ArgError> {
     let mut words = args.split_whitespace();
-    let url = words
-        .next()
-        .ok_or("give the feed's URL: /addfeed URL [#tag …] [mode=all] [name]")?
-        .to_string();
+    let url = words.next().ok_or(ArgError::AddUsage)?.to_string();
     let mut hashtags = Vec::new();
     let mut name = Vec::new();
     let mut mode = FeedMode::Appeals;
     for w in words {
         if let Some(m) = w.strip_prefix("mode=") {
-            mode = FeedMode::parse(m).ok_or(format!("unknown mode `{}`: use all or appeals", clip(m, 20)))?;
+            mode = FeedMode::parse(m).ok_or_else(|| ArgError::UnknownMode(clip(m, 20)))?;
         } else if w.starts_with('#') {
-            hashtags.push(normalise_hashtag(w).ok_or(format!("bad hashtag `{}`", clip(w, 40)))?);
+            hashtags.push(normalise_hashtag(w).ok_or_else(|| ArgError::BadHashtag(clip(w, 40)))?);
         } else {
             name.push(w);
         }
@@ -72,6 +158,94 @@ pub fn parse_add_args(args: &str) -> Result<AddRequest, String> {
     })
 }
 
+/// `/editfeed ID|URL [#tag …] [tags=none] [mode=all|appeals] [name=NAME …]`: what to
+/// change. Hashtags given replace the feed's; `name=` takes the rest of the line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EditRequest {
+    pub feed: String,
+    pub hashtags: Option<Vec<String>>,
+    pub name: Option<String>,
+    pub mode: Option<FeedMode>,
+}
+
+pub fn parse_edit_args(args: &str) -> Result<EditRequest, ArgError> {
+    let args = args.trim();
+    let (feed, mut rest) = match args.find(char::is_whitespace) {
+        Some(i) => (&args[..i], args[i..].trim_start()),
+        None => (args, ""),
+    };
+    if feed.is_empty() {
+        return Err(ArgError::EditUsage);
+    }
+    let mut edit = EditRequest {
+        feed: feed.to_string(),
+        hashtags: None,
+        name: None,
+        mode: None,
+    };
+    while !rest.is_empty() {
+        if let Some(name) = rest.strip_prefix("name=") {
+            let name = name.trim();
+            if name.is_empty() {
+                return Err(ArgError::EditUsage);
+            }
+            edit.name = Some(clip(name, 100));
+            break;
+        }
+        let (w, after) = match rest.find(char::is_whitespace) {
+            Some(i) => (&rest[..i], rest[i..].trim_start()),
+            None => (rest, ""),
+        };
+        if let Some(m) = w.strip_prefix("mode=") {
+            edit.mode = Some(FeedMode::parse(m).ok_or_else(|| ArgError::UnknownMode(clip(m, 20)))?);
+        } else if w.eq_ignore_ascii_case("tags=none") || w.eq_ignore_ascii_case("tags=") {
+            edit.hashtags = Some(Vec::new());
+        } else if w.starts_with('#') {
+            let tag = normalise_hashtag(w).ok_or_else(|| ArgError::BadHashtag(clip(w, 40)))?;
+            let tags = edit.hashtags.get_or_insert_with(Vec::new);
+            if !tags.iter().any(|t| t.eq_ignore_ascii_case(&tag)) {
+                tags.push(tag);
+            }
+        } else {
+            return Err(ArgError::UnknownWord(clip(w, 40)));
+        }
+        rest = after;
+    }
+    if edit.hashtags.is_none() && edit.name.is_none() && edit.mode.is_none() {
+        return Err(ArgError::NothingToChange);
+    }
+    Ok(edit)
+}
+
+/// Applies an edit; `Ok(None)` when there is no such feed.
+pub fn edit_feed(shared: &Shared, edit: &EditRequest) -> Result<Option<FeedRecord>, StoreError> {
+    let Some(mut feed) = find_feed(shared, &edit.feed)? else {
+        return Ok(None);
+    };
+    if let Some(tags) = &edit.hashtags {
+        feed.hashtags = tags.clone();
+    }
+    if let Some(name) = &edit.name {
+        feed.name = name.clone();
+    }
+    if let Some(mode) = edit.mode {
+        feed.mode = mode.as_str().to_string();
+    }
+    // Polling rewrites the record too: take its latest health and validators, keep ours.
+    if let Some(latest) = shared.store.feed(feed.id)? {
+        let edited = FeedRecord {
+            hashtags: feed.hashtags,
+            name: feed.name,
+            mode: feed.mode,
+            ..latest
+        };
+        shared.store.update_feed(&edited)?;
+        shared.store.flush_sync()?;
+        return Ok(Some(edited));
+    }
+    Ok(None)
+}
+
 pub fn clip(s: &str, n: usize) -> String {
     if s.chars().count() > n {
         s.chars().take(n).collect::<String>() + "…"
@@ -83,48 +257,57 @@ pub fn clip(s: &str, n: usize) -> String {
 /// Checks a URL given by a Telegram user: http(s) only, no credentials, sane length.
 pub fn check_user_url(raw: &str) -> Result<String, AddError> {
     if raw.len() > MAX_URL_LEN {
-        return Err(AddError::Malformed("longer than 2048 characters".into()));
+        return Err(AddError::Malformed(Malformed::TooLong));
     }
-    let url = url::Url::parse(raw).map_err(|e| AddError::Malformed(format!("{} ({e})", clip(raw, 80))))?;
+    let url = url::Url::parse(raw)
+        .map_err(|e| AddError::Malformed(Malformed::NotUrl(clip(raw, 80), e.to_string())))?;
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(AddError::Malformed(format!(
-            "only http and https feeds can be added, not {}:",
-            clip(url.scheme(), 20)
-        )));
+        return Err(AddError::Malformed(Malformed::Scheme(clip(
+            url.scheme(),
+            20,
+        ))));
     }
     if url.host_str().is_none_or(str::is_empty) {
-        return Err(AddError::Malformed("no host".into()));
+        return Err(AddError::Malformed(Malformed::NoHost));
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(AddError::Malformed("URLs with credentials are not accepted".into()));
+        return Err(AddError::Malformed(Malformed::Credentials));
     }
     Ok(url.to_string())
 }
 
-fn from_poll_error(e: PollError) -> AddError {
-    match e {
-        PollError::Fetch(f) => match f {
-            FetchError::Blocked { host, addr, .. } => AddError::Blocked(format!("{host} ({addr})")),
-            FetchError::Status { code, .. } => AddError::Status(code),
-            FetchError::TooLarge { limit, .. } => AddError::TooLarge(limit),
-            FetchError::BadUrl(u) => AddError::Malformed(u),
-            other => AddError::Unreachable(other.to_string()),
-        },
-        PollError::Parse { error, .. } => AddError::NotAFeed(error.to_string()),
-        PollError::Store(s) => AddError::Store(s),
+impl From<PollError> for AddError {
+    fn from(e: PollError) -> AddError {
+        match e {
+            PollError::Fetch(f) => match f {
+                FetchError::Blocked { host, addr, .. } => {
+                    AddError::Blocked(format!("{host} ({addr})"))
+                }
+                FetchError::Status { code, .. } => AddError::Status(code),
+                FetchError::TooLarge { limit, .. } => AddError::TooLarge(limit),
+                FetchError::BadUrl(u) => AddError::Malformed(Malformed::Rejected(clip(&u, 120))),
+                other => AddError::Unreachable(other.to_string()),
+            },
+            PollError::Parse { error, .. } => AddError::NotAFeed(error.to_string()),
+            PollError::Store(s) => AddError::Store(s),
+        }
     }
 }
 
 /// Fetches and parses the feed, then stores it with its backlog marked seen.
-pub async fn add_feed(shared: &Shared, req: AddRequest, by: Option<i64>) -> Result<Added, AddError> {
+pub async fn add_feed(
+    shared: &Shared,
+    req: AddRequest,
+    by: Option<i64>,
+) -> Result<Added, AddError> {
     let url = check_user_url(req.url.trim())?;
     if let Some(f) = shared.store.feed_by_url(&url)? {
         return Err(AddError::AlreadyAdded(f.id));
     }
     let snap = poll::snapshot(shared, &url, &Validators::default(), false, &req.hashtags)
         .await
-        .map_err(from_poll_error)?
-        .ok_or_else(|| AddError::Unreachable("answered 304 to a first request".into()))?;
+        .map_err(AddError::from)?
+        .ok_or(AddError::NotModified)?;
     let stored_url = snap.moved_permanently.clone().unwrap_or(url);
     if let Some(f) = shared.store.feed_by_url(&stored_url)? {
         return Err(AddError::AlreadyAdded(f.id));
@@ -156,7 +339,7 @@ pub async fn add_feed(shared: &Shared, req: AddRequest, by: Option<i64>) -> Resu
     let feed = shared
         .store
         .add_feed(rec)?
-        .ok_or_else(|| AddError::AlreadyAdded(0))?;
+        .ok_or(AddError::AlreadyAdded(0))?;
     let backlog: Vec<NewEntry> = snap
         .entries
         .iter()
@@ -165,7 +348,10 @@ pub async fn add_feed(shared: &Shared, req: AddRequest, by: Option<i64>) -> Resu
             alert: None,
         })
         .collect();
-    shared.store.commit_new_entries(feed.id, &backlog, &[]).await?;
+    shared
+        .store
+        .commit_new_entries(feed.id, &backlog, &[])
+        .await?;
     let preview = snap
         .entries
         .iter()
@@ -274,7 +460,12 @@ pub fn parse_opml(bytes: &[u8]) -> Result<Vec<Outline>, String> {
                 }
             }
             Ok(Event::Eof) => break,
-            Err(e) => return Err(format!("broken XML at byte {}: {e}", reader.buffer_position())),
+            Err(e) => {
+                return Err(format!(
+                    "broken XML at byte {}: {e}",
+                    reader.buffer_position()
+                ));
+            }
             _ => {}
         }
         buf.clear();
@@ -293,28 +484,51 @@ pub fn parse_opml(bytes: &[u8]) -> Result<Vec<Outline>, String> {
 pub struct ImportReport {
     pub added: Vec<(u64, String)>,
     pub skipped: Vec<String>,
-    pub refused: Vec<(String, String)>,
+    pub refused: Vec<(String, AddError)>,
+}
+
+impl ImportReport {
+    /// One summary: counts, then each feed added, skipped and refused with its reason.
+    pub fn render(&self, lang: Lang, token: Option<&str>) -> String {
+        let mut s = t(
+            lang,
+            "import.summary",
+            &[
+                ("added", &self.added.len().to_string()),
+                ("skipped", &self.skipped.len().to_string()),
+                ("refused", &self.refused.len().to_string()),
+            ],
+        );
+        for (id, name) in &self.added {
+            s.push('\n');
+            s.push_str(&t(
+                lang,
+                "import.added",
+                &[("id", &id.to_string()), ("name", &clip(name, 80))],
+            ));
+        }
+        for url in &self.skipped {
+            s.push('\n');
+            s.push_str(&t(lang, "import.skipped", &[("url", &clip(url, 100))]));
+        }
+        for (url, why) in &self.refused {
+            s.push('\n');
+            s.push_str(&t(
+                lang,
+                "import.refused",
+                &[
+                    ("url", &clip(url, 100)),
+                    ("why", &clip(&add_error_message(why, lang, token), 160)),
+                ],
+            ));
+        }
+        s
+    }
 }
 
 impl std::fmt::Display for ImportReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Import: {} added, {} already there, {} refused.",
-            self.added.len(),
-            self.skipped.len(),
-            self.refused.len()
-        )?;
-        for (id, name) in &self.added {
-            write!(f, "\n+ {id}. {}", clip(name, 80))?;
-        }
-        for url in &self.skipped {
-            write!(f, "\n= {}", clip(url, 100))?;
-        }
-        for (url, why) in &self.refused {
-            write!(f, "\n- {}: {}", clip(url, 100), clip(why, 160))?;
-        }
-        Ok(())
+        f.write_str(&self.render(Lang::En, None))
     }
 }
 
@@ -332,10 +546,106 @@ pub async fn import(shared: &Shared, outlines: Vec<Outline>, by: Option<i64>) ->
         match add_feed(shared, req, by).await {
             Ok(a) => report.added.push((a.feed.id, a.feed.name)),
             Err(AddError::AlreadyAdded(_)) => report.skipped.push(url),
-            Err(e) => report.refused.push((url, e.to_string())),
+            Err(e) => report.refused.push((url, e)),
         }
     }
     report
+}
+
+/// Why `solibot feeds export|import` failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(
+        "cannot open the database at {path}: {message} (a running bot holds it: stop it first)"
+    )]
+    Database { path: String, message: String },
+    #[error("cannot read {path}: {message}")]
+    Read { path: String, message: String },
+    #[error("cannot write {path}: {message}")]
+    Write { path: String, message: String },
+    #[error("{path} is not an OPML file: {message}")]
+    NotOpml { path: String, message: String },
+    #[error("{0}")]
+    Setup(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl CliError {
+    /// 1 for the database and setup, 2 for a file that cannot be read or written, 4 for
+    /// a file that is not OPML.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Read { .. } | CliError::Write { .. } => 2,
+            CliError::NotOpml { .. } => 4,
+            _ => 1,
+        }
+    }
+}
+
+fn open_store(config: &Config) -> Result<Store, CliError> {
+    Store::open(&config.data_path).map_err(|e| CliError::Database {
+        path: config.data_path.display().to_string(),
+        message: e.to_string(),
+    })
+}
+
+/// `solibot feeds export FILE` (`-` = standard output): the database's feeds as OPML.
+/// Returns how many feeds were written.
+pub async fn export_file(config: &Config, path: &Path) -> Result<usize, CliError> {
+    let store = open_store(config)?;
+    let feeds = store.feeds()?;
+    let opml = export_opml(&feeds);
+    let shown = path.display().to_string();
+    let written = if path == Path::new("-") {
+        use std::io::Write;
+        let mut out = std::io::stdout().lock();
+        out.write_all(opml.as_bytes()).and_then(|_| out.flush())
+    } else {
+        std::fs::write(path, opml.as_bytes())
+    };
+    written.map_err(|e| CliError::Write {
+        path: shown,
+        message: e.to_string(),
+    })?;
+    Ok(feeds.len())
+}
+
+/// `solibot feeds import FILE` (`-` = standard input): adds each feed of an OPML file to
+/// the database, fetching and checking each like `/addfeed`.
+pub async fn import_file(config: Config, path: &Path) -> Result<ImportReport, CliError> {
+    let shown = path.display().to_string();
+    let read = if path == Path::new("-") {
+        use std::io::Read;
+        let mut buf = Vec::new();
+        std::io::stdin()
+            .lock()
+            .take(MAX_OPML_BYTES as u64 + 1)
+            .read_to_end(&mut buf)
+            .map(|_| buf)
+    } else {
+        std::fs::read(path)
+    };
+    let bytes = read.map_err(|e| CliError::Read {
+        path: shown.clone(),
+        message: e.to_string(),
+    })?;
+    if bytes.len() > MAX_OPML_BYTES {
+        return Err(CliError::NotOpml {
+            path: shown,
+            message: format!("larger than {MAX_OPML_BYTES} bytes"),
+        });
+    }
+    let outlines = parse_opml(&bytes).map_err(|message| CliError::NotOpml {
+        path: shown,
+        message,
+    })?;
+    let store = open_store(&config)?;
+    let shared = crate::app::shared(config, store, None, None)
+        .map_err(|e| CliError::Setup(format!("{e:#}")))?;
+    let report = import(&shared, outlines, None).await;
+    shared.store.flush().await?;
+    Ok(report)
 }
 
 fn xml_escape(s: &str) -> String {
@@ -358,7 +668,8 @@ mod tests {
 
     #[test]
     fn add_arguments() {
-        let r = parse_add_args("https://x.example/feed #Syria #aleppo mode=all Relief Net").unwrap();
+        let r =
+            parse_add_args("https://x.example/feed #Syria #aleppo mode=all Relief Net").unwrap();
         assert_eq!(r.url, "https://x.example/feed");
         assert_eq!(r.hashtags, vec!["#Syria", "#aleppo"]);
         assert_eq!(r.mode, FeedMode::All);
@@ -398,9 +709,18 @@ mod tests {
     #[test]
     fn user_urls() {
         assert!(check_user_url("https://x.example/f").is_ok());
-        assert!(matches!(check_user_url("file:///etc/passwd"), Err(AddError::Malformed(_))));
-        assert!(matches!(check_user_url("not a url"), Err(AddError::Malformed(_))));
-        assert!(matches!(check_user_url("https://u:p@x.example/"), Err(AddError::Malformed(_))));
+        assert!(matches!(
+            check_user_url("file:///etc/passwd"),
+            Err(AddError::Malformed(_))
+        ));
+        assert!(matches!(
+            check_user_url("not a url"),
+            Err(AddError::Malformed(_))
+        ));
+        assert!(matches!(
+            check_user_url("https://u:p@x.example/"),
+            Err(AddError::Malformed(_))
+        ));
         assert!(check_user_url(&format!("https://x.example/{}", "a".repeat(3000))).is_err());
     }
 }

@@ -178,7 +178,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         Ok(Some(s)) => s,
         Ok(None) => {
             Counters::inc(&shared.counters.polls_not_modified, 1);
-            record_success(&mut feed, now, None, shared.config.poll_interval);
+            record_success(shared, &mut feed, now, None);
             shared.store.update_feed(&feed)?;
             return Ok(PollReport {
                 not_modified: true,
@@ -208,7 +208,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
     if feed.name.is_empty() && !snap.title.is_empty() {
         feed.name = snap.title.clone();
     }
-    record_success(&mut feed, now, hint, shared.config.poll_interval);
+    record_success(shared, &mut feed, now, hint);
     shared.store.update_feed(&feed)?;
 
     let mut report = PollReport {
@@ -262,20 +262,18 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
     report.alerts = new_entries.iter().filter(|n| n.alert.is_some()).count();
     Counters::inc(&shared.counters.entries_seen, report.new_entries as u64);
 
-    let chats: Vec<(i64, Option<i32>)> = if shared.dry_run() {
-        Vec::new()
+    // Recipients follow each chat's choices (feeds, hashtags, actions, languages, mute):
+    // entries whose alerts go to the same chats are committed together, in feed order.
+    let batches = if shared.dry_run() {
+        vec![(new_entries, Vec::new())]
     } else {
-        shared
-            .store
-            .subscribers()?
-            .into_iter()
-            .map(|s| (s.chat_id, s.thread_id))
-            .collect()
+        let subscribers = shared.store.subscribers()?;
+        crate::bot::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
     };
-    let keys: Vec<OutboxKey> = shared
-        .store
-        .commit_new_entries(feed.id, &new_entries, &chats)
-        .await?;
+    let mut keys: Vec<OutboxKey> = Vec::new();
+    for (entries, chats) in &batches {
+        keys.extend(shared.store.commit_new_entries(feed.id, entries, chats).await?);
+    }
     report.queued = keys.len();
     if !keys.is_empty() {
         Counters::inc(&shared.counters.queued, keys.len() as u64);
@@ -310,9 +308,14 @@ fn find_cross_post<'a>(
     })
 }
 
-fn record_success(feed: &mut FeedRecord, now: i64, hint: Option<Duration>, interval: Duration) {
+fn record_success(shared: &Shared, feed: &mut FeedRecord, now: i64, hint: Option<Duration>) {
+    let interval = shared.config.poll_interval;
     if feed.health.failing_since.is_some() {
         tracing::info!(feed = feed.id, "feed recovered");
+    }
+    if feed.health.told_failing {
+        feed.health.told_failing = false;
+        crate::bot::notice::feed_recovered(shared, feed, feed.health.failing_since);
     }
     feed.health.last_success = Some(now);
     feed.health.consecutive_failures = 0;
@@ -326,7 +329,12 @@ fn record_failure(shared: &Shared, feed: &mut FeedRecord, e: &PollError, now: i6
     feed.health.last_error = Some(message);
     feed.health.last_error_at = Some(now);
     feed.health.consecutive_failures = feed.health.consecutive_failures.saturating_add(1);
-    feed.health.failing_since.get_or_insert(now);
+    let since = *feed.health.failing_since.get_or_insert(now);
+    let notice_after = shared.config.failure_notice_after.as_secs() as i64;
+    if !feed.health.told_failing && now - since >= notice_after {
+        feed.health.told_failing = true;
+        crate::bot::notice::feed_failing(shared, feed);
+    }
     let retry_after = match e {
         PollError::Fetch(f) => f.retry_after(),
         _ => None,

@@ -15,6 +15,7 @@
 //! | `alerts` | alert id u64 | [`AlertRecord`] |
 //! | `outbox` | chat id i64 ++ sequence u64 | [`DeliveryRecord`] |
 //! | `stats` | `sent:<day>` etc. | u64 BE |
+//! | `chat_settings` | chat id i64 | [`ChatSettings`] |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
@@ -97,6 +98,31 @@ pub struct SubscriberRecord {
     pub language: Option<String>,
     pub since: i64,
     pub thread_id: Option<i32>,
+    /// Subscriber choices: feed ids followed (empty = every feed).
+    #[serde(default)]
+    pub follow_feeds: Vec<u64>,
+    /// Hashtags followed, `#` included (empty = any).
+    #[serde(default)]
+    pub follow_hashtags: Vec<String>,
+    /// Action kinds followed (`sign`, `donate`, …; empty = any).
+    #[serde(default)]
+    pub follow_kinds: Vec<String>,
+    /// Languages followed, ISO 639-1 (empty = any).
+    #[serde(default)]
+    pub follow_langs: Vec<String>,
+    /// Unix time until which the chat gets no alerts.
+    #[serde(default)]
+    pub muted_until: Option<i64>,
+}
+
+/// Settings of any chat, subscribed or not (tree `chat_settings`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct ChatSettings {
+    pub v: u32,
+    pub chat_id: i64,
+    /// The language of the bot's replies chosen with `/language` (`en`, `ar`, `fr`).
+    #[serde(default)]
+    pub language: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -708,6 +734,81 @@ impl Store {
                 dec(&k, &v)
             })
             .collect()
+    }
+
+    // ---- subscriber choices ----
+
+    /// Changes a subscriber record in place (compare-and-swap, so a concurrent change is
+    /// not lost); `Ok(None)` when the chat is not subscribed.
+    pub fn update_subscriber(
+        &self,
+        chat_id: i64,
+        mut change: impl FnMut(&mut SubscriberRecord),
+    ) -> Result<Option<SubscriberRecord>, StoreError> {
+        let key = i64_key(chat_id);
+        for _ in 0..16 {
+            let Some(old) = self.subscribers.get(key)? else {
+                return Ok(None);
+            };
+            let mut rec: SubscriberRecord = dec(&key, &old)?;
+            change(&mut rec);
+            let new = enc(&rec)?;
+            if self
+                .subscribers
+                .compare_and_swap(key, Some(old), Some(new))?
+                .is_ok()
+            {
+                self.db.flush()?;
+                return Ok(Some(rec));
+            }
+        }
+        Err(StoreError::Db(format!(
+            "subscriber {chat_id}: too many concurrent changes"
+        )))
+    }
+
+    fn chat_settings_tree(&self) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree("chat_settings")?)
+    }
+
+    pub fn chat_settings(&self, chat_id: i64) -> Result<Option<ChatSettings>, StoreError> {
+        let k = i64_key(chat_id);
+        self.chat_settings_tree()?
+            .get(k)?
+            .map(|v| dec(&k, &v))
+            .transpose()
+    }
+
+    /// Sets (or with `None` clears) the language of a chat's replies.
+    pub fn set_chat_language(&self, chat_id: i64, language: Option<&str>) -> Result<(), StoreError> {
+        let tree = self.chat_settings_tree()?;
+        let mut rec = self.chat_settings(chat_id)?.unwrap_or(ChatSettings {
+            v: 1,
+            chat_id,
+            language: None,
+        });
+        rec.language = language.map(str::to_string);
+        tree.insert(i64_key(chat_id), enc(&rec)?)?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Forgets a chat's settings (`/stop` forgets the chat).
+    pub fn forget_chat_settings(&self, chat_id: i64) -> Result<(), StoreError> {
+        self.chat_settings_tree()?.remove(i64_key(chat_id))?;
+        self.db.flush()?;
+        Ok(())
+    }
+
+    /// Moves a chat's settings to a new chat id (a group that became a supergroup).
+    pub fn move_chat_settings(&self, from: i64, to: i64) -> Result<(), StoreError> {
+        let tree = self.chat_settings_tree()?;
+        if let Some(mut rec) = self.chat_settings(from)? {
+            rec.chat_id = to;
+            tree.insert(i64_key(to), enc(&rec)?)?;
+            tree.remove(i64_key(from))?;
+        }
+        Ok(())
     }
 
     // ---- stats ----

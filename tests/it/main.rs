@@ -7,5 +7,6 @@ mod support;
 mod delivery;
 mod e2e;
 mod harness;
+mod organizer;
 mod spine;
 mod support_selftest;

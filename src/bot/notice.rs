@@ -1,0 +1,119 @@
+//! Telling admins and organizers, once, that a feed has been failing for a while
+//! (`polling.failure_notice_after`, a day by default), and once that it recovered.
+//!
+//! Polling decides when (it owns the feed's health and its `told_failing` flag) and
+//! calls [`feed_failing`] or [`feed_recovered`]; this module only words and sends the
+//! plain-text notice, in the background, to each admin's and organizer's private chat in
+//! their chosen language. It never touches the feed record. Nothing is sent in
+//! `--dry-run` or without a token.
+
+use crate::app::Shared;
+use crate::i18n::{Lang, t};
+use crate::manage::clip;
+use crate::store::{FeedRecord, now_unix};
+use std::time::Duration;
+use teloxide::prelude::*;
+
+/// One notice at a time, a second apart, so a burst of failing feeds stays within
+/// Telegram's one message a second to one chat.
+static SENDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// A feed has failed since `failing_since`: tell every admin and organizer.
+pub fn feed_failing(shared: &Shared, feed: &FeedRecord) {
+    let since = feed.health.failing_since.unwrap_or_else(now_unix);
+    let hours = ((now_unix() - since).max(0) / 3600).to_string();
+    let error = feed.health.last_error.clone().unwrap_or_default();
+    let (id, name, url) = (feed.id.to_string(), feed.name.clone(), feed.url.clone());
+    send_to_organizers(shared, feed.id, move |lang| {
+        t(
+            lang,
+            "notice.failing",
+            &[
+                ("id", &id),
+                ("name", &clip(&name, 100)),
+                ("url", &clip(&url, 200)),
+                ("hours", &hours),
+                ("error", &clip(&error, 300)),
+            ],
+        )
+    });
+}
+
+/// A feed that organizers were told about works again.
+pub fn feed_recovered(shared: &Shared, feed: &FeedRecord, failing_since: Option<i64>) {
+    let hours = failing_since
+        .map(|s| ((now_unix() - s).max(0) / 3600).to_string())
+        .unwrap_or_else(|| "?".into());
+    let (id, name) = (feed.id.to_string(), feed.name.clone());
+    send_to_organizers(shared, feed.id, move |lang| {
+        t(
+            lang,
+            "notice.recovered",
+            &[("id", &id), ("name", &clip(&name, 100)), ("hours", &hours)],
+        )
+    });
+}
+
+/// Admins first, then organizers, each once.
+fn recipients(shared: &Shared) -> Vec<i64> {
+    let mut ids = shared.config.admins.clone();
+    for o in shared.store.organizers().unwrap_or_default() {
+        if !ids.contains(&o.user_id) {
+            ids.push(o.user_id);
+        }
+    }
+    ids
+}
+
+fn send_to_organizers(
+    shared: &Shared,
+    feed_id: u64,
+    text: impl Fn(Lang) -> String + Send + 'static,
+) {
+    if shared.dry_run() {
+        return;
+    }
+    let Some(token) = shared.config.token.clone() else {
+        return;
+    };
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        tracing::warn!(feed = feed_id, "no runtime: feed notice not sent");
+        return;
+    };
+    let bot = match super::make_bot(&shared.config, &token) {
+        Ok(b) => b,
+        Err(e) => {
+            tracing::warn!(feed = feed_id, error = %e, "cannot build the Telegram client for a notice");
+            return;
+        }
+    };
+    let to: Vec<(i64, Lang)> = recipients(shared)
+        .into_iter()
+        .map(|id| (id, super::chat_lang(shared, id, None)))
+        .collect();
+    runtime.spawn(async move {
+        let _one_at_a_time = SENDING.lock().await;
+        for (chat, lang) in to {
+            send(&bot, chat, &text(lang), &token).await;
+        }
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+    });
+    tracing::info!(feed = feed_id, "feed notice queued for organizers");
+}
+
+async fn send(bot: &Bot, chat: i64, text: &str, token: &str) {
+    for _ in 0..3 {
+        match bot
+            .send_message(ChatId(chat), text)
+            .link_preview_options(super::no_preview())
+            .await
+        {
+            Ok(_) => return,
+            Err(teloxide::RequestError::RetryAfter(s)) => tokio::time::sleep(s.duration()).await,
+            Err(e) => {
+                tracing::warn!(chat, error = %crate::app::scrub(&e.to_string(), Some(token)), "feed notice not delivered");
+                return;
+            }
+        }
+    }
+}

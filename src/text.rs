@@ -8,6 +8,9 @@ pub fn html_to_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.char_indices().peekable();
     let mut in_tag = false;
+    // Hidden elements found not to be closed anywhere after some point: never searched
+    // again (keeps many unclosed `<script>` tags linear).
+    let mut unclosed: Vec<String> = Vec::new();
     while let Some((i, c)) = chars.next() {
         match c {
             '<' if !in_tag => {
@@ -19,6 +22,15 @@ pub fn html_to_text(s: &str) -> String {
                 {
                     in_tag = true;
                     out.push(' ');
+                    // The content of script, style and the like is not text: skip to the
+                    // end of the closing tag.
+                    if let Some(skip) = hidden_element_len(&s[i..], &mut unclosed) {
+                        let stop = i + skip;
+                        while chars.peek().is_some_and(|(j, _)| *j < stop) {
+                            chars.next();
+                        }
+                        in_tag = false;
+                    }
                 } else {
                     out.push('<');
                 }
@@ -40,6 +52,35 @@ pub fn html_to_text(s: &str) -> String {
         }
     }
     fold_space(&out)
+}
+
+/// Elements whose content is never shown as text.
+const HIDDEN_ELEMENTS: &[&str] = &[
+    "script", "style", "iframe", "noscript", "template", "object",
+];
+
+/// If `s` starts with the opening tag of a hidden element that is closed later, the length
+/// in bytes of the element up to the end of its closing tag. An element never closed is
+/// left to the caller as a lone tag (a plain-text title may mention "<script>").
+fn hidden_element_len(s: &str, unclosed: &mut Vec<String>) -> Option<usize> {
+    let name_len = s[1..]
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(s.len() - 1);
+    let name = s[1..1 + name_len].to_ascii_lowercase();
+    if !HIDDEN_ELEMENTS.contains(&name.as_str()) || unclosed.contains(&name) {
+        return None;
+    }
+    let mut from = 1;
+    while let Some(rel) = s[from..].find("</") {
+        let at = from + rel;
+        let after = &s.as_bytes()[at + 2..];
+        if after.len() >= name.len() && after[..name.len()].eq_ignore_ascii_case(name.as_bytes()) {
+            return Some(s[at..].find('>').map_or(s.len(), |gt| at + gt + 1));
+        }
+        from = at + 2;
+    }
+    unclosed.push(name);
+    None
 }
 
 /// Collapses runs of white space into one space and trims.
@@ -89,5 +130,27 @@ mod tests {
         assert_eq!(html_to_text("1 < 2 & 3 > 2"), "1 < 2 & 3 > 2");
         assert_eq!(html_to_text("&#x1F600; &bogus; &"), "😀 &bogus; &");
         assert_eq!(html_to_text("<b>unclosed"), "unclosed");
+    }
+
+    #[test]
+    fn script_and_style_content_is_not_text() {
+        assert_eq!(
+            html_to_text("Join us<script>alert('x')</script> now<STYLE>p{}</STYLE>!"),
+            "Join us now !"
+        );
+        assert_eq!(html_to_text("A <iframe src=x>fallback</iframe>B"), "A B");
+        assert_eq!(html_to_text("A <script>never closed"), "A never closed");
+        assert_eq!(html_to_text("A <scripture>B</scripture>"), "A B");
+        assert_eq!(html_to_text("<noscript>x</noscript>é"), "é");
+        let many = "<script>x ".repeat(50_000);
+        let t = std::time::Instant::now();
+        assert_eq!(
+            html_to_text(&many).len(),
+            "x ".repeat(50_000).trim_end().len()
+        );
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(5),
+            "linear in unclosed tags"
+        );
     }
 }

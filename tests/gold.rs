@@ -64,13 +64,21 @@ impl Counts {
     }
     fn f1(&self) -> f64 {
         let (p, r) = (self.precision(), self.recall());
-        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
+        if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        }
     }
 }
 
 /// A ratio that is 1.0 when there is nothing to count (no positives to miss or invent).
 fn ratio(num: u32, den: u32) -> f64 {
-    if den == 0 { 1.0 } else { f64::from(num) / f64::from(den) }
+    if den == 0 {
+        1.0
+    } else {
+        f64::from(num) / f64::from(den)
+    }
 }
 
 fn split_dir(split: &str) -> PathBuf {
@@ -98,9 +106,8 @@ fn load_labels(dir: &Path) -> Vec<Label> {
             if line.trim().is_empty() {
                 continue;
             }
-            let label: Label = serde_json::from_str(line).unwrap_or_else(|e| {
-                panic!("{}:{}: bad label: {e}", path.display(), n + 1)
-            });
+            let label: Label = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}:{}: bad label: {e}", path.display(), n + 1));
             labels.push(label);
         }
     }
@@ -121,6 +128,12 @@ struct Report {
     url_misses: Vec<String>,
     problems: Vec<String>,
     per_case: BTreeMap<String, (u32, u32)>,
+    /// The verdicts with `FeedContext::default()` (each entry alone, no template learned).
+    lone: Counts,
+    lone_errors: Vec<String>,
+    /// Scores of entries labelled appeal and not.
+    appeal_scores: Vec<f32>,
+    other_scores: Vec<f32>,
 }
 
 fn run_split(split: &str) -> Report {
@@ -161,6 +174,10 @@ fn run_split(split: &str) -> Report {
         url_misses: Vec::new(),
         problems,
         per_case: BTreeMap::new(),
+        appeal_scores: Vec::new(),
+        other_scores: Vec::new(),
+        lone: Counts::default(),
+        lone_errors: Vec::new(),
     };
     let mut used: BTreeSet<(String, String)> = BTreeSet::new();
     for path in &files {
@@ -182,23 +199,50 @@ fn run_split(split: &str) -> Report {
             let link = entry.link.clone().unwrap_or_default();
             let key = (name.clone(), link.clone());
             let Some(label) = by_key.get(&key) else {
-                report
-                    .problems
-                    .push(format!("{name}: entry {link:?} ({}) has no label", entry.title));
+                report.problems.push(format!(
+                    "{name}: entry {link:?} ({}) has no label",
+                    entry.title
+                ));
                 continue;
             };
             used.insert(key);
             let v = detector.detect(entry, &ctx, &[]);
-            if let Ok(pat) = std::env::var("GOLD_DEBUG") {
-                if !pat.is_empty() && link.contains(&pat) {
-                    println!(
-                        "--- {name} {link}\n    label: appeal={} kinds={:?} urls={:?} tags={:?}\n    got: appeal={} score={:.3} lang={} tags={:?}\n    actions: {:?}\n    reasons: {:?}\n    summary: {}",
-                        label.appeal, label.kinds, label.urls, label.hashtags, v.is_appeal, v.score,
-                        v.lang, v.hashtags, v.actions, v.reasons, v.summary
-                    );
-                }
+            if let Ok(pat) = std::env::var("GOLD_DEBUG")
+                && !pat.is_empty()
+                && link.contains(&pat)
+            {
+                println!(
+                    "--- {name} {link}\n    label: appeal={} kinds={:?} urls={:?} tags={:?}\n    got: appeal={} score={:.3} lang={} tags={:?}\n    actions: {:?}\n    reasons: {:?}\n    summary: {}",
+                    label.appeal,
+                    label.kinds,
+                    label.urls,
+                    label.hashtags,
+                    v.is_appeal,
+                    v.score,
+                    v.lang,
+                    v.hashtags,
+                    v.actions,
+                    v.reasons,
+                    v.summary
+                );
             }
             report.entries += 1;
+            let lone = detector.detect(entry, &FeedContext::default(), &[]);
+            report.lone.add(label.appeal, lone.is_appeal);
+            if lone.is_appeal != label.appeal {
+                report.lone_errors.push(format!(
+                    "{name} {link} [{}] expected {} score {:.3} | {}",
+                    label.case,
+                    label.appeal,
+                    lone.score,
+                    lone.reasons.join("; ")
+                ));
+            }
+            if label.appeal {
+                report.appeal_scores.push(v.score);
+            } else {
+                report.other_scores.push(v.score);
+            }
             report.overall.add(label.appeal, v.is_appeal);
             report
                 .per_lang
@@ -213,7 +257,8 @@ fn run_split(split: &str) -> Report {
             if v.lang == label.lang {
                 report.lang_right += 1;
             }
-            let tags_expected: Vec<String> = label.hashtags.iter().map(|t| t.to_lowercase()).collect();
+            let tags_expected: Vec<String> =
+                label.hashtags.iter().map(|t| t.to_lowercase()).collect();
             let tags_got: Vec<String> = v.hashtags.iter().map(|t| t.to_lowercase()).collect();
             if tags_expected == tags_got {
                 report.hashtags_right += 1;
@@ -244,9 +289,9 @@ fn run_split(split: &str) -> Report {
                     }
                 }
                 if expected != got {
-                    report.kind_errors.push(format!(
-                        "{name} {link}: expected {expected:?} got {got:?}"
-                    ));
+                    report
+                        .kind_errors
+                        .push(format!("{name} {link}: expected {expected:?} got {got:?}"));
                 }
                 for (kind, url) in &label.urls {
                     report.url_total += 1;
@@ -311,6 +356,12 @@ fn print_and_check(split: &str, r: &Report, show_errors: bool) -> Vec<String> {
         url_recall, r.url_found, r.url_total
     );
     println!(
+        "lone entries (no feed template): precision {:.3} recall {:.3} F1 {:.3}",
+        r.lone.precision(),
+        r.lone.recall(),
+        r.lone.f1()
+    );
+    println!(
         "language id: {:.3}; hashtags exact: {:.3}",
         ratio(r.lang_right, r.entries),
         ratio(r.hashtags_right, r.entries)
@@ -323,10 +374,23 @@ fn print_and_check(split: &str, r: &Report, show_errors: bool) -> Vec<String> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let lowest_appeal = r.appeal_scores.iter().copied().fold(f32::INFINITY, f32::min);
+    let highest_other = r.other_scores.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    println!(
+        "scores: lowest appeal {lowest_appeal:.3}, highest non-appeal {highest_other:.3} \
+         (threshold {:.2})",
+        solibot::detect::DEFAULT_THRESHOLD
+    );
     if show_errors {
         if !r.misclassified.is_empty() {
             println!("misclassified:");
             for m in &r.misclassified {
+                println!("  {m}");
+            }
+        }
+        if !r.lone_errors.is_empty() {
+            println!("misclassified as lone entries (informational):");
+            for m in &r.lone_errors {
                 println!("  {m}");
             }
         }
@@ -362,10 +426,15 @@ fn print_and_check(split: &str, r: &Report, show_errors: bool) -> Vec<String> {
         }
     }
     if r.kinds.f1() < FLOOR_KIND_F1 {
-        failures.push(format!("action-kind micro-F1 {:.3} < {FLOOR_KIND_F1}", r.kinds.f1()));
+        failures.push(format!(
+            "action-kind micro-F1 {:.3} < {FLOOR_KIND_F1}",
+            r.kinds.f1()
+        ));
     }
     if url_recall < FLOOR_URL_RECALL {
-        failures.push(format!("action-URL recall {url_recall:.3} < {FLOOR_URL_RECALL}"));
+        failures.push(format!(
+            "action-URL recall {url_recall:.3} < {FLOOR_URL_RECALL}"
+        ));
     }
     failures
 }
@@ -381,5 +450,9 @@ fn tune_split_meets_the_floors() {
 fn heldout_split_meets_the_floors() {
     let r = run_split("heldout");
     let failures = print_and_check("heldout", &r, false);
-    assert!(failures.is_empty(), "heldout split: {}", failures.join("; "));
+    assert!(
+        failures.is_empty(),
+        "heldout split: {}",
+        failures.join("; ")
+    );
 }

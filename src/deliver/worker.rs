@@ -20,6 +20,12 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 pub const MAX_IN_FLIGHT: usize = 16;
+/// The longest a finished send waits for its removal to be flushed.
+const FLUSH_EVERY: Duration = Duration::from_millis(20);
+/// Rendered alerts kept for the chats still to receive them.
+const RENDER_CACHE: usize = 64;
+/// The share of Telegram's global rate the worker aims at (the rest absorbs jitter).
+const SPACING_SHARE: f64 = 0.98;
 /// More than this many alerts waiting for one chat are sent as one digest.
 pub const DIGEST_AFTER: usize = 5;
 /// How many alerts one digest lists at most (the rest follow in the next).
@@ -36,24 +42,42 @@ struct Done {
 
 pub struct Worker {
     shared: Arc<Shared>,
+    /// Sends are spread evenly: one every `gap` (2 % under the global limit), so
+    /// network jitter cannot push a burst over Telegram's 1 s window.
+    gap: Duration,
+    next_slot: Instant,
     bot: Bot,
     token: String,
     scheduler: Scheduler,
     queues: HashMap<i64, VecDeque<OutboxKey>>,
     busy: HashSet<i64>,
     attempts: HashMap<i64, u32>,
+    /// One alert goes to many chats: render it once (keyed by alert id and its
+    /// "also published by" list, which can grow).
+    rendered: HashMap<u64, (Vec<String>, render::Rendered)>,
+    /// Sends recorded as done but not yet flushed, and since when. They keep their slot
+    /// until the flush, so at most `MAX_IN_FLIGHT` messages are ever sent but not
+    /// durably recorded.
+    unflushed: usize,
+    unflushed_since: Option<Instant>,
 }
 
 impl Worker {
     pub fn new(shared: Arc<Shared>, bot: Bot, token: String, limits: Limits) -> Worker {
+        let rate = f64::from(limits.global_per_sec.max(1)) * SPACING_SHARE;
         Worker {
             shared,
+            gap: Duration::from_secs_f64(1.0 / rate),
+            next_slot: Instant::now(),
             bot,
             token,
             scheduler: Scheduler::new(limits),
             queues: HashMap::new(),
             busy: HashSet::new(),
             attempts: HashMap::new(),
+            rendered: HashMap::new(),
+            unflushed: 0,
+            unflushed_since: None,
         }
     }
 
@@ -105,7 +129,12 @@ impl Worker {
                 }
                 _ = tokio::time::sleep(sleep_for) => {}
             }
+            self.flush_if_due(inflight.is_empty()).await;
             wake = self.fill(&mut inflight);
+            if let Some(since) = self.unflushed_since {
+                let due = since + FLUSH_EVERY;
+                wake = Some(wake.map_or(due, |w| w.min(due)));
+            }
         }
         // Shutdown: no new sends; the ones in flight are recorded so nothing is sent twice.
         let deadline = tokio::time::sleep(Duration::from_secs(6));
@@ -122,12 +151,29 @@ impl Worker {
             }
         }
         self.finish(finished).await;
+        self.flush_if_due(true).await;
+    }
+
+    /// Group commit: one flush for several finished sends.
+    async fn flush_if_due(&mut self, force: bool) {
+        let Some(since) = self.unflushed_since else { return };
+        if force || self.unflushed >= MAX_IN_FLIGHT / 2 || since.elapsed() >= FLUSH_EVERY {
+            if let Err(e) = self.shared.store.flush().await {
+                tracing::error!(error = %e, "cannot flush the store");
+            }
+            self.unflushed = 0;
+            self.unflushed_since = None;
+        }
     }
 
     /// Starts sends while slots and the scheduler allow; returns when to look again.
     fn fill(&mut self, inflight: &mut JoinSet<Done>) -> Option<Instant> {
-        while inflight.len() < MAX_IN_FLIGHT {
-            let chat = match self.scheduler.next(Instant::now()) {
+        while inflight.len() + self.unflushed < MAX_IN_FLIGHT {
+            let now = Instant::now();
+            if now < self.next_slot {
+                return Some(self.next_slot);
+            }
+            let chat = match self.scheduler.next(now) {
                 Ok(chat) => chat,
                 Err(when) => return when,
             };
@@ -156,6 +202,13 @@ impl Worker {
             }
             self.busy.insert(chat);
             self.scheduler.set_pending(chat, false);
+            // Catch up after a late wake-up by at most a few sends, never a burst.
+            let base = if self.next_slot + self.gap * 3 < now {
+                now
+            } else {
+                self.next_slot
+            };
+            self.next_slot = base + self.gap;
             let bot = self.bot.clone();
             let token = self.token.clone();
             inflight.spawn(async move {
@@ -172,22 +225,31 @@ impl Worker {
         Some(Instant::now() + Duration::from_millis(50))
     }
 
-    fn prepare(&self, keys: &[OutboxKey]) -> Option<(render::Rendered, Option<i32>)> {
+    fn prepare(&mut self, keys: &[OutboxKey]) -> Option<(render::Rendered, Option<i32>)> {
         let store = &self.shared.store;
-        let mut alerts = Vec::new();
+        let mut records = Vec::new();
         let mut thread = None;
         for k in keys {
             let d = store.delivery(*k).ok()??;
             thread = d.thread_id;
-            let a = store.alert(d.alert_id).ok()??;
-            alerts.push(super::alert_from_record(&a));
+            records.push(store.alert(d.alert_id).ok()??);
         }
-        let rendered = if alerts.len() == 1 {
-            render::render_alert(&alerts[0])
-        } else {
-            render::render_digest(&alerts)
-        };
-        Some((rendered, thread))
+        if let [one] = records.as_slice() {
+            if let Some((also, r)) = self.rendered.get(&one.id)
+                && *also == one.also_published_by
+            {
+                return Some((r.clone(), thread));
+            }
+            let r = render::render_alert(&super::alert_from_record(one));
+            if self.rendered.len() >= RENDER_CACHE {
+                self.rendered.clear();
+            }
+            self.rendered
+                .insert(one.id, (one.also_published_by.clone(), r.clone()));
+            return Some((r, thread));
+        }
+        let alerts: Vec<_> = records.iter().map(super::alert_from_record).collect();
+        Some((render::render_digest(&alerts), thread))
     }
 
     async fn finish(&mut self, finished: Vec<Done>) {
@@ -267,9 +329,8 @@ impl Worker {
             if let Err(e) = store.remove_deliveries(&delivered) {
                 tracing::error!(error = %e, "cannot record deliveries");
             }
-            if let Err(e) = store.flush().await {
-                tracing::error!(error = %e, "cannot flush the store");
-            }
+            self.unflushed += delivered.len().min(MAX_IN_FLIGHT);
+            self.unflushed_since.get_or_insert_with(Instant::now);
         }
     }
 

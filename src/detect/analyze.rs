@@ -8,15 +8,74 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::cues::{Class, Hit};
-use super::fingerprint::{SimHasher, fnv1a};
+use super::fingerprint::{FnvBuild, SimHasher, fast_hash};
 use super::hashtags::Hashtags;
 use super::html::{self, BlockKind, Doc, LinkSource};
-use super::links::{UrlType, canonical_url, clean_url, type_url};
-use super::text::{fold_into, split_sentences};
+use super::links::{UrlParts, UrlType, base_host, canonical_url, clean_url, key_parts, type_parts};
+use super::text::{fold_clean_into, fold_into};
 use super::{Action, ActionKind, Detector, FeedContext, Fingerprint, Verdict, lang, summary};
 use crate::entry::Entry;
+
+/// An entry body read once: blocks, links (resolved), and each block's sentences.
+#[derive(Debug)]
+pub(crate) struct Prepared {
+    doc: Doc,
+    /// Per link of `doc.links`, the resolved URL and its type (`None`: leads nowhere).
+    links: Vec<Option<(UrlParts, UrlType)>>,
+    /// Sentence ranges of all blocks, block after block…
+    sents: Vec<(usize, usize)>,
+    /// …block `b`'s being `sents[sent_at[b]..sent_at[b + 1]]`.
+    sent_at: Vec<usize>,
+}
+
+impl Prepared {
+    fn block_sents(&self, b: usize) -> &[(usize, usize)] {
+        &self.sents[self.sent_at[b]..self.sent_at[b + 1]]
+    }
+}
+
+/// Bodies cached in a feed context at most (bytes of HTML), to bound its memory.
+const MAX_CACHED_BYTES: usize = 8 << 20;
+
+fn prep_key(entry: &Entry) -> u64 {
+    fast_hash(&[
+        entry.link.as_deref().unwrap_or("").as_bytes(),
+        entry.title.as_bytes(),
+        entry.body_html().as_bytes(),
+    ])
+}
+
+fn prepare(det: &Detector, entry: &Entry) -> Prepared {
+    let doc = html::read(&det.html, entry.body_html());
+    let base = entry.link.as_deref();
+    let base_host = base_host(base);
+    let links = doc
+        .links
+        .iter()
+        .map(|l| {
+            key_parts(&l.href, base, base_host.as_deref()).map(|p| {
+                let ty = type_parts(&det.cues.links, &p);
+                (p, ty)
+            })
+        })
+        .collect();
+    let mut sents = Vec::with_capacity(doc.blocks.len() * 2);
+    let mut sent_at = Vec::with_capacity(doc.blocks.len() + 1);
+    for b in &doc.blocks {
+        sent_at.push(sents.len());
+        det.splitter.split(&b.text, &mut sents);
+    }
+    sent_at.push(sents.len());
+    Prepared {
+        doc,
+        links,
+        sents,
+        sent_at,
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum SegKind {
@@ -56,8 +115,11 @@ struct Sent {
 
 /// A link of the entry, resolved and typed.
 #[derive(Debug)]
-struct LinkInfo {
-    url: String,
+struct LinkInfo<'a> {
+    /// The link as written (resolved and cleaned only if it becomes an action).
+    href: &'a str,
+    /// Canonical key.
+    key: &'a str,
     ty: UrlType,
     /// Kinds named by the anchor text.
     anchor_kinds: u8,
@@ -74,8 +136,9 @@ fn kind_idx(k: ActionKind) -> usize {
     k as usize
 }
 
-fn words(s: &str) -> usize {
-    s.split_whitespace().count()
+/// Counts words up to `limit + 1` (enough to compare with `limit`).
+fn words_upto(s: &str, limit: usize) -> usize {
+    s.split_ascii_whitespace().take(limit + 1).count()
 }
 
 fn link_noun(k: ActionKind) -> &'static str {
@@ -105,8 +168,7 @@ impl Reasons {
     }
 
     fn finish(mut self, max: usize) -> Vec<String> {
-        self.items
-            .sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
+        self.items.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));
         self.items.truncate(max);
         self.items.into_iter().map(|(_, t)| t).collect()
     }
@@ -124,10 +186,11 @@ struct Parsed<'a> {
 fn parse<'a>(
     det: &Detector,
     title: &'a str,
-    doc: &'a Doc,
+    prep: &'a Prepared,
     ctx: &FeedContext,
     lang: &str,
 ) -> Parsed<'a> {
+    let doc = &prep.doc;
     let mut segs: Vec<Seg<'a>> = Vec::with_capacity(doc.blocks.len() + 1);
     segs.push(Seg {
         text: title,
@@ -140,7 +203,7 @@ fn parse<'a>(
         sents: 0..0,
     });
     for b in &doc.blocks {
-        let n = words(&b.text);
+        let button = b.link_bytes * 10 >= b.text.len() * 7 && words_upto(&b.text, 5) <= 5;
         segs.push(Seg {
             text: &b.text,
             kind: match b.kind {
@@ -152,7 +215,7 @@ fn parse<'a>(
             dropped: false,
             action: false,
             lead: false,
-            button: n <= 5 && b.link_bytes * 10 >= b.text.len() * 7,
+            button,
             sents: 0..0,
         });
     }
@@ -162,17 +225,28 @@ fn parse<'a>(
     let mut hits: Vec<Hit> = Vec::with_capacity(32);
     let mut ranges: Vec<(usize, usize)> = Vec::with_capacity(8);
     for (si, seg) in segs.iter_mut().enumerate() {
-        ranges.clear();
-        split_sentences(seg.text, &mut ranges);
+        let ranges: &[(usize, usize)] = if si == 0 {
+            ranges.clear();
+            det.splitter.split(seg.text, &mut ranges);
+            &ranges
+        } else {
+            prep.block_sents(si - 1)
+        };
         let first = sents.len();
-        for &(s, e) in &ranges {
+        for &(s, e) in ranges {
             let f0 = folded.len();
-            fold_into(&seg.text[s..e], &mut folded);
+            if si == 0 {
+                fold_into(&seg.text[s..e], &mut folded);
+            } else {
+                fold_clean_into(&seg.text[s..e], &mut folded);
+            }
             let f1 = folded.len();
             let norm = &folded[f0..f1];
             let template = si > 0
                 && !ctx.sentences.is_empty()
-                && ctx.sentences.contains(&fnv1a(norm.as_bytes()));
+                && ctx
+                    .sentences
+                    .contains(&fast_hash(&[&seg.text.as_bytes()[s..e]]));
             let h0 = hits.len();
             if !template {
                 det.cues.find(norm, Some(lang), &mut hits);
@@ -216,7 +290,6 @@ impl Parsed<'_> {
         let mut body_idx = 0;
         for si in 1..self.segs.len() {
             let text = self.segs[si].text;
-            let n = words(text);
             let mut boiler: Option<Hit> = None;
             let mut heading = false;
             let mut strong = false;
@@ -230,6 +303,7 @@ impl Parsed<'_> {
                 }
             }
             if let Some(h) = boiler {
+                let n = words_upto(text, 40);
                 if n <= 15 || (n <= 40 && !strong) {
                     self.segs[si].dropped = true;
                     reasons.add(
@@ -243,8 +317,10 @@ impl Parsed<'_> {
                 && self.sents[self.segs[si].sents.clone()]
                     .iter()
                     .all(|s| s.template);
-            let headingish =
-                self.segs[si].kind == SegKind::Heading || n <= 12 || text.ends_with(':');
+            let headingish = heading
+                && (self.segs[si].kind == SegKind::Heading
+                    || text.ends_with(':')
+                    || words_upto(text, 12) <= 12);
             if heading && headingish && !all_template {
                 in_action = true;
             } else if self.segs[si].kind == SegKind::Heading {
@@ -287,10 +363,10 @@ fn inside_quotes(norm: &str, pos: usize) -> bool {
 /// The entry's language: script, trigrams, declared language, and for short texts the
 /// language whose cues match.
 fn identify_lang(det: &Detector, title: &str, doc: &Doc, entry: &Entry) -> &'static str {
-    let mut sample = String::with_capacity(700);
+    let mut sample = String::with_capacity(400);
     sample.push_str(title);
     for b in &doc.blocks {
-        if sample.len() > 600 {
+        if sample.len() > 320 {
             break;
         }
         sample.push(' ');
@@ -332,15 +408,24 @@ pub(crate) fn detect(
     ctx: &FeedContext,
     feed_hashtags: &[String],
 ) -> Verdict {
-    let doc = html::read(&det.html, entry.body_html());
+    let cached = if ctx.prepared.is_empty() {
+        None
+    } else {
+        ctx.prepared.get(&prep_key(entry)).cloned()
+    };
+    let prep = cached.unwrap_or_else(|| Arc::new(prepare(det, entry)));
+    let doc = &prep.doc;
     let title = entry.title.trim();
     let mut reasons = Reasons { items: Vec::new() };
-    let lang = identify_lang(det, title, &doc, entry);
-    let mut p = parse(det, title, &doc, ctx, lang);
+    let lang = identify_lang(det, title, doc, entry);
+    let mut p = parse(det, title, &prep, ctx, lang);
     p.mark_zones(det, &mut reasons);
     let templ = p.sents.iter().filter(|s| s.template).count();
     if templ > 0 {
-        reasons.add(0.3, format!("feed template text ignored ({templ} sentences)"));
+        reasons.add(
+            0.3,
+            format!("feed template text ignored ({templ} sentences)"),
+        );
     }
     let entry_key = entry.link.as_deref().map(canonical_url);
     let entry_host = entry_key
@@ -348,6 +433,28 @@ pub(crate) fn detect(
         .and_then(|k| k.split(['/', '?']).next())
         .unwrap_or("")
         .to_string();
+    // The site's own buttons ("Donate" to /donate under every post): a short block whose
+    // link is a word or three pointing at a generic page of the same site is chrome, even
+    // when the feed's template is unknown.
+    for (l, typed) in p.doc.links.iter().zip(&prep.links) {
+        let (Some(b), Some((parts, ty))) = (l.block, typed) else {
+            continue;
+        };
+        let seg = &p.segs[b + 1];
+        let own = !entry_host.is_empty() && parts.host == entry_host;
+        if own
+            && ty.generic
+            && !seg.dropped
+            && words_upto(l.text(p.doc), 3) <= 3
+            && words_upto(seg.text, 15) <= 15
+        {
+            reasons.add(
+                0.3,
+                format!("site button ignored: '{}'", l.text(p.doc)),
+            );
+            p.segs[b + 1].dropped = true;
+        }
+    }
     // Sentences holding an e-mail address of the organisation itself: "write to us" is not
     // contacting officials.
     let mut own_mail = vec![false; p.sents.len()];
@@ -528,10 +635,7 @@ pub(crate) fn detect(
         if seg.kind == SegKind::Title {
             if let Some(h) = past.or(reported) {
                 title_penalty += 1.0;
-                reasons.add(
-                    -1.0,
-                    format!("title reports ('{}')", det.cues.phrase(h)),
-                );
+                reasons.add(-1.0, format!("title reports ('{}')", det.cues.phrase(h)));
             }
             if let Some(h) = sh
                 .iter()
@@ -573,10 +677,7 @@ pub(crate) fn detect(
                 );
             } else {
                 reported_news += 0.3;
-                reasons.add(
-                    -0.3,
-                    format!("reported speech '{}'", det.cues.phrase(r)),
-                );
+                reasons.add(-0.3, format!("reported speech '{}'", det.cues.phrase(r)));
             }
         }
         if let Some(h) = past {
@@ -593,16 +694,15 @@ pub(crate) fn detect(
     }
 
     // ---------------------------------------------------------------- links
-    let base = entry.link.as_deref();
     let mut infos: Vec<LinkInfo> = Vec::with_capacity(p.doc.links.len());
     let mut anchor_hits: Vec<Hit> = Vec::new();
     let mut anchor_fold = String::new();
-    for l in &p.doc.links {
-        let Some(url) = clean_url(&l.href, base) else {
+    for (l, typed) in p.doc.links.iter().zip(&prep.links) {
+        let Some((parts, ty)) = typed.as_ref().filter(|_| !l.chrome) else {
             continue;
         };
-        let key = canonical_url(&url);
-        let template = ctx.links.contains(&key);
+        let key = parts.key.as_str();
+        let template = ctx.links.contains(key);
         if template && !l.chrome {
             reasons.add(0.2, format!("feed template link ignored: {key}"));
         }
@@ -614,17 +714,18 @@ pub(crate) fn detect(
                 .map(|off| seg.sents.start + off)
         });
         let sent_ok = sent.is_none_or(|si| p.kept(&p.sents[si]));
-        let self_link = entry_key.as_deref() == Some(key.as_str());
+        let self_link = entry_key.as_deref() == Some(key);
         let usable = !l.chrome
             && !template
             && !self_link
             && sent_ok
             && (l.block.is_some() || l.source == LinkSource::Embed);
-        let ty = type_url(&det.cues.links, &url);
+        let ty = ty.clone();
         let mut anchor_kinds = 0u8;
-        if usable && !l.text.is_empty() {
+        let anchor = l.text(p.doc);
+        if usable && !anchor.is_empty() {
             anchor_fold.clear();
-            fold_into(&l.text, &mut anchor_fold);
+            fold_into(anchor, &mut anchor_fold);
             anchor_hits.clear();
             det.cues.find(&anchor_fold, Some(lang), &mut anchor_hits);
             for h in &anchor_hits {
@@ -635,7 +736,8 @@ pub(crate) fn detect(
         }
         let button = l.block.is_some_and(|b| p.segs[b + 1].button);
         infos.push(LinkInfo {
-            url,
+            href: l.href.as_str(),
+            key: parts.key.as_str(),
             ty,
             anchor_kinds,
             sent,
@@ -710,7 +812,10 @@ pub(crate) fn detect(
     if demand > 0.0 {
         raw += capped(voice, 1.0);
         if voice > 0.0 {
-            reasons.add(voice.min(1.0), "statement in the organisation's own voice".into());
+            reasons.add(
+                voice.min(1.0),
+                "statement in the organisation's own voice".into(),
+            );
         }
     }
     let volunteer = kind_ev[kind_idx(ActionKind::Volunteer)] > 0.0;
@@ -742,11 +847,19 @@ pub(crate) fn detect(
             .filter(|&(_, e)| e >= 2.0)
             .collect();
         kinds.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let choice = UrlChoice {
+            p: &p,
+            infos: &infos,
+            sent_kinds: &sent_kinds,
+            reader_pos: &reader_pos,
+            own_mail: &own_mail,
+            base: entry.link.as_deref(),
+        };
         for (k, _) in kinds {
             actions.push(Action {
                 kind: k,
                 label: det.cues.label(lang, k).to_string(),
-                url: best_url(&p, &infos, &sent_kinds, &reader_pos, &own_mail, k),
+                url: best_url(&choice, k),
             });
         }
     }
@@ -785,7 +898,7 @@ pub(crate) fn detect(
             let context = body_sents
                 .iter()
                 .copied()
-                .find(|&i| i != a && words(text_of(i)) >= 5 && sent_pos[i] < sent_pos[a]);
+                .find(|&i| i != a && words_upto(text_of(i), 5) >= 5 && sent_pos[i] < sent_pos[a]);
             let mut parts = vec![text_of(a)];
             if let Some(c) = context {
                 parts.push(text_of(c));
@@ -840,39 +953,56 @@ fn specific_action_url(det: &Detector, url: &str) -> bool {
     if url.starts_with("mailto:") || url.starts_with("tel:") {
         return false;
     }
-    let ty = type_url(&det.cues.links, url);
-    !ty.generic
+    key_parts(url, None, None).is_some_and(|p| !type_parts(&det.cues.links, &p).generic)
 }
 
-fn best_url(
-    p: &Parsed,
-    infos: &[LinkInfo],
-    sent_kinds: &[u8],
-    reader_pos: &[f32],
-    own_mail: &[bool],
-    k: ActionKind,
-) -> Option<String> {
+/// Where one asks for the best action link of a kind.
+struct UrlChoice<'a, 'b> {
+    p: &'a Parsed<'b>,
+    infos: &'a [LinkInfo<'b>],
+    sent_kinds: &'a [u8],
+    reader_pos: &'a [f32],
+    own_mail: &'a [bool],
+    base: Option<&'a str>,
+}
+
+fn best_url(c: &UrlChoice, k: ActionKind) -> Option<String> {
+    let UrlChoice {
+        p,
+        infos,
+        sent_kinds,
+        reader_pos,
+        own_mail,
+        base,
+    } = *c;
     let mut best: Option<(f32, &LinkInfo)> = None;
     for li in infos.iter().filter(|l| l.usable) {
         let in_sent = li.sent.is_some_and(|si| sent_kinds[si] & bit(k) != 0);
         let kindless_ask = li
             .sent
             .is_some_and(|si| sent_kinds[si] == 0 && reader_pos[si] >= 1.0);
-        let mail = li.url.starts_with("mailto:") || li.url.starts_with("tel:");
-        let own = li.sent.is_some_and(|si| own_mail[si]) && li.url.starts_with("mailto:");
+        let mail = li.key.starts_with("mailto:") || li.key.starts_with("tel:");
+        let own = li.sent.is_some_and(|si| own_mail[si]) && li.key.starts_with("mailto:");
         let s = match li.ty.rule {
             Some(None) => continue,
             Some(Some(rk)) if rk == k => 3.0 + if li.ty.platform { 0.5 } else { 0.0 },
             Some(Some(_)) => continue,
             None if li.anchor_kinds & bit(k) != 0 => 2.0,
             None if k == ActionKind::Contact && mail && !own => {
-                if in_sent { 1.6 } else { 1.2 }
+                if in_sent {
+                    1.6
+                } else {
+                    1.2
+                }
             }
             None if in_sent => 1.0,
             None if kindless_ask => 0.5,
             None => continue,
         };
-        let s = if li.sent.is_some_and(|si| p.segs[p.sents[si].seg].kind == SegKind::Title) {
+        let s = if li
+            .sent
+            .is_some_and(|si| p.segs[p.sents[si].seg].kind == SegKind::Title)
+        {
             s - 0.1
         } else {
             s
@@ -881,64 +1011,63 @@ fn best_url(
             best = Some((s, li));
         }
     }
-    best.map(|(_, l)| l.url.clone())
+    best.and_then(|(_, l)| clean_url(l.href, base))
 }
 
-/// Learns the template (links and sentences that recur in most entries) of one feed.
+/// Learns the template (links and sentences that recur in most entries) of one feed, and
+/// keeps the bodies it read for `detect`.
 pub(crate) fn learn(det: &Detector, entries: &[Entry]) -> FeedContext {
     let n = entries.len();
-    if n < 3 {
-        return FeedContext {
-            entries: n,
-            ..FeedContext::default()
-        };
-    }
-    let mut link_counts: HashMap<String, (u32, u32)> = HashMap::new();
-    let mut sent_counts: HashMap<u64, u32> = HashMap::new();
-    let mut seen_links: HashSet<String> = HashSet::new();
-    let mut seen_sents: HashSet<u64> = HashSet::new();
-    let mut ranges = Vec::new();
-    let mut folded = String::new();
-    for e in entries {
-        let doc = html::read(&det.html, e.body_html());
+    let mut link_counts: HashMap<&str, (u32, u32), FnvBuild> = HashMap::default();
+    let mut sent_counts: HashMap<u64, u32, FnvBuild> = HashMap::default();
+    let mut seen_links: HashSet<&str, FnvBuild> = HashSet::default();
+    let mut seen_sents: HashSet<u64, FnvBuild> = HashSet::default();
+    let mut prepared: HashMap<u64, Arc<Prepared>, FnvBuild> = HashMap::default();
+    let mut cached_bytes = 0;
+    let preps: Vec<(u64, Arc<Prepared>)> = entries
+        .iter()
+        .map(|e| (prep_key(e), Arc::new(prepare(det, e))))
+        .collect();
+    for (key, prep) in &preps {
+        let doc = &prep.doc;
         seen_links.clear();
         seen_sents.clear();
-        for l in &doc.links {
-            let Some(url) = clean_url(&l.href, e.link.as_deref()) else {
+        for (l, typed) in doc.links.iter().zip(&prep.links) {
+            let Some((parts, _)) = typed else {
                 continue;
             };
-            let key = canonical_url(&url);
-            if seen_links.contains(&key) {
+            let key = parts.key.as_str();
+            if !seen_links.insert(key) {
                 continue;
             }
             let chromey = l.chrome
                 || l.block.is_none_or(|b| {
                     let blk = &doc.blocks[b];
-                    words(&blk.text) <= 12 || blk.link_bytes * 2 >= blk.text.len()
+                    blk.link_bytes * 2 >= blk.text.len() || words_upto(&blk.text, 12) <= 12
                 });
-            let c = link_counts.entry(key.clone()).or_insert((0, 0));
+            let c = link_counts.entry(key).or_insert((0, 0));
             c.0 += 1;
             c.1 += u32::from(chromey);
-            seen_links.insert(key);
         }
-        for b in &doc.blocks {
-            ranges.clear();
-            split_sentences(&b.text, &mut ranges);
-            for &(s, t) in &ranges {
-                folded.clear();
-                fold_into(&b.text[s..t], &mut folded);
-                let h = fnv1a(folded.as_bytes());
+        for (bi, b) in doc.blocks.iter().enumerate() {
+            for &(s, t) in prep.block_sents(bi) {
+                let h = fast_hash(&[&b.text.as_bytes()[s..t]]);
                 if seen_sents.insert(h) {
                     *sent_counts.entry(h).or_insert(0) += 1;
                 }
             }
         }
+        let size = doc.blocks.iter().map(|b| b.text.len()).sum::<usize>();
+        if cached_bytes + size <= MAX_CACHED_BYTES {
+            cached_bytes += size;
+            prepared.insert(*key, Arc::clone(prep));
+        }
     }
-    let most = |c: u32| c >= 3 && (c as usize) * 5 >= n * 3;
+    let most = |c: u32| n >= 3 && c >= 3 && (c as usize) * 5 >= n * 3;
     let links = link_counts
         .into_iter()
         .filter(|(_, (c, chromey))| most(*c) && (chromey * 2 >= *c || (*c as usize) * 5 >= n * 4))
-        .map(|(k, _)| k)
+        .map(|(k, _)| k.to_string())
         .collect();
     let sentences = sent_counts
         .into_iter()
@@ -949,6 +1078,7 @@ pub(crate) fn learn(det: &Detector, entries: &[Entry]) -> FeedContext {
         links,
         sentences,
         entries: n,
+        prepared,
     }
 }
 
@@ -989,7 +1119,11 @@ mod tests {
         assert_eq!(got, want, "kinds: {explain}");
         for (kind, url) in expect.urls {
             let a = v.actions.iter().find(|a| a.kind.as_str() == *kind);
-            assert_eq!(a.and_then(|a| a.url.as_deref()), Some(*url), "url for {kind}: {explain}");
+            assert_eq!(
+                a.and_then(|a| a.url.as_deref()),
+                Some(*url),
+                "url for {kind}: {explain}"
+            );
         }
         assert!((0.0..=1.0).contains(&v.score));
         assert!(v.summary.chars().count() <= 600);
@@ -1021,7 +1155,13 @@ mod tests {
         assert_eq!(v.hashtags, ["#FreeTheEleven"]);
         assert!(v.summary.starts_with("Sign the petition"), "{}", v.summary);
         assert_eq!(v.fingerprint.action_urls, ["change.org/p/free-the-eleven"]);
-        assert!(v.reasons.iter().any(|r| r.contains("petition link change.org")), "{:?}", v.reasons);
+        assert!(
+            v.reasons
+                .iter()
+                .any(|r| r.contains("petition link change.org")),
+            "{:?}",
+            v.reasons
+        );
     }
 
     #[test]
@@ -1031,9 +1171,17 @@ mod tests {
             "<p>The UN Special Rapporteur on human rights defenders called on the authorities on \
              Tuesday to release eleven aid workers, according to a statement published in Geneva.</p>\
              <p>“Sign the petition and make your voice heard,” activists told reporters outside the court.</p>",
-            Expect { appeal: false, kinds: &[], urls: &[] },
+            Expect {
+                appeal: false,
+                kinds: &[],
+                urls: &[],
+            },
         );
-        assert!(v.reasons.iter().any(|r| r.contains("reported")), "{:?}", v.reasons);
+        assert!(
+            v.reasons.iter().any(|r| r.contains("reported")),
+            "{:?}",
+            v.reasons
+        );
     }
 
     #[test]
@@ -1042,13 +1190,21 @@ mod tests {
             "Hundreds held a candlelight vigil for the disappeared",
             "<p>Last Sunday, more than three hundred people gathered outside the embassy. \
              Families took part in reading the names of the missing, and the vigil was held in silence.</p>",
-            Expect { appeal: false, kinds: &[], urls: &[] },
+            Expect {
+                appeal: false,
+                kinds: &[],
+                urls: &[],
+            },
         );
         check(
             "Vacancy: Field Logistics Officer (Gaziantep)",
             "<p>We are hiring a full-time logistics officer. Qualifications: three years of experience. \
              How to apply: send your CV and a cover letter by 30 November. Apply now.</p>",
-            Expect { appeal: false, kinds: &[], urls: &[] },
+            Expect {
+                appeal: false,
+                kinds: &[],
+                urls: &[],
+            },
         );
     }
 
@@ -1058,14 +1214,22 @@ mod tests {
             "وقفة تضامنية مع المعتقلين",
             "<p>يا أهلنا، شاركوا في الوقفة التضامنية يوم الجمعة الساعة ٦ مساءً أمام السفارة.</p>\
              <p>وانشروا الدعوة على وسم #الحرية_للمعتقلين.</p>",
-            Expect { appeal: true, kinds: &["mobilize", "share"], urls: &[] },
+            Expect {
+                appeal: true,
+                kinds: &["mobilize", "share"],
+                urls: &[],
+            },
         );
         assert_eq!(v.lang, "ar");
         assert_eq!(v.hashtags, ["#الحرية_للمعتقلين"]);
         check(
             "المئات في وقفة أمام السفارة",
             "<p>شارك المئات أمس في وقفة أمام السفارة، وشاركوا في قراءة أسماء المعتقلين، وقالت المنظمة إن الوقفة نجحت.</p>",
-            Expect { appeal: false, kinds: &[], urls: &[] },
+            Expect {
+                appeal: false,
+                kinds: &[],
+                urls: &[],
+            },
         );
     }
 
@@ -1076,7 +1240,11 @@ mod tests {
             "<p>Nous, organisations signataires, appelons le Conseil de sécurité des Nations unies à \
              renouveler sans délai l'autorisation de l'aide transfrontalière.</p>\
              <p>Plus de quatre millions de personnes dépendent de cette aide.</p>",
-            Expect { appeal: true, kinds: &[], urls: &[] },
+            Expect {
+                appeal: true,
+                kinds: &[],
+                urls: &[],
+            },
         );
         assert_eq!(v.lang, "fr");
     }
@@ -1128,7 +1296,11 @@ mod tests {
             "Subscribe to our newsletter",
             "<p>Sign up for our newsletter and we'll send you emails with the latest news.</p>\
              <div class=\"cookie-notice\">This website uses cookies.</div>",
-            Expect { appeal: false, kinds: &[], urls: &[] },
+            Expect {
+                appeal: false,
+                kinds: &[],
+                urls: &[],
+            },
         );
     }
 
@@ -1161,7 +1333,16 @@ mod tests {
             ctx.template_links().collect::<Vec<_>>()
         );
         for e in &entries {
-            let v = check_with(&det, &ctx, e, Expect { appeal: false, kinds: &[], urls: &[] });
+            let v = check_with(
+                &det,
+                &ctx,
+                e,
+                Expect {
+                    appeal: false,
+                    kinds: &[],
+                    urls: &[],
+                },
+            );
             assert!(!v.summary.contains("Support our work"), "{}", v.summary);
         }
         // Without the feed's template, a lone entry with the button is still not an appeal.
@@ -1169,7 +1350,11 @@ mod tests {
             &det,
             &FeedContext::default(),
             &entries[0],
-            Expect { appeal: false, kinds: &[], urls: &[] },
+            Expect {
+                appeal: false,
+                kinds: &[],
+                urls: &[],
+            },
         );
         // A real appeal in the same feed still counts, the template link is not its action.
         let appeal = entry(
@@ -1223,8 +1408,36 @@ mod tests {
             &FeedContext::default(),
             &[],
         );
-        assert!(a.fingerprint.matches(&b.fingerprint), "{:?} vs {:?}", a.fingerprint, b.fingerprint);
+        assert!(
+            a.fingerprint.matches(&b.fingerprint),
+            "{:?} vs {:?}",
+            a.fingerprint,
+            b.fingerprint
+        );
         assert!(!a.fingerprint.matches(&other.fingerprint));
+    }
+
+    #[test]
+    fn one_detector_shared_by_threads_gives_the_same_verdicts() {
+        let det = std::sync::Arc::new(detector());
+        let e = entry(
+            "https://ngo.example.org/posts/9",
+            "Sign the petition",
+            "<p>Sign the petition to free the eleven: <a href=\"https://change.org/p/eleven\">sign</a>.</p>",
+        );
+        let ctx = std::sync::Arc::new(det.feed_context(std::slice::from_ref(&e)));
+        let alone = det.detect(&e, &FeedContext::default(), &[]);
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let (det, ctx, e) = (det.clone(), ctx.clone(), e.clone());
+                std::thread::spawn(move || det.detect(&e, &ctx, &[]))
+            })
+            .collect();
+        for h in handles {
+            let v = h.join().expect("detect does not panic");
+            assert_eq!(v, alone);
+        }
+        assert!(alone.is_appeal);
     }
 
     #[test]
@@ -1239,8 +1452,15 @@ mod tests {
         let v = det.detect(&e, &FeedContext::default(), &["#Solidarity".to_string()]);
         assert!(v.is_appeal);
         assert_eq!(v.hashtags, ["#دفء_الشتاء", "#Idlib", "#Solidarity"]);
-        let donate = v.actions.iter().find(|a| a.kind.as_str() == "donate").expect("donate action");
+        let donate = v
+            .actions
+            .iter()
+            .find(|a| a.kind.as_str() == "donate")
+            .expect("donate action");
         assert_eq!(donate.label, "تبرّعوا");
-        assert_eq!(donate.url.as_deref(), Some("https://www.launchgood.com/campaign/winter"));
+        assert_eq!(
+            donate.url.as_deref(),
+            Some("https://www.launchgood.com/campaign/winter")
+        );
     }
 }

@@ -12,10 +12,10 @@ pub(crate) struct Hashtags {
 }
 
 fn tag_char(c: char) -> bool {
-    c.is_alphanumeric()
-        || c == '_'
-        || c == '\u{200C}'
-        || matches!(c as u32, 0x0300..=0x036F | 0x064B..=0x065F | 0x0670)
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric() || c == '_';
+    }
+    matches!(c as u32, 0x0621..=0x065F | 0x0670 | 0x0300..=0x036F | 0x200C) || c.is_alphanumeric()
 }
 
 /// Validates a hashtag body (without `#`); returns the trimmed body.
@@ -58,7 +58,8 @@ impl Hashtags {
             let mut prev = before.chars().rev();
             if let Some(p) = prev.next() {
                 // The Arabic conjunction glued to a hashtag ("و#الحرية") is not part of it.
-                let conjunction = matches!(p, 'و' | 'ف') && prev.next().is_none_or(|c| !tag_char(c));
+                let conjunction =
+                    matches!(p, 'و' | 'ف') && prev.next().is_none_or(|c| !tag_char(c));
                 if !conjunction
                     && (tag_char(p) || matches!(p, '&' | '/' | '#' | '=' | '?' | '.' | ':' | '-'))
                 {
@@ -91,10 +92,10 @@ impl Hashtags {
     /// A category counts only when it is written as a hashtag.
     pub(crate) fn category(&mut self, cat: &str) {
         let cat = cat.trim();
-        if let Some(body) = cat.strip_prefix('#') {
-            if body.chars().all(tag_char) {
-                self.push(body);
-            }
+        if let Some(body) = cat.strip_prefix('#')
+            && body.chars().all(tag_char)
+        {
+            self.push(body);
         }
     }
 

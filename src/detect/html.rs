@@ -122,8 +122,6 @@ pub(crate) enum LinkSource {
 pub(crate) struct Link {
     /// The attribute value, entities decoded, not yet resolved.
     pub href: String,
-    /// Anchor text (for chrome links as well).
-    pub text: String,
     /// The block holding the anchor, `None` for chrome, embeds and forms.
     pub block: Option<usize>,
     /// Byte range of the anchor text in its block.
@@ -131,6 +129,16 @@ pub(crate) struct Link {
     pub end: usize,
     pub chrome: bool,
     pub source: LinkSource,
+}
+
+impl Link {
+    /// The anchor text (empty for chrome, embeds and forms).
+    pub(crate) fn text<'d>(&self, doc: &'d Doc) -> &'d str {
+        self.block
+            .and_then(|b| doc.blocks.get(b))
+            .and_then(|b| b.text.get(self.start..self.end))
+            .map_or("", str::trim)
+    }
 }
 
 #[derive(Debug, Default, Clone)]
@@ -166,14 +174,14 @@ fn classify(name: &[u8]) -> Tag {
     match &buf[..name.len()] {
         b"script" | b"style" | b"noscript" | b"template" | b"textarea" | b"title" | b"xmp"
         | b"head" => Tag::Raw,
-        b"nav" | b"header" | b"footer" | b"aside" | b"svg" | b"select" | b"button"
-        | b"menu" | b"dialog" | b"math" | b"object" => Tag::Chrome,
+        b"nav" | b"header" | b"footer" | b"aside" | b"svg" | b"select" | b"button" | b"menu"
+        | b"dialog" | b"math" | b"object" => Tag::Chrome,
         b"form" => Tag::Form,
         b"iframe" => Tag::Embed,
         b"p" | b"div" | b"ul" | b"ol" | b"dl" | b"dt" | b"dd" | b"tr" | b"td" | b"th"
         | b"table" | b"tbody" | b"thead" | b"tfoot" | b"section" | b"article" | b"main"
-        | b"pre" | b"figure" | b"figcaption" | b"address" | b"center" | b"details"
-        | b"summary" | b"caption" | b"fieldset" | b"hr" | b"body" | b"html" => Tag::Block,
+        | b"pre" | b"figure" | b"figcaption" | b"address" | b"center" | b"details" | b"summary"
+        | b"caption" | b"fieldset" | b"hr" | b"body" | b"html" => Tag::Block,
         b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6" => Tag::Heading,
         b"li" => Tag::Item,
         b"blockquote" => Tag::Quote,
@@ -182,6 +190,61 @@ fn classify(name: &[u8]) -> Tag {
         b"img" | b"input" | b"meta" | b"link" | b"wbr" | b"source" | b"col" | b"embed"
         | b"param" | b"track" | b"base" => Tag::Void,
         _ => Tag::Inline,
+    }
+}
+
+/// True when `b` has no white space but single ASCII spaces (nothing to collapse).
+fn is_plain(b: &[u8]) -> bool {
+    if b.len() >= 32 {
+        // SIMD scans for the usual case of a long, clean text node.
+        if memchr::memchr3(b'\n', b'\t', b'\r', b).is_some()
+            || memchr::memchr3(0xC2, 0xE1, 0xE3, b).is_some()
+            || memchr::memmem::find(b, b"  ").is_some()
+        {
+            return false;
+        }
+        return memchr::memchr_iter(0xE2, b).all(|i| {
+            !matches!(
+                (b.get(i + 1), b.get(i + 2)),
+                (Some(0x80), Some(0x80..=0x8A | 0xA8 | 0xA9 | 0xAF)) | (Some(0x81), Some(0x9F))
+            )
+        }) && !b.iter().any(|&c| c < 0x20);
+    }
+    let mut prev_space = false;
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        match c {
+            b' ' => {
+                if prev_space {
+                    return false;
+                }
+                prev_space = true;
+                i += 1;
+                continue;
+            }
+            0..=0x1F | 0xC2 | 0xE1 | 0xE3 => return false,
+            // U+2000..U+200A, U+2028, U+2029, U+202F, U+205F
+            0xE2 if matches!(
+                (b.get(i + 1), b.get(i + 2)),
+                (Some(0x80), Some(0x80..=0x8A | 0xA8 | 0xA9 | 0xAF)) | (Some(0x81), Some(0x9F))
+            ) =>
+            {
+                return false;
+            }
+            _ => {}
+        }
+        prev_space = false;
+        i += 1;
+    }
+    true
+}
+
+fn is_space(c: char) -> bool {
+    if c.is_ascii() {
+        c.is_ascii_whitespace()
+    } else {
+        c.is_whitespace()
     }
 }
 
@@ -209,7 +272,11 @@ fn decode_entity(s: &str) -> Option<(char, Option<char>, usize)> {
             return None;
         }
         let n = u32::from_str_radix(&s[digits_at..end], if hex { 16 } else { 10 }).ok()?;
-        let used = if b.get(end) == Some(&b';') { end + 1 } else { end };
+        let used = if b.get(end) == Some(&b';') {
+            end + 1
+        } else {
+            end
+        };
         let c = match n {
             0 => '\u{FFFD}',
             0x80..=0x9F => cp1252(n),
@@ -282,7 +349,11 @@ fn decode_entity(s: &str) -> Option<(char, Option<char>, usize)> {
         "sol" => '/',
         _ => return None,
     };
-    let used = if b.get(end) == Some(&b';') { end + 1 } else { end };
+    let used = if b.get(end) == Some(&b';') {
+        end + 1
+    } else {
+        end
+    };
     Some((c, None, used))
 }
 
@@ -328,7 +399,6 @@ struct OpenAnchor {
     href: String,
     start: usize,
     chrome: bool,
-    text: String,
 }
 
 struct Reader<'c> {
@@ -367,12 +437,6 @@ impl<'c> Reader<'c> {
             return;
         }
         if self.skip.is_some() {
-            if let Some(a) = self.anchor.as_mut().filter(|a| a.chrome) {
-                if self.pending_space && !a.text.is_empty() {
-                    a.text.push(' ');
-                }
-                a.text.push(c);
-            }
             self.pending_space = false;
             return;
         }
@@ -384,13 +448,13 @@ impl<'c> Reader<'c> {
     }
 
     fn text(&mut self, raw: &str) {
-        if self.skip.is_some() && self.anchor.as_ref().is_none_or(|a| !a.chrome) {
+        if self.skip.is_some() {
             return;
         }
         let split_paragraphs = !self.saw_block_tag;
         let mut rest = raw;
         while !rest.is_empty() {
-            let next_special = rest.find(['&', '\n']);
+            let next_special = memchr::memchr2(b'&', b'\n', rest.as_bytes());
             let Some(i) = next_special else {
                 self.push_str(rest);
                 break;
@@ -423,18 +487,69 @@ impl<'c> Reader<'c> {
     }
 
     fn push_str(&mut self, s: &str) {
-        if self.skip.is_none() && !s.is_empty() && !s.contains(char::is_whitespace) {
-            // Fast path: no spaces inside.
-            if self.pending_space && !self.cur.is_empty() {
-                self.cur.push(' ');
+        if self.skip.is_some() {
+            for c in s.chars() {
+                self.push_char(c);
             }
-            self.pending_space = false;
-            self.cur.push_str(s);
             return;
         }
-        for c in s.chars() {
-            self.push_char(c);
+        let b = s.as_bytes();
+        if is_plain(b) {
+            // Single spaces only: copy it in one go.
+            let (lead, body) = match b.first() {
+                Some(b' ') => (true, &s[1..]),
+                _ => (false, s),
+            };
+            let (body, trail) = match body.as_bytes().last() {
+                Some(b' ') => (&body[..body.len() - 1], true),
+                _ => (body, false),
+            };
+            if lead {
+                self.pending_space = true;
+            }
+            self.push_piece(body);
+            if trail {
+                self.pending_space = true;
+            }
+            return;
         }
+        // Whole words at a time; runs of white space become one space.
+        let mut start = 0;
+        let mut i = 0;
+        while i < b.len() {
+            let c = b[i];
+            let space_len = if c.is_ascii_whitespace() {
+                1
+            } else if matches!(c, 0xC2 | 0xE1 | 0xE2 | 0xE3) {
+                s[i..]
+                    .chars()
+                    .next()
+                    .filter(|&ch| is_space(ch))
+                    .map_or(0, char::len_utf8)
+            } else {
+                0
+            };
+            if space_len == 0 {
+                i += 1;
+                continue;
+            }
+            self.push_piece(&s[start..i]);
+            self.pending_space = true;
+            i += space_len;
+            start = i;
+        }
+        self.push_piece(&s[start..]);
+    }
+
+    fn push_piece(&mut self, piece: &str) {
+        if piece.is_empty() {
+            return;
+        }
+        if self.pending_space && !self.cur.is_empty() {
+            self.cur.push(' ');
+        }
+        self.pending_space = false;
+        self.cur.push_str(piece);
     }
 
     fn close_anchor(&mut self) {
@@ -447,7 +562,6 @@ impl<'c> Reader<'c> {
         if a.chrome {
             self.doc.links.push(Link {
                 href: a.href,
-                text: a.text,
                 block: None,
                 start: 0,
                 end: 0,
@@ -458,11 +572,9 @@ impl<'c> Reader<'c> {
         }
         let end = self.cur.len();
         let start = a.start.min(end);
-        let text = self.cur[start..end].trim().to_string();
-        self.cur_link_bytes += text.len();
+        self.cur_link_bytes += self.cur[start..end].trim().len();
         self.doc.links.push(Link {
             href: a.href,
-            text,
             block: Some(self.doc.blocks.len()),
             start,
             end,
@@ -528,6 +640,19 @@ impl<'c> Reader<'c> {
     }
 
     fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
+        let mut found = None;
+        for_each_attr(tag, |n, v| {
+            if found.is_none() && n.eq_ignore_ascii_case(name) {
+                found = Some(v);
+            }
+        });
+        found
+    }
+}
+
+/// Calls `f(name, raw value)` for every attribute of a tag (`tag` starts with the name).
+fn for_each_attr<'a>(tag: &'a str, mut f: impl FnMut(&'a str, &'a str)) {
+    {
         let b = tag.as_bytes();
         let mut i = 0;
         // Skip the tag name.
@@ -569,45 +694,48 @@ impl<'c> Reader<'c> {
                     value = &tag[vs..i];
                 }
             }
-            if n.eq_ignore_ascii_case(name) {
-                return Some(value);
+            if !n.is_empty() {
+                f(n, value);
             }
             if ns == i {
                 i += 1;
             }
         }
-        None
     }
+}
 
+impl Reader<'_> {
     fn is_chrome_element(&self, tag: &str) -> bool {
-        if !tag.contains('=') && !tag.contains("hidden") {
-            return false;
-        }
-        for a in ["class", "id"] {
-            if let Some(v) = Self::attr(tag, a) {
-                if self.cfg.is_chrome_class(v) {
-                    return true;
-                }
+        let mut chrome = false;
+        for_each_attr(tag, |name, value| {
+            if chrome {
+                return;
             }
-        }
-        if let Some(role) = Self::attr(tag, "role") {
-            let r = role.to_ascii_lowercase();
-            if matches!(
-                r.as_str(),
-                "navigation" | "banner" | "contentinfo" | "complementary" | "search" | "dialog"
-            ) {
-                return true;
-            }
-        }
-        if Self::attr(tag, "aria-hidden").is_some_and(|v| v.eq_ignore_ascii_case("true"))
-            || Self::attr(tag, "hidden").is_some()
-        {
-            return true;
-        }
-        Self::attr(tag, "style").is_some_and(|s| {
-            let s = s.to_ascii_lowercase().replace(' ', "");
-            s.contains("display:none") || s.contains("visibility:hidden")
-        })
+            chrome = if name.eq_ignore_ascii_case("class") || name.eq_ignore_ascii_case("id") {
+                self.cfg.is_chrome_class(value)
+            } else if name.eq_ignore_ascii_case("role") {
+                [
+                    "navigation",
+                    "banner",
+                    "contentinfo",
+                    "complementary",
+                    "search",
+                    "dialog",
+                ]
+                .iter()
+                .any(|r| value.eq_ignore_ascii_case(r))
+            } else if name.eq_ignore_ascii_case("aria-hidden") {
+                value.eq_ignore_ascii_case("true")
+            } else if name.eq_ignore_ascii_case("hidden") {
+                true
+            } else if name.eq_ignore_ascii_case("style") {
+                let s = value.to_ascii_lowercase().replace(' ', "");
+                s.contains("display:none") || s.contains("visibility:hidden")
+            } else {
+                false
+            };
+        });
+        chrome
     }
 
     fn start_tag(&mut self, name: &[u8], tag: &str, self_closing: bool) {
@@ -616,15 +744,14 @@ impl<'c> Reader<'c> {
             if !self_closing && name.eq_ignore_ascii_case(skip_name) {
                 *depth += 1;
             }
-            if kind == Tag::Anchor {
-                if let Some(h) = Self::attr(tag, "href") {
-                    self.anchor = Some(OpenAnchor {
-                        href: decode_attr(h),
-                        start: 0,
-                        chrome: true,
-                        text: String::new(),
-                    });
-                }
+            if kind == Tag::Anchor
+                && let Some(h) = Self::attr(tag, "href")
+            {
+                self.anchor = Some(OpenAnchor {
+                    href: decode_attr(h),
+                    start: 0,
+                    chrome: true,
+                });
             }
             return;
         }
@@ -665,7 +792,6 @@ impl<'c> Reader<'c> {
                             href,
                             start: self.cur.len(),
                             chrome: false,
-                            text: String::new(),
                         });
                     }
                 }
@@ -677,7 +803,6 @@ impl<'c> Reader<'c> {
                     if !href.is_empty() {
                         self.doc.links.push(Link {
                             href,
-                            text: String::new(),
                             block: None,
                             start: 0,
                             end: 0,
@@ -765,7 +890,9 @@ impl<'c> Reader<'c> {
             self.text(&html[text_start..lt]);
             let mut name_end = name_start;
             while name_end < n
-                && (b[name_end].is_ascii_alphanumeric() || b[name_end] == b'-' || b[name_end] == b':')
+                && (b[name_end].is_ascii_alphanumeric()
+                    || b[name_end] == b'-'
+                    || b[name_end] == b':')
             {
                 name_end += 1;
             }
@@ -831,10 +958,10 @@ fn looks_like_html(body: &str) -> bool {
     let mut from = 0;
     while let Some(off) = body[from..].find('<') {
         let i = from + off;
-        if let Some(&c) = b.get(i + 1) {
-            if c.is_ascii_alphabetic() || c == b'/' || c == b'!' {
-                return true;
-            }
+        if let Some(&c) = b.get(i + 1)
+            && (c.is_ascii_alphabetic() || c == b'/' || c == b'!')
+        {
+            return true;
         }
         from = i + 1;
     }
@@ -883,18 +1010,32 @@ fn add_bare_links(doc: &mut Doc) {
         let mut from = 0;
         while from < t.len() {
             let rest = &t[from..];
-            let cand = [rest.find("https://"), rest.find("http://"), rest.find("www.")]
-                .into_iter()
-                .flatten()
-                .min();
+            let cand = [
+                rest.find("https://"),
+                rest.find("http://"),
+                rest.find("www."),
+            ]
+            .into_iter()
+            .flatten()
+            .min();
             let Some(off) = cand else { break };
             let s = from + off;
-            let prev_ok = t[..s].chars().next_back().is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '/');
-            let len: usize = t[s..].chars().take_while(|&c| url_char(c)).map(char::len_utf8).sum();
+            let prev_ok = t[..s]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !c.is_alphanumeric() && c != '.' && c != '/');
+            let len: usize = t[s..]
+                .chars()
+                .take_while(|&c| url_char(c))
+                .map(char::len_utf8)
+                .sum();
             let mut e = s + len;
             while e > s {
                 let last = t[..e].chars().next_back().unwrap_or(' ');
-                if matches!(last, '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '،' | '؛') {
+                if matches!(
+                    last,
+                    '.' | ',' | ';' | ':' | '!' | '?' | ')' | ']' | '،' | '؛'
+                ) {
                     e -= last.len_utf8();
                 } else {
                     break;
@@ -909,7 +1050,6 @@ fn add_bare_links(doc: &mut Doc) {
                 };
                 found.push(Link {
                     href,
-                    text: String::new(),
                     block: Some(bi),
                     start: s,
                     end: e,
@@ -929,7 +1069,9 @@ fn add_bare_links(doc: &mut Doc) {
             let ls = t[..at]
                 .char_indices()
                 .rev()
-                .take_while(|&(_, c)| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-'))
+                .take_while(|&(_, c)| {
+                    c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '%' | '+' | '-')
+                })
                 .last()
                 .map_or(at, |(i, _)| i);
             let re = at
@@ -947,7 +1089,6 @@ fn add_bare_links(doc: &mut Doc) {
             if ls < at && domain.contains('.') && !covered(ls, re2, &doc.links, &found) {
                 found.push(Link {
                     href: format!("mailto:{}", &t[ls..re2]),
-                    text: t[ls..re2].to_string(),
                     block: Some(bi),
                     start: ls,
                     end: re2,
@@ -983,7 +1124,7 @@ mod tests {
                 None if l.chrome => "chrome".to_string(),
                 None => "-".to_string(),
             };
-            s.push_str(&format!("link {} [{}] {at}\n", l.href, l.text));
+            s.push_str(&format!("link {} [{}] {at}\n", l.href, l.text(doc)));
         }
         s
     }
@@ -1011,8 +1152,8 @@ mod tests {
                <div class="sharedaddy sd-sharing"><a href="https://twitter.com/intent/tweet?url=x">Tweet</a></div>
                <script>var a = "<p>no</p>";</script><footer>© 2024 Org</footer>
                <div class="post-content"><p>Kept.</p></div>"#,
-            "p|Body text here.\np|Kept.\nlink /donate [Donate] chrome\n\
-             link https://twitter.com/intent/tweet?url=x [Tweet] chrome",
+            "p|Body text here.\np|Kept.\nlink /donate [] chrome\n\
+             link https://twitter.com/intent/tweet?url=x [] chrome",
         );
     }
 
@@ -1022,7 +1163,7 @@ mod tests {
             "Sign here: https://www.change.org/p/free-them.\nWrite to minister@gov.example.org today.",
             "p|Sign here: https://www.change.org/p/free-them.\n\
              p|Write to minister@gov.example.org today.\n\
-             link https://www.change.org/p/free-them [] @0:https://www.change.org/p/free-them\n\
+             link https://www.change.org/p/free-them [https://www.change.org/p/free-them] @0:https://www.change.org/p/free-them\n\
              link mailto:minister@gov.example.org [minister@gov.example.org] @1:minister@gov.example.org",
         );
     }
@@ -1033,6 +1174,9 @@ mod tests {
             "<p>Unclosed <b>bold <a href='/x'>link<p>Next & last < 3",
             "p|Unclosed bold link\np|Next & last < 3\nlink /x [link] @0:link",
         );
-        check("<blockquote><p>“We call on you.”</p></blockquote>", ">p|“We call on you.”");
+        check(
+            "<blockquote><p>“We call on you.”</p></blockquote>",
+            ">p|“We call on you.”",
+        );
     }
 }

@@ -70,6 +70,16 @@ const KURMANJI_WORDS: [&str; 14] = [
 ];
 
 fn kurmanji_votes(sample: &str) -> (usize, usize) {
+    // Cheap test first: Kurmanji writes ê, î, û all the time.
+    if sample
+        .chars()
+        .filter(|c| matches!(c, 'ê' | 'î' | 'û'))
+        .take(2)
+        .count()
+        < 2
+    {
+        return (0, 0);
+    }
     let mut hits = 0;
     let mut total = 0;
     let mut circumflex = 0;
@@ -89,6 +99,58 @@ fn kurmanji_votes(sample: &str) -> (usize, usize) {
         return (0, total);
     }
     (hits, total)
+}
+
+/// Votes of frequent function words: en, fr, de, tr.
+fn stopword_votes(sample: &str) -> [u32; 4] {
+    let mut votes = [0u32; 4];
+    let mut buf = [0u8; 8];
+    for w in sample.split(|c: char| {
+        if c.is_ascii() {
+            !c.is_ascii_alphabetic()
+        } else {
+            !c.is_alphabetic()
+        }
+    }) {
+        if w.is_empty() || w.len() > 8 {
+            continue;
+        }
+        if !w.is_ascii() {
+            match w {
+                "für" | "über" | "können" | "würde" | "Für" | "Über" => votes[2] += 1,
+                "à" | "été" | "être" | "où" | "À" => votes[1] += 1,
+                "için" | "değil" | "çok" | "göre" | "bütün" | "tüm" | "İçin" | "Tüm" => {
+                    votes[3] += 1
+                }
+                _ => {}
+            }
+            continue;
+        }
+        let n = w.len();
+        for (d, s) in buf.iter_mut().zip(w.bytes()) {
+            *d = s.to_ascii_lowercase();
+        }
+        match &buf[..n] {
+            b"the" | b"and" | b"of" | b"to" | b"is" | b"for" | b"that" | b"with" | b"on"
+            | b"are" | b"was" | b"by" | b"from" | b"this" | b"have" | b"our" | b"we" | b"you"
+            | b"their" | b"it" | b"at" | b"be" | b"has" | b"will" => votes[0] += 1,
+            b"le" | b"la" | b"les" | b"des" | b"et" | b"du" | b"une" | b"est" | b"pour"
+            | b"dans" | b"que" | b"qui" | b"sur" | b"au" | b"aux" | b"par" | b"pas" | b"nous"
+            | b"vous" | b"sont" | b"avec" | b"cette" | b"leur" | b"leurs" => votes[1] += 1,
+            b"der" | b"die" | b"das" | b"und" | b"den" | b"dem" | b"ist" | b"nicht" | b"mit"
+            | b"von" | b"zu" | b"auf" | b"ein" | b"eine" | b"im" | b"sich" | b"wir" | b"sie"
+            | b"auch" | b"werden" | b"sind" | b"bei" | b"wird" | b"nach" => votes[2] += 1,
+            b"ve" | b"bir" | b"bu" | b"ile" | b"olarak" | b"gibi" | b"daha" | b"her" | b"olan"
+            | b"ama" | b"kadar" | b"veya" | b"ancak" | b"icin" => votes[3] += 1,
+            _ => {}
+        }
+    }
+    let turkish_letters = sample
+        .chars()
+        .filter(|c| matches!(c, 'ı' | 'ş' | 'ğ' | 'İ' | 'Ş' | 'Ğ'))
+        .count() as u32;
+    votes[3] += turkish_letters / 2;
+    votes
 }
 
 /// Which language an entry is in.
@@ -126,6 +188,22 @@ pub(crate) fn identify(
                 Some((_, bv)) if bv >= v => acc,
                 _ => Some((l, v)),
             });
+        let votes = stopword_votes(sample);
+        let (best, &top) = votes
+            .iter()
+            .enumerate()
+            .max_by_key(|&(_, v)| *v)
+            .unwrap_or((0, &0));
+        let second = votes
+            .iter()
+            .enumerate()
+            .filter(|&(i, _)| i != best)
+            .map(|(_, v)| *v)
+            .max()
+            .unwrap_or(0);
+        if top >= 4 && top >= second * 2 {
+            return ["en", "fr", "de", "tr"][best];
+        }
         let info = detector.detect(sample);
         let confident = info
             .as_ref()
@@ -136,10 +214,10 @@ pub(crate) fn identify(
         if let Some(d) = declared {
             return d;
         }
-        if let Some((l, v)) = best_cue {
-            if v > 0.0 {
-                return l;
-            }
+        if let Some((l, v)) = best_cue
+            && v > 0.0
+        {
+            return l;
         }
         if let Some(i) = info {
             return iso(i.lang());
@@ -160,14 +238,39 @@ mod tests {
 
     #[test]
     fn languages() {
-        check("Sign the petition to free the detained aid workers before Friday", None, &[], "en");
-        check("Signez la pétition pour la libération des travailleurs humanitaires", None, &[], "fr");
-        check("Unterschreiben Sie jetzt die Petition für die Freilassung der Helfer", None, &[], "de");
-        check("Gözaltındaki yardım çalışanlarının serbest bırakılması için imzalayın", None, &[], "tr");
+        check(
+            "Sign the petition to free the detained aid workers before Friday",
+            None,
+            &[],
+            "en",
+        );
+        check(
+            "Signez la pétition pour la libération des travailleurs humanitaires",
+            None,
+            &[],
+            "fr",
+        );
+        check(
+            "Unterschreiben Sie jetzt die Petition für die Freilassung der Helfer",
+            None,
+            &[],
+            "de",
+        );
+        check(
+            "Gözaltındaki yardım çalışanlarının serbest bırakılması için imzalayın",
+            None,
+            &[],
+            "tr",
+        );
         check("تبرعوا الآن", None, &[], "ar");
         check("وقّعوا العريضة للإفراج عن المعتقلين", Some("en"), &[], "ar");
         check("داوا دەکەین لە کۆمەڵگای نێودەوڵەتی", None, &[], "ku");
-        check("Em bang li civaka navneteweyî dikin ku ji bo azadiya girtiyan û jî", None, &[], "ku");
+        check(
+            "Em bang li civaka navneteweyî dikin ku ji bo azadiya girtiyan û jî",
+            None,
+            &[],
+            "ku",
+        );
         check("Jetzt spenden", None, &[("de", 3.0)], "de");
         check("Jetzt spenden", Some("de-DE"), &[], "de");
         check("", None, &[], "und");

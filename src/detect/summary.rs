@@ -65,12 +65,18 @@ mod tests {
     #[test]
     fn whole_sentences_in_order() {
         check(
-            &["Sign the petition by Friday.", "Forty aid workers were detained."],
+            &[
+                "Sign the petition by Friday.",
+                "Forty aid workers were detained.",
+            ],
             600,
             "Sign the petition by Friday. Forty aid workers were detained.",
         );
         check(
-            &["Sign the petition by Friday.", "Forty aid workers were detained."],
+            &[
+                "Sign the petition by Friday.",
+                "Forty aid workers were detained.",
+            ],
             40,
             "Sign the petition by Friday.",
         );

@@ -7,9 +7,55 @@
 /// (é -> e, ı/İ -> i, ß -> ss), Arabic diacritics and tatweel removed, Arabic letter
 /// variants unified (أ إ آ -> ا, ى -> ي, ة -> ه, ؤ -> و, ئ -> ي), Arabic-Indic digits as
 /// ASCII, typographic quotes and dashes as ASCII, runs of spaces as one space.
+/// [`fold_into`] for text that is known to have single spaces only (HTML reader output).
+pub(crate) fn fold_clean_into(s: &str, out: &mut String) {
+    if s.is_ascii() && !(out.ends_with(' ') && s.starts_with(' ')) {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    fold_into(s, out);
+}
+
 pub(crate) fn fold_into(s: &str, out: &mut String) {
     let mut last_space = out.is_empty() || out.ends_with(' ');
+    // Fastest path: ASCII with single spaces (what the HTML reader produces).
+    let b = s.as_bytes();
+    if s.is_ascii()
+        && memchr::memchr3(b'\t', b'\n', b'\r', b).is_none()
+        && !b.windows(2).any(|w| w == b"  ")
+        && !(last_space && b.first() == Some(&b' '))
+    {
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
+        return;
+    }
+    // Fast path: pure ASCII text.
+    if s.is_ascii() {
+        out.reserve(s.len());
+        for &b in s.as_bytes() {
+            if b.is_ascii_whitespace() {
+                if !last_space {
+                    out.push(' ');
+                    last_space = true;
+                }
+            } else {
+                out.push(char::from(b.to_ascii_lowercase()));
+                last_space = false;
+            }
+        }
+        return;
+    }
     for c in s.chars() {
+        let cp = c as u32;
+        // Arabic letters that stay as they are.
+        if matches!(cp, 0x0621 | 0x0627 | 0x0628 | 0x062A..=0x063A | 0x0641..=0x0648 | 0x064A) {
+            out.push(c);
+            last_space = false;
+            continue;
+        }
         if c.is_ascii() {
             if c.is_ascii_whitespace() {
                 if !last_space {
@@ -82,7 +128,9 @@ pub(crate) fn fold_into(s: &str, out: &mut String) {
             continue;
         }
         let cp = c as u32;
-        if (0x0660..=0x0669).contains(&cp) {
+        if (0x0621..=0x063A).contains(&cp) || (0x0641..=0x064A).contains(&cp) {
+            out.push(c); // plain Arabic letters
+        } else if (0x0660..=0x0669).contains(&cp) {
             out.push(char::from(b'0' + (cp - 0x0660) as u8));
         } else if (0x06F0..=0x06F9).contains(&cp) {
             out.push(char::from(b'0' + (cp - 0x06F0) as u8));
@@ -93,7 +141,10 @@ pub(crate) fn fold_into(s: &str, out: &mut String) {
             }
             continue;
         } else if c.is_uppercase() {
-            out.extend(c.to_lowercase().filter(|l| !('\u{0300}'..='\u{036F}').contains(l)));
+            out.extend(
+                c.to_lowercase()
+                    .filter(|l| !('\u{0300}'..='\u{036F}').contains(l)),
+            );
         } else {
             out.push(c);
         }
@@ -150,19 +201,19 @@ fn is_abbreviation(before: &str, after: &str) -> bool {
         return true;
     }
     let mut chars = word.chars();
-    if let (Some(c), None) = (chars.next(), chars.next()) {
-        if c.is_alphabetic() {
-            return true; // an initial: "J. Smith", "M. Dupont"
-        }
+    if let (Some(c), None) = (chars.next(), chars.next())
+        && c.is_alphabetic()
+    {
+        return true; // an initial: "J. Smith", "M. Dupont"
     }
-    let lower = word.to_lowercase();
-    if ALWAYS_ABBREV.contains(&lower.as_str()) {
+    let is = |list: &[&str]| word.len() <= 6 && list.iter().any(|a| a.eq_ignore_ascii_case(word));
+    if is(ALWAYS_ABBREV) {
         return true;
     }
     if next.is_some_and(|c| c.is_lowercase() || c.is_ascii_digit()) {
         return true;
     }
-    if SOMETIMES_ABBREV.contains(&lower.as_str()) {
+    if is(SOMETIMES_ABBREV) {
         return !next.is_some_and(char::is_uppercase);
     }
     // Ordinals and list numbers: "am 5. Mai", "1. Sign".
@@ -172,41 +223,95 @@ fn is_abbreviation(before: &str, after: &str) -> bool {
     false
 }
 
-/// Splits `text` (one block, spaces already collapsed) into sentences, appending their
-/// byte ranges (trimmed) to `out`.
-pub(crate) fn split_sentences(text: &str, out: &mut Vec<(usize, usize)>) {
-    let mut start = 0;
-    let mut iter = text.char_indices().peekable();
-    while let Some((i, c)) = iter.next() {
-        if !is_terminator(c) {
-            continue;
-        }
-        let mut end = i + c.len_utf8();
-        while let Some(&(j, d)) = iter.peek() {
-            if is_terminator(d) || is_closer(d) {
-                end = j + d.len_utf8();
-                iter.next();
-            } else {
-                break;
-            }
-        }
-        let rest = &text[end..];
-        let Some(next) = rest.chars().next() else {
-            break;
-        };
-        if !next.is_whitespace() {
-            continue;
-        }
-        if c == '.' && end == i + 1 && is_abbreviation(&text[start..i], rest) {
-            continue;
-        }
-        push_trimmed(text, start, end, out);
-        start = end;
-    }
-    push_trimmed(text, start, text.len(), out);
+/// Sentence splitter: finds terminators with SIMD byte search.
+#[derive(Debug)]
+pub(crate) struct Splitter {
+    /// Finders for the non-ASCII terminators ؟ … ۔ 。 ！ ？.
+    others: Vec<memchr::memmem::Finder<'static>>,
 }
 
-fn push_trimmed(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+impl Splitter {
+    pub(crate) fn new() -> Result<Splitter, String> {
+        let others = ["؟", "…", "۔", "。", "！", "？"]
+            .iter()
+            .map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned())
+            .collect();
+        Ok(Splitter { others })
+    }
+
+    /// Splits `text` (one block, spaces already collapsed) into sentences, appending their
+    /// byte ranges (trimmed) to `out`.
+    pub(crate) fn split(&self, text: &str, out: &mut Vec<(usize, usize)>) {
+        let bytes = text.as_bytes();
+        let mut marks: Vec<usize> = memchr::memchr3_iter(b'.', b'!', b'?', bytes).collect();
+        if !text.is_ascii() {
+            let before = marks.len();
+            for f in &self.others {
+                marks.extend(f.find_iter(bytes));
+            }
+            if marks.len() > before {
+                marks.sort_unstable();
+            }
+        }
+        let mut start = 0;
+        let mut consumed = 0;
+        for i in marks {
+            if i < consumed {
+                continue;
+            }
+            let Some(c) = text[i..].chars().next() else {
+                break;
+            };
+            let mut end = i + c.len_utf8();
+            for d in text[end..].chars() {
+                if is_terminator(d) || is_closer(d) {
+                    end += d.len_utf8();
+                } else {
+                    break;
+                }
+            }
+            consumed = end;
+            let rest = &text[end..];
+            let Some(next) = rest.chars().next() else {
+                break;
+            };
+            if !next.is_whitespace() {
+                continue;
+            }
+            if c == '.' && end == i + 1 && is_abbreviation(&text[start..i], rest) {
+                continue;
+            }
+            push_trimmed(text, start, end, out);
+            start = end;
+        }
+        push_trimmed(text, start, text.len(), out);
+    }
+}
+
+/// Text without terminators longer than this is cut at white space into pieces of at most
+/// this many bytes: the cue matcher's work on one sentence grows with the square of its
+/// length, so one hostile 400 KB "sentence" took minutes of CPU.
+const MAX_SENTENCE_BYTES: usize = 2_000;
+
+fn push_trimmed(text: &str, mut start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
+    while end - start > MAX_SENTENCE_BYTES {
+        let mut cut = start + MAX_SENTENCE_BYTES;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        if let Some(ws) = text[start..cut]
+            .rfind(char::is_whitespace)
+            .filter(|&ws| ws > 0)
+        {
+            cut = start + ws;
+        }
+        push_piece(text, start, cut, out);
+        start = cut;
+    }
+    push_piece(text, start, end, out);
+}
+
+fn push_piece(text: &str, start: usize, end: usize, out: &mut Vec<(usize, usize)>) {
     let s = &text[start..end];
     let lead = s.len() - s.trim_start().len();
     let trail = s.len() - s.trim_end().len();
@@ -230,15 +335,19 @@ pub(crate) struct ScriptCounts {
 impl ScriptCounts {
     pub(crate) fn add(&mut self, s: &str) {
         for c in s.chars() {
-            if c.is_ascii_alphabetic() {
-                self.latin += 1;
-                continue;
-            }
-            if c.is_ascii() || !c.is_alphabetic() {
+            if c.is_ascii() {
+                if c.is_ascii_alphabetic() {
+                    self.latin += 1;
+                }
                 continue;
             }
             match c as u32 {
-                0x00C0..=0x024F | 0x1E00..=0x1EFF => self.latin += 1,
+                0x00C0..=0x024F | 0x1E00..=0x1EFF => {
+                    if c.is_alphabetic() {
+                        self.latin += 1
+                    }
+                }
+                0x0621..=0x063A | 0x0641..=0x064A => self.arabic += 1,
                 0x0695 | 0x06B5 | 0x06CE | 0x06C6 | 0x06D5 => {
                     self.sorani += 1;
                     self.arabic += 1;
@@ -248,9 +357,15 @@ impl ScriptCounts {
                     self.arabic += 1;
                 }
                 0x0600..=0x06FF | 0x0750..=0x077F | 0xFB50..=0xFDFF | 0xFE70..=0xFEFF => {
-                    self.arabic += 1
+                    if c.is_alphabetic() {
+                        self.arabic += 1
+                    }
                 }
-                _ => self.other += 1,
+                _ => {
+                    if c.is_alphabetic() {
+                        self.other += 1
+                    }
+                }
             }
         }
     }
@@ -262,7 +377,9 @@ mod tests {
 
     fn check(text: &str, expect: &[&str]) {
         let mut ranges = Vec::new();
-        split_sentences(text, &mut ranges);
+        Splitter::new()
+            .expect("terminators compile")
+            .split(text, &mut ranges);
         let got: Vec<&str> = ranges.iter().map(|&(s, e)| &text[s..e]).collect();
         assert_eq!(got, expect, "splitting {text:?}");
     }
@@ -283,11 +400,18 @@ mod tests {
         );
         check(
             "Spenden Sie z.B. Decken. Kommen Sie am 5. Mai zur Mahnwache.",
-            &["Spenden Sie z.B. Decken.", "Kommen Sie am 5. Mai zur Mahnwache."],
+            &[
+                "Spenden Sie z.B. Decken.",
+                "Kommen Sie am 5. Mai zur Mahnwache.",
+            ],
         );
         check(
             "e.g., food parcels. M. Dupont a dit « venez ». Signez ici !",
-            &["e.g., food parcels.", "M. Dupont a dit « venez ».", "Signez ici !"],
+            &[
+                "e.g., food parcels.",
+                "M. Dupont a dit « venez ».",
+                "Signez ici !",
+            ],
         );
         check(
             "نطالب بالإفراج عن المعتقلين. هل ستنضمون إلينا؟ شاركوا في الوقفة!",
@@ -298,7 +422,10 @@ mod tests {
             ],
         );
         check("No terminator at all", &["No terminator at all"]);
-        check("Version 2.5 is out. Good.", &["Version 2.5 is out.", "Good."]);
+        check(
+            "Version 2.5 is out. Good.",
+            &["Version 2.5 is out.", "Good."],
+        );
     }
 
     #[test]

@@ -89,7 +89,7 @@ pub struct FeedRecord {
     pub health: FeedHealth,
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SubscriberRecord {
     pub v: u32,
     pub chat_id: i64,
@@ -266,15 +266,30 @@ impl Store {
                 message: e.to_string(),
             })?;
         }
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             .cache_capacity(32 * 1024 * 1024)
-            .flush_every_ms(Some(500))
-            .open()
-            .map_err(|e| StoreError::Open {
-                path: path.display().to_string(),
-                message: e.to_string(),
-            })?;
+            .flush_every_ms(Some(500));
+        // The database's lock is released a moment after its last handle is dropped (the
+        // previous process, or a previous handle in this one): wait for it, briefly.
+        let mut tries = 0;
+        let db = loop {
+            match config.open() {
+                Ok(db) => break db,
+                Err(sled::Error::Io(e))
+                    if e.kind() == std::io::ErrorKind::WouldBlock && tries < 30 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                Err(e) => {
+                    return Err(StoreError::Open {
+                        path: path.display().to_string(),
+                        message: e.to_string(),
+                    });
+                }
+            }
+        };
         Self::from_db(db)
     }
 
@@ -660,6 +675,17 @@ impl Store {
             .is_none();
         self.db.flush()?;
         Ok(was)
+    }
+
+    /// Subscribes many chats in one batch and one flush (imports, benchmarks).
+    pub fn subscribe_many(&self, recs: &[SubscriberRecord]) -> Result<(), StoreError> {
+        let mut batch = sled::Batch::default();
+        for rec in recs {
+            batch.insert(&i64_key(rec.chat_id), enc(rec)?);
+        }
+        self.subscribers.apply_batch(batch)?;
+        self.db.flush()?;
+        Ok(())
     }
 
     pub fn unsubscribe(&self, chat_id: i64) -> Result<bool, StoreError> {

@@ -8,5 +8,7 @@ mod delivery;
 mod e2e;
 mod harness;
 mod organizer;
+mod hostile;
+mod ops;
 mod spine;
 mod support_selftest;

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::gzip;
 use crate::support::telegram::{
-    Chat, ChatKind, FakeOptions, FakeTelegram, Failure, MemberStatus, User, group_id, supergroup_id, user_id,
+    Chat, ChatKind, Failure, FakeOptions, FakeTelegram, MemberStatus, User, group_id,
+    supergroup_id, user_id,
 };
 use crate::support::tg_html::{parse_html_raw, parse_message_html, parse_telegram_html};
 
@@ -79,7 +80,10 @@ async fn bad_token_unknown_method_and_unknown_path() {
     );
     let (status, body) = raw_call(&tg, "sendTelepathy", json!({})).await;
     assert_eq!(status, 404);
-    assert_eq!(body, r#"{"ok":false,"error_code":404,"description":"Not Found"}"#);
+    assert_eq!(
+        body,
+        r#"{"ok":false,"error_code":404,"description":"Not Found"}"#
+    );
     let resp = client()
         .get(format!("{}/nothing/here", tg.api_url()))
         .send()
@@ -114,7 +118,8 @@ async fn envelope_keys_and_http_status_equal_error_code() {
 async fn json_form_query_and_nested_values_as_strings_are_equivalent() {
     let tg = FakeTelegram::start().await;
     let chat = user_id(10);
-    let markup = json!({"inline_keyboard": [[{"text": "Sign", "url": "https://example.org/sign"}]]});
+    let markup =
+        json!({"inline_keyboard": [[{"text": "Sign", "url": "https://example.org/sign"}]]});
     // JSON body, nested values as JSON, chat_id as a number (what teloxide sends).
     let (status, _) = call(
         &tg,
@@ -131,7 +136,10 @@ async fn json_form_query_and_nested_values_as_strings_are_equivalent() {
             ("chat_id", chat.to_string()),
             ("text", "<b>two</b> &amp;".to_string()),
             ("parse_mode", "html".to_string()),
-            ("link_preview_options", r#"{"is_disabled":true}"#.to_string()),
+            (
+                "link_preview_options",
+                r#"{"is_disabled":true}"#.to_string(),
+            ),
             ("reply_markup", markup.to_string()),
         ])
         .send()
@@ -154,7 +162,10 @@ async fn json_form_query_and_nested_values_as_strings_are_equivalent() {
     assert_eq!(sent[2].visible_text, "three");
     for m in &sent[..2] {
         assert!(m.link_preview_disabled);
-        assert_eq!(m.button_urls(), vec!["https://example.org/sign".to_string()]);
+        assert_eq!(
+            m.button_urls(),
+            vec!["https://example.org/sign".to_string()]
+        );
         assert_eq!(m.reply_markup.as_ref(), Some(&markup));
     }
     assert!(!sent[2].link_preview_disabled);
@@ -181,7 +192,10 @@ async fn multipart_send_document_get_file_and_percent_encoded_download() {
         ("parse_mode", "HTML".to_string()),
     ] {
         form.extend_from_slice(
-            format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+            )
+            .as_bytes(),
         );
     }
     form.extend_from_slice(
@@ -192,7 +206,10 @@ async fn multipart_send_document_get_file_and_percent_encoded_download() {
     form.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let resp = client()
         .post(tg.method_url("SendDocument"))
-        .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            "content-type",
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(form)
         .send()
         .await
@@ -212,7 +229,10 @@ async fn multipart_send_document_get_file_and_percent_encoded_download() {
     let file_id = doc["file_id"].as_str().expect("file_id").to_string();
     let (status, file) = call(&tg, "GetFile", json!({"file_id": file_id})).await;
     assert_eq!(status, 200);
-    let path = file["result"]["file_path"].as_str().expect("file_path").to_string();
+    let path = file["result"]["file_path"]
+        .as_str()
+        .expect("file_path")
+        .to_string();
     assert!(path.contains('/'));
     // teloxide sends the '/' of the path as %2F.
     let url = tg.file_url(&path.replace('/', "%2F"));
@@ -225,7 +245,10 @@ async fn multipart_send_document_get_file_and_percent_encoded_download() {
     assert_eq!(body["description"], "Bad Request: invalid file id");
     let (status, body) = call(&tg, "sendDocument", json!({"chat_id": chat})).await;
     assert_eq!(status, 400);
-    assert_eq!(body["description"], "Bad Request: there is no document in the request");
+    assert_eq!(
+        body["description"],
+        "Bad Request: there is no document in the request"
+    );
 }
 
 #[tokio::test]
@@ -245,18 +268,37 @@ async fn set_my_commands_strips_slash_and_validates() {
     assert_eq!(got["result"][0]["command"], "start");
 
     let long = "a".repeat(33);
-    let (status, body) = call(&tg, "setMyCommands", json!({"commands": [{"command": long, "description": "x"}]})).await;
+    let (status, body) = call(
+        &tg,
+        "setMyCommands",
+        json!({"commands": [{"command": long, "description": "x"}]}),
+    )
+    .await;
     assert_eq!(status, 400);
-    assert_eq!(body["description"], "Bad Request: command length must not exceed 32");
-    let (_, body) = call(&tg, "setMyCommands", json!({"commands": [{"command": "/", "description": "x"}]})).await;
-    assert_eq!(body["description"], "Bad Request: command must be non-empty");
+    assert_eq!(
+        body["description"],
+        "Bad Request: command length must not exceed 32"
+    );
+    let (_, body) = call(
+        &tg,
+        "setMyCommands",
+        json!({"commands": [{"command": "/", "description": "x"}]}),
+    )
+    .await;
+    assert_eq!(
+        body["description"],
+        "Bad Request: command must be non-empty"
+    );
     let (_, body) = call(
         &tg,
         "setMyCommands",
         json!({"commands": [{"command": "ok", "description": "d".repeat(257)}]}),
     )
     .await;
-    assert_eq!(body["description"], "Bad Request: command description length must not exceed 256");
+    assert_eq!(
+        body["description"],
+        "Bad Request: command description length must not exceed 256"
+    );
 }
 
 // ----- Bot API: getUpdates -----
@@ -267,14 +309,21 @@ async fn get_updates_confirms_by_offset() {
     let chat = Chat::private_of(&ann());
     let m1 = tg.push_message(&chat, ann(), "/start");
     tg.push_message(&chat, ann(), "hello");
-    tg.push_message(&chat, ann(), "/addfeed@solibot_test_bot https://example.org/feed");
+    tg.push_message(
+        &chat,
+        ann(),
+        "/addfeed@solibot_test_bot https://example.org/feed",
+    );
     let (_, body) = call(&tg, "GetUpdates", json!({"offset": 0, "timeout": 0})).await;
     let updates = body["result"].as_array().expect("array").clone();
     assert_eq!(updates.len(), 3);
     let first = &updates[0]["message"];
     assert_eq!(first["message_id"], m1);
     assert_eq!(first["text"], "/start");
-    assert_eq!(first["entities"][0], json!({"type": "bot_command", "offset": 0, "length": 6}));
+    assert_eq!(
+        first["entities"][0],
+        json!({"type": "bot_command", "offset": 0, "length": 6})
+    );
     assert_eq!(first["from"]["language_code"], "ar");
     assert_eq!(first["chat"]["type"], "private");
     assert!(updates[1]["message"].get("entities").is_none());
@@ -298,7 +347,9 @@ async fn long_poll_returns_when_an_update_is_pushed() {
     let tg = FakeTelegram::start().await;
     let poll = {
         let tg = tg.clone();
-        tokio::spawn(async move { call(&tg, "getUpdates", json!({"offset": 0, "timeout": 10})).await })
+        tokio::spawn(
+            async move { call(&tg, "getUpdates", json!({"offset": 0, "timeout": 10})).await },
+        )
     };
     assert!(tg.wait_polling(T).await);
     tokio::time::sleep(Duration::from_millis(150)).await;
@@ -307,7 +358,10 @@ async fn long_poll_returns_when_an_update_is_pushed() {
     let (status, body) = poll.await.expect("poll task");
     assert_eq!(status, 200);
     assert_eq!(body["result"][0]["message"]["text"], "/help");
-    assert!(started.elapsed() < Duration::from_secs(2), "long poll answered late");
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "long poll answered late"
+    );
 }
 
 #[tokio::test]
@@ -318,6 +372,26 @@ async fn long_poll_times_out_with_an_empty_list() {
     assert_eq!(status, 200);
     assert_eq!(body["result"], json!([]));
     assert!(started.elapsed() >= Duration::from_millis(900));
+}
+
+#[tokio::test]
+async fn an_abandoned_long_poll_is_released() {
+    let tg = FakeTelegram::start().await;
+    let impatient = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("client");
+    let gone = impatient
+        .post(tg.method_url("getUpdates"))
+        .json(&json!({"timeout": 10}))
+        .send()
+        .await;
+    assert!(gone.is_err(), "the client gave up");
+    assert!(
+        tg.wait_until(|s| !s.polling, Duration::from_secs(3)).await,
+        "a poll whose client went away no longer counts as polling"
+    );
 }
 
 #[tokio::test]
@@ -366,7 +440,12 @@ async fn allowed_updates_persist_and_filter() {
     assert_eq!(kinds, vec![true]);
     assert!(tg.with_state(|s| s.filtered_updates) >= 2);
     // Asking for my_chat_member brings them back.
-    call(&tg, "getUpdates", json!({"allowed_updates": ["message", "my_chat_member"]})).await;
+    call(
+        &tg,
+        "getUpdates",
+        json!({"allowed_updates": ["message", "my_chat_member"]}),
+    )
+    .await;
     let added = Chat::group(group_id(1), "Vigil organisers");
     tg.push_bot_added(&added, ann());
     let (_, body) = call(&tg, "getUpdates", json!({})).await;
@@ -377,8 +456,14 @@ async fn allowed_updates_persist_and_filter() {
         .find(|u| u.get("my_chat_member").is_some())
         .cloned()
         .expect("my_chat_member delivered");
-    assert_eq!(update["my_chat_member"]["new_chat_member"]["status"], "member");
-    assert_eq!(update["my_chat_member"]["old_chat_member"]["status"], "left");
+    assert_eq!(
+        update["my_chat_member"]["new_chat_member"]["status"],
+        "member"
+    );
+    assert_eq!(
+        update["my_chat_member"]["old_chat_member"]["status"],
+        "left"
+    );
     assert_eq!(update["my_chat_member"]["chat"]["id"], group_id(1));
 }
 
@@ -398,16 +483,30 @@ async fn webhook_blocks_get_updates_until_deleted() {
     assert_eq!(body["description"], "Webhook was deleted");
     let (status, _) = call(&tg, "getUpdates", json!({})).await;
     assert_eq!(status, 200);
-    let (status, body) = call(&tg, "setWebhook", json!({"url": "http://bot.example.org/hook"})).await;
+    let (status, body) = call(
+        &tg,
+        "setWebhook",
+        json!({"url": "http://bot.example.org/hook"}),
+    )
+    .await;
     assert_eq!(status, 400);
-    assert_eq!(body["description"], "Bad Request: bad webhook: HTTPS url must be provided for webhook");
+    assert_eq!(
+        body["description"],
+        "Bad Request: bad webhook: HTTPS url must be provided for webhook"
+    );
 }
 
 #[tokio::test]
 async fn reply_to_a_document_embeds_it() {
     let tg = FakeTelegram::start().await;
     let chat = Chat::private_of(&ann());
-    let doc = tg.push_document(&chat, ann(), "partners.opml", b"<opml/>".to_vec(), Some("my list"));
+    let doc = tg.push_document(
+        &chat,
+        ann(),
+        "partners.opml",
+        b"<opml/>".to_vec(),
+        Some("my list"),
+    );
     let reply = tg.push_reply(&chat, ann(), "/import", doc);
     assert!(reply > doc);
     let (_, body) = call(&tg, "getUpdates", json!({})).await;
@@ -427,14 +526,29 @@ async fn chat_member_statuses() {
     let tg = FakeTelegram::start().await;
     let group = supergroup_id(5);
     tg.add_chat(Chat::supergroup(group, "Solidarity Network", true));
-    let (_, body) = call(&tg, "getChatMember", json!({"chat_id": group, "user_id": user_id(1)})).await;
+    let (_, body) = call(
+        &tg,
+        "getChatMember",
+        json!({"chat_id": group, "user_id": user_id(1)}),
+    )
+    .await;
     assert_eq!(body["result"]["status"], "member");
     tg.set_admins(group, &[user_id(2), user_id(3)]);
-    let (_, body) = call(&tg, "getChatMember", json!({"chat_id": group, "user_id": user_id(3)})).await;
+    let (_, body) = call(
+        &tg,
+        "getChatMember",
+        json!({"chat_id": group, "user_id": user_id(3)}),
+    )
+    .await;
     assert_eq!(body["result"]["status"], "administrator");
     assert_eq!(body["result"]["can_promote_members"], false);
     tg.set_member_status(group, user_id(4), MemberStatus::Kicked);
-    let (_, body) = call(&tg, "getChatMember", json!({"chat_id": group, "user_id": user_id(4)})).await;
+    let (_, body) = call(
+        &tg,
+        "getChatMember",
+        json!({"chat_id": group, "user_id": user_id(4)}),
+    )
+    .await;
     assert_eq!(body["result"]["until_date"], 0);
     let (_, body) = call(&tg, "getChatAdministrators", json!({"chat_id": group})).await;
     let statuses: Vec<&str> = body["result"]
@@ -453,24 +567,51 @@ async fn html_errors_are_refused_with_telegrams_descriptions() {
     let tg = FakeTelegram::start().await;
     let chat = user_id(20);
     let cases = [
-        ("Hello <p>world</p>", "Unsupported start tag \"p\" at byte offset 6"),
-        ("<b>bold", "Can't find end tag corresponding to start tag \"b\""),
-        ("<b><i>x</b></i>", "Unmatched end tag at byte offset 7, expected \"</i>\", found \"</b>\""),
+        (
+            "Hello <p>world</p>",
+            "Unsupported start tag \"p\" at byte offset 6",
+        ),
+        (
+            "<b>bold",
+            "Can't find end tag corresponding to start tag \"b\"",
+        ),
+        (
+            "<b><i>x</b></i>",
+            "Unmatched end tag at byte offset 7, expected \"</i>\", found \"</b>\"",
+        ),
         ("5 < 6", "Unsupported start tag \"\" at byte offset 2"),
     ];
     for (text, error) in cases {
-        let (status, body) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": text, "parse_mode": "HTML"})).await;
+        let (status, body) = call(
+            &tg,
+            "sendMessage",
+            json!({"chat_id": chat, "text": text, "parse_mode": "HTML"}),
+        )
+        .await;
         assert_eq!(status, 400, "{text}");
-        assert_eq!(body["description"], format!("Bad Request: can't parse entities: {error}"));
+        assert_eq!(
+            body["description"],
+            format!("Bad Request: can't parse entities: {error}")
+        );
     }
     assert!(tg.sent().is_empty());
     let errors = tg.render_errors();
     assert_eq!(errors.len(), 4);
     assert_eq!(errors[0].text, "Hello <p>world</p>");
     // Without parse_mode the same text is fine.
-    let (status, _) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": "5 < 6"})).await;
+    let (status, _) = call(
+        &tg,
+        "sendMessage",
+        json!({"chat_id": chat, "text": "5 < 6"}),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (status, body) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": "x", "parse_mode": "BBCode"})).await;
+    let (status, body) = call(
+        &tg,
+        "sendMessage",
+        json!({"chat_id": chat, "text": "x", "parse_mode": "BBCode"}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["description"], "Bad Request: unsupported parse_mode");
 }
@@ -493,28 +634,58 @@ fn html_parser_accepts_telegram_html() {
         .iter()
         .find(|e| e.kind == "text_link")
         .expect("link entity");
-    assert_eq!(link.url.as_deref(), Some("https://example.org/sign?x=1&y=2"));
-    assert!(parsed.entities.iter().any(|e| e.kind == "expandable_blockquote"));
-    let pre = parsed.entities.iter().find(|e| e.kind == "pre").expect("pre");
+    assert_eq!(
+        link.url.as_deref(),
+        Some("https://example.org/sign?x=1&y=2")
+    );
+    assert!(
+        parsed
+            .entities
+            .iter()
+            .any(|e| e.kind == "expandable_blockquote")
+    );
+    let pre = parsed
+        .entities
+        .iter()
+        .find(|e| e.kind == "pre")
+        .expect("pre");
     assert_eq!(pre.language.as_deref(), Some("rust"));
     // Leading and trailing whitespace is trimmed; offsets are UTF-16 units.
     let parsed = parse_message_html("\n  <b>😀x</b> \n").expect("valid");
     assert_eq!(parsed.text, "😀x");
-    assert_eq!((parsed.entities[0].offset, parsed.entities[0].length), (0, 3));
+    assert_eq!(
+        (parsed.entities[0].offset, parsed.entities[0].length),
+        (0, 3)
+    );
 }
 
 #[test]
 fn html_parser_error_offsets_are_bytes() {
     let err = |s: &str| parse_html_raw(s).map(|p| p.text).unwrap_err();
-    assert_eq!(err("سلام <br>"), "Unsupported start tag \"br\" at byte offset 9");
+    assert_eq!(
+        err("سلام <br>"),
+        "Unsupported start tag \"br\" at byte offset 9"
+    );
     assert_eq!(err("x <b"), "Unclosed start tag at byte offset 2");
     assert_eq!(err("</b>"), "Unexpected end tag at byte offset 0");
-    assert_eq!(err("<span>x</span>"), "Tag \"span\" must have class \"tg-spoiler\" at byte offset 0");
-    assert_eq!(err("<a href=https://x.org/>x</a>"), "Unexpected end of name token at byte offset 8");
-    assert_eq!(err("<i =v>x</i>"), "Empty attribute name in the tag \"i\" at byte offset 0");
+    assert_eq!(
+        err("<span>x</span>"),
+        "Tag \"span\" must have class \"tg-spoiler\" at byte offset 0"
+    );
+    assert_eq!(
+        err("<a href=https://x.org/>x</a>"),
+        "Unexpected end of name token at byte offset 8"
+    );
+    assert_eq!(
+        err("<i =v>x</i>"),
+        "Empty attribute name in the tag \"i\" at byte offset 0"
+    );
     assert_eq!(err("<b>x</b  y"), "Unclosed end tag at byte offset 4");
     assert_eq!(err("<a href=\"x"), "Unclosed start tag at byte offset 0");
-    assert_eq!(err("<tg-emoji emoji-id=\"abc\">x</tg-emoji>"), "Invalid custom emoji identifier specified");
+    assert_eq!(
+        err("<tg-emoji emoji-id=\"abc\">x</tg-emoji>"),
+        "Invalid custom emoji identifier specified"
+    );
     assert!(err("&#xD83D;").starts_with("Text contains invalid Unicode characters"));
     // Valueless attributes, `</>` and an end tag naming any case are accepted.
     assert_eq!(
@@ -524,7 +695,10 @@ fn html_parser_error_offsets_are_bytes() {
     // A bad link is dropped silently, its text stays.
     let p = parse_html_raw("<a href=\"javascript:alert(1)\">x</a>").expect("no error");
     assert!(p.entities.is_empty());
-    assert_eq!(parse_telegram_html("<b>x").unwrap_err(), "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\"");
+    assert_eq!(
+        parse_telegram_html("<b>x").unwrap_err(),
+        "Bad Request: can't parse entities: Can't find end tag corresponding to start tag \"b\""
+    );
 }
 
 #[tokio::test]
@@ -535,14 +709,29 @@ async fn text_limits_count_code_points_after_parsing() {
     let (status, _) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": ok})).await;
     assert_eq!(status, 200);
     let too_long = "😀".repeat(4097);
-    let (status, body) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": too_long})).await;
+    let (status, body) = call(
+        &tg,
+        "sendMessage",
+        json!({"chat_id": chat, "text": too_long}),
+    )
+    .await;
     assert_eq!(status, 400);
     assert_eq!(body["description"], "Bad Request: message is too long");
     // Markup does not count.
     let tagged = format!("<b>{}</b>", "a".repeat(4096));
-    let (status, _) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": tagged, "parse_mode": "HTML"})).await;
+    let (status, _) = call(
+        &tg,
+        "sendMessage",
+        json!({"chat_id": chat, "text": tagged, "parse_mode": "HTML"}),
+    )
+    .await;
     assert_eq!(status, 200);
-    let (_, body) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": "a".repeat(32769)})).await;
+    let (_, body) = call(
+        &tg,
+        "sendMessage",
+        json!({"chat_id": chat, "text": "a".repeat(32769)}),
+    )
+    .await;
     assert_eq!(body["description"], "Bad Request: text is too long");
     let (_, body) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": ""})).await;
     assert_eq!(body["description"], "Bad Request: message text is empty");
@@ -558,12 +747,21 @@ async fn inline_keyboards_are_validated() {
     let chat = user_id(22);
     let send = |markup: Value| {
         let tg = tg.clone();
-        async move { call(&tg, "sendMessage", json!({"chat_id": chat, "text": "x", "reply_markup": markup})).await }
+        async move {
+            call(
+                &tg,
+                "sendMessage",
+                json!({"chat_id": chat, "text": "x", "reply_markup": markup}),
+            )
+            .await
+        }
     };
-    let (status, body) = send(json!({"inline_keyboard": [[{"text": "Go", "url": "javascript:alert(1)"}]]})).await;
+    let (status, body) =
+        send(json!({"inline_keyboard": [[{"text": "Go", "url": "javascript:alert(1)"}]]})).await;
     assert_eq!(status, 400);
     assert_eq!(body["description"], "Bad Request: BUTTON_URL_INVALID");
-    let (_, body) = send(json!({"inline_keyboard": [{"text": "Go", "url": "https://example.org"}]})).await;
+    let (_, body) =
+        send(json!({"inline_keyboard": [{"text": "Go", "url": "https://example.org"}]})).await;
     assert_eq!(
         body["description"],
         "Bad Request: field \"inline_keyboard\" of the InlineKeyboardMarkup must be an Array of Arrays"
@@ -573,12 +771,19 @@ async fn inline_keyboards_are_validated() {
         body["description"],
         "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard"
     );
-    let (_, body) = send(json!({"inline_keyboard": [[{"text": "Go", "callback_data": "d".repeat(65)}]]})).await;
+    let (_, body) =
+        send(json!({"inline_keyboard": [[{"text": "Go", "callback_data": "d".repeat(65)}]]})).await;
     assert_eq!(body["description"], "Bad Request: BUTTON_DATA_INVALID");
     let (_, body) = send(json!("not an object")).await;
-    assert_eq!(body["description"], "Bad Request: can't parse reply keyboard markup JSON object");
+    assert_eq!(
+        body["description"],
+        "Bad Request: can't parse reply keyboard markup JSON object"
+    );
     let (_, body) = send(json!([1, 2])).await;
-    assert_eq!(body["description"], "Bad Request: object expected as reply markup");
+    assert_eq!(
+        body["description"],
+        "Bad Request: object expected as reply markup"
+    );
     let good = json!({"inline_keyboard": [[{"text": "Donate", "url": "https://example.org/donate"},
                                            {"text": "Share", "url": "tg://msg_url?url=https%3A%2F%2Fexample.org"}]]});
     let (status, body) = send(good.clone()).await;
@@ -612,37 +817,68 @@ async fn migrated_group_answers_with_the_new_chat_id() {
     let new_id = supergroup_id(7);
     let new_chat = tg.migrate(&old, new_id, &ann());
     assert_eq!(new_chat.kind, ChatKind::Supergroup);
-    let (status, body) = raw_call(&tg, "sendMessage", json!({"chat_id": old.id, "text": "x"})).await;
+    let (status, body) =
+        raw_call(&tg, "sendMessage", json!({"chat_id": old.id, "text": "x"})).await;
     assert_eq!(status, 400);
     let v: Value = serde_json::from_str(&body).expect("json");
-    assert_eq!(v["description"], "Bad Request: group chat was upgraded to a supergroup chat");
+    assert_eq!(
+        v["description"],
+        "Bad Request: group chat was upgraded to a supergroup chat"
+    );
     assert_eq!(v["parameters"], json!({"migrate_to_chat_id": new_id}));
     let (status, _) = call(&tg, "sendMessage", json!({"chat_id": new_id, "text": "x"})).await;
     assert_eq!(status, 200);
     let (_, updates) = call(&tg, "getUpdates", json!({})).await;
-    assert_eq!(updates["result"][0]["message"]["migrate_to_chat_id"], new_id);
-    assert_eq!(updates["result"][1]["message"]["migrate_from_chat_id"], old.id);
+    assert_eq!(
+        updates["result"][0]["message"]["migrate_to_chat_id"],
+        new_id
+    );
+    assert_eq!(
+        updates["result"][1]["message"]["migrate_from_chat_id"],
+        old.id
+    );
 }
 
 #[tokio::test]
 async fn permanent_failures_have_telegrams_descriptions() {
     let tg = FakeTelegram::start().await;
     let cases = [
-        (user_id(40), Failure::Blocked, 403, "Forbidden: bot was blocked by the user"),
-        (user_id(41), Failure::Deactivated, 403, "Forbidden: user is deactivated"),
-        (group_id(42), Failure::Kicked(ChatKind::Group), 403, "Forbidden: bot was kicked from the group chat"),
+        (
+            user_id(40),
+            Failure::Blocked,
+            403,
+            "Forbidden: bot was blocked by the user",
+        ),
+        (
+            user_id(41),
+            Failure::Deactivated,
+            403,
+            "Forbidden: user is deactivated",
+        ),
+        (
+            group_id(42),
+            Failure::Kicked(ChatKind::Group),
+            403,
+            "Forbidden: bot was kicked from the group chat",
+        ),
         (
             supergroup_id(43),
             Failure::Kicked(ChatKind::Supergroup),
             403,
             "Forbidden: bot was kicked from the supergroup chat",
         ),
-        (user_id(44), Failure::ChatNotFound, 400, "Bad Request: chat not found"),
+        (
+            user_id(44),
+            Failure::ChatNotFound,
+            400,
+            "Bad Request: chat not found",
+        ),
     ];
     for (chat, failure, code, description) in cases {
         tg.fail_chat(chat, failure, None);
         for _ in 0..2 {
-            let (status, body) = call(&tg, "sendMessage", json!({"chat_id": chat, "text": "x"})).await;
+            let (status, body) =
+                call(&tg, "sendMessage", json!({"chat_id": chat, "text": "x"})).await;
             assert_eq!(status, code);
             assert_eq!(body["description"], description);
             assert!(body.get("parameters").is_none());
@@ -693,7 +929,10 @@ async fn server_errors_and_dropped_connections_only_when_injected() {
 
     tg.fail_method("getMe", Failure::Flood { retry_after: 2 }, Some(1));
     let (status, body) = call(&tg, "getMe", json!({})).await;
-    assert_eq!((status, body["parameters"]["retry_after"].as_i64()), (429, Some(2)));
+    assert_eq!(
+        (status, body["parameters"]["retry_after"].as_i64()),
+        (429, Some(2))
+    );
     let (status, _) = call(&tg, "getMe", json!({})).await;
     assert_eq!(status, 200);
 }
@@ -711,10 +950,18 @@ async fn random_faults_follow_the_seed() {
         let tg = FakeTelegram::start_with(opts.clone()).await;
         let mut statuses = Vec::new();
         for i in 0..40 {
-            let (status, _) = call(&tg, "sendMessage", json!({"chat_id": user_id(i), "text": "x"})).await;
+            let (status, _) = call(
+                &tg,
+                "sendMessage",
+                json!({"chat_id": user_id(i), "text": "x"}),
+            )
+            .await;
             statuses.push(status);
         }
-        assert_eq!(tg.count_429(), statuses.iter().filter(|s| **s == 429).count());
+        assert_eq!(
+            tg.count_429(),
+            statuses.iter().filter(|s| **s == 429).count()
+        );
         outcomes.push(statuses);
     }
     assert_eq!(outcomes[0], outcomes[1]);
@@ -759,14 +1006,25 @@ async fn rate_limits_refuse_bursts_but_not_a_paced_sender() {
 #[tokio::test]
 async fn feed_server_etag_last_modified_and_304() {
     let feeds = FeedServer::start().await;
-    let body = FeedServer::rss("Partner news", &[Item::new("a1", "Vigil", "https://example.org/a1", "<p>Join</p>")]);
+    let body = FeedServer::rss(
+        "Partner news",
+        &[Item::new(
+            "a1",
+            "Vigil",
+            "https://example.org/a1",
+            "<p>Join</p>",
+        )],
+    );
     feeds.set("/rss.xml", body.clone(), "application/rss+xml");
     feeds.set_max_age("/rss.xml", Some(600));
     let c = client();
     let first = c.get(feeds.url("/rss.xml")).send().await.expect("get");
     assert_eq!(first.status().as_u16(), 200);
     let etag = first.headers()["etag"].to_str().expect("etag").to_string();
-    let last_modified = first.headers()["last-modified"].to_str().expect("lm").to_string();
+    let last_modified = first.headers()["last-modified"]
+        .to_str()
+        .expect("lm")
+        .to_string();
     assert!(etag.starts_with('"') && etag.ends_with('"'), "strong ETag");
     assert_eq!(first.headers()["cache-control"], "max-age=600");
     assert_eq!(first.text().await.expect("body"), body);
@@ -786,14 +1044,31 @@ async fn feed_server_etag_last_modified_and_304() {
         .await
         .expect("get");
     assert_eq!(by_date.status().as_u16(), 304);
-    assert_eq!(feeds.last_request_header("/rss.xml", "If-Modified-Since"), Some(last_modified));
+    assert_eq!(
+        feeds.last_request_header("/rss.xml", "If-Modified-Since"),
+        Some(last_modified)
+    );
 
     // Same body again: same validators. New body: new ETag, 200.
     feeds.set("/rss.xml", body.clone(), "application/rss+xml");
-    let same = c.get(feeds.url("/rss.xml")).header("If-None-Match", &etag).send().await.expect("get");
+    let same = c
+        .get(feeds.url("/rss.xml"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(same.status().as_u16(), 304);
-    feeds.set("/rss.xml", body.replace("Vigil", "March"), "application/rss+xml");
-    let changed = c.get(feeds.url("/rss.xml")).header("If-None-Match", &etag).send().await.expect("get");
+    feeds.set(
+        "/rss.xml",
+        body.replace("Vigil", "March"),
+        "application/rss+xml",
+    );
+    let changed = c
+        .get(feeds.url("/rss.xml"))
+        .header("If-None-Match", &etag)
+        .send()
+        .await
+        .expect("get");
     assert_eq!(changed.status().as_u16(), 200);
     assert_ne!(changed.headers()["etag"].to_str().expect("etag"), etag);
     assert_eq!(feeds.requests("/rss.xml"), 5);
@@ -809,19 +1084,31 @@ async fn feed_server_redirects_statuses_and_retry_after() {
     let feeds = FeedServer::start().await;
     feeds.set("/new.xml", "<rss version=\"2.0\"/>", "application/rss+xml");
     feeds.redirect("/old.xml", &feeds.url("/new.xml"), 301);
-    let resp = client().get(feeds.url("/old.xml")).send().await.expect("get");
+    let resp = client()
+        .get(feeds.url("/old.xml"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(resp.status().as_u16(), 200);
     assert!(resp.url().as_str().ends_with("/new.xml"));
     assert_eq!(feeds.requests("/old.xml"), 1);
     assert_eq!(feeds.requests("/new.xml"), 1);
 
     feeds.set_status_retry_after("/busy.xml", 503, 120);
-    let resp = client().get(feeds.url("/busy.xml")).send().await.expect("get");
+    let resp = client()
+        .get(feeds.url("/busy.xml"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(resp.status().as_u16(), 503);
     assert_eq!(resp.headers()["retry-after"], "120");
 
     feeds.set_raw_response("/teapot", 418, &[("x-note", "raw")], "short and stout");
-    let resp = client().get(feeds.url("/teapot")).send().await.expect("get");
+    let resp = client()
+        .get(feeds.url("/teapot"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(resp.status().as_u16(), 418);
     assert_eq!(resp.headers()["x-note"], "raw");
 }
@@ -829,12 +1116,26 @@ async fn feed_server_redirects_statuses_and_retry_after() {
 #[tokio::test]
 async fn feed_server_gzip_when_accepted() {
     let feeds = FeedServer::start().await;
-    let body = FeedServer::atom("Coalition", &[Item::new("urn:x:1", "Sign & share", "https://example.org/1", "<b>now</b>")]);
+    let body = FeedServer::atom(
+        "Coalition",
+        &[Item::new(
+            "urn:x:1",
+            "Sign & share",
+            "https://example.org/1",
+            "<b>now</b>",
+        )],
+    );
     feeds.set("/atom.xml", body.clone(), "application/atom+xml");
     feeds.set_gzip("/atom.xml", true);
-    let decoded = client().get(feeds.url("/atom.xml")).send().await.expect("get");
+    let decoded = client()
+        .get(feeds.url("/atom.xml"))
+        .send()
+        .await
+        .expect("get");
     assert_eq!(decoded.text().await.expect("body"), body);
-    let accept = feeds.last_request_header("/atom.xml", "accept-encoding").unwrap_or_default();
+    let accept = feeds
+        .last_request_header("/atom.xml", "accept-encoding")
+        .unwrap_or_default();
     assert!(accept.contains("gzip"));
     // A client that does not ask for gzip gets the identity body.
     let plain = reqwest::Client::builder()
@@ -852,8 +1153,17 @@ async fn feed_server_gzip_when_accepted() {
 #[tokio::test]
 async fn feed_server_huge_drip_and_bomb() {
     let feeds = FeedServer::start().await;
-    feeds.huge("/huge.xml", 3 * 1024 * 1024 + 17, "application/rss+xml", false);
-    let mut resp = client().get(feeds.url("/huge.xml")).send().await.expect("get");
+    feeds.huge(
+        "/huge.xml",
+        3 * 1024 * 1024 + 17,
+        "application/rss+xml",
+        false,
+    );
+    let mut resp = client()
+        .get(feeds.url("/huge.xml"))
+        .send()
+        .await
+        .expect("get");
     assert!(resp.content_length().is_none());
     let mut total = 0usize;
     let mut head: Vec<u8> = Vec::new();
@@ -866,15 +1176,31 @@ async fn feed_server_huge_drip_and_bomb() {
     assert_eq!(total, 3 * 1024 * 1024 + 17);
     assert_eq!(head, b"<?xml");
 
-    feeds.slow_drip("/slow.xml", "abcdef", "application/rss+xml", Duration::from_millis(40));
+    feeds.slow_drip(
+        "/slow.xml",
+        "abcdef",
+        "application/rss+xml",
+        Duration::from_millis(40),
+    );
     let started = Instant::now();
-    let body = client().get(feeds.url("/slow.xml")).send().await.expect("get").text().await.expect("body");
+    let body = client()
+        .get(feeds.url("/slow.xml"))
+        .send()
+        .await
+        .expect("get")
+        .text()
+        .await
+        .expect("body");
     assert_eq!(body, "abcdef");
     assert!(started.elapsed() >= Duration::from_millis(200));
 
     let inflated = 10_000_000u64;
     feeds.gzip_bomb("/bomb.xml", inflated);
-    let resp = client().get(feeds.url("/bomb.xml")).send().await.expect("get");
+    let resp = client()
+        .get(feeds.url("/bomb.xml"))
+        .send()
+        .await
+        .expect("get");
     let bytes = resp.bytes().await.expect("inflated body");
     assert_eq!(bytes.len() as u64, inflated);
     assert!(bytes.iter().all(|b| *b == 0));
@@ -884,7 +1210,11 @@ async fn feed_server_huge_drip_and_bomb() {
 #[test]
 fn gzip_helpers_are_consistent() {
     for n in [0usize, 1, 7, 258, 259, 100_000] {
-        assert_eq!(gzip::crc32_of_zeros(n as u64), gzip::crc32(&vec![0u8; n]), "n={n}");
+        assert_eq!(
+            gzip::crc32_of_zeros(n as u64),
+            gzip::crc32(&vec![0u8; n]),
+            "n={n}"
+        );
     }
     assert_eq!(gzip::crc32(b"123456789"), 0xcbf4_3926);
 }
@@ -892,9 +1222,19 @@ fn gzip_helpers_are_consistent() {
 #[test]
 fn feed_builders_escape_and_parse() {
     let items = [
-        Item::new("guid-1", "Call to act: <sign> & share", "https://example.org/a?x=1&y=2", "<p>Sign the <b>letter</b></p>")
-            .published(1_700_000_000),
-        Item::new("guid-2", "Weekly news", "https://example.org/b", "<p>News</p>"),
+        Item::new(
+            "guid-1",
+            "Call to act: <sign> & share",
+            "https://example.org/a?x=1&y=2",
+            "<p>Sign the <b>letter</b></p>",
+        )
+        .published(1_700_000_000),
+        Item::new(
+            "guid-2",
+            "Weekly news",
+            "https://example.org/b",
+            "<p>News</p>",
+        ),
     ];
     for doc in [
         FeedServer::rss("Partner & friends", &items),
@@ -902,11 +1242,17 @@ fn feed_builders_escape_and_parse() {
         FeedServer::json_feed("Partner & friends", &items),
     ] {
         let feed = feed_rs::parser::parse(doc.as_bytes()).expect("parses");
-        assert_eq!(feed.title.map(|t| t.content).as_deref(), Some("Partner & friends"));
+        assert_eq!(
+            feed.title.map(|t| t.content).as_deref(),
+            Some("Partner & friends")
+        );
         assert_eq!(feed.entries.len(), 2);
         let e = &feed.entries[0];
         assert_eq!(e.id, "guid-1");
-        assert_eq!(e.title.as_ref().map(|t| t.content.as_str()), Some("Call to act: <sign> & share"));
+        assert_eq!(
+            e.title.as_ref().map(|t| t.content.as_str()),
+            Some("Call to act: <sign> & share")
+        );
         assert_eq!(e.links[0].href, "https://example.org/a?x=1&y=2");
         assert!(e.published.is_some());
         let html = e

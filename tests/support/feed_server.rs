@@ -161,13 +161,17 @@ fn etag_of(body: &[u8]) -> String {
 }
 
 fn build(status: u16, headers: &[(String, String)], body: Body) -> Response {
-    let mut builder = Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
+    let mut builder =
+        Response::builder().status(StatusCode::from_u16(status).unwrap_or(StatusCode::OK));
     for (k, v) in headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v)) {
+        if let (Ok(name), Ok(value)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(v))
+        {
             builder = builder.header(name, value);
         }
     }
-    builder.body(body).unwrap_or_else(|_| Response::new(Body::empty()))
+    builder
+        .body(body)
+        .unwrap_or_else(|_| Response::new(Body::empty()))
 }
 
 fn header_str(h: &HeaderMap, name: header::HeaderName) -> Option<&str> {
@@ -191,7 +195,12 @@ async fn route(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let headers = req.headers().clone();
     let recorded: Vec<(String, String)> = headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
 
     // Decide the answer under the lock; build bodies after.
@@ -262,7 +271,11 @@ async fn route(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                             Plan::Ready(build(200, &h, Body::from(payload)))
                         }
                     }
-                    Kind::Raw { status, headers: h, body } => {
+                    Kind::Raw {
+                        status,
+                        headers: h,
+                        body,
+                    } => {
                         let mut all = h.clone();
                         all.extend(extra);
                         Plan::Ready(build(*status, &all, Body::from(body.as_ref().clone())))
@@ -301,14 +314,15 @@ async fn route(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         Plan::Ready(r) => r,
         Plan::Drip(body, content_type, interval) => {
             let len = body.len();
-            let stream = futures_util::stream::unfold((body, 0usize), move |(body, i)| async move {
-                if i >= body.len() {
-                    return None;
-                }
-                tokio::time::sleep(interval).await;
-                let chunk = Bytes::copy_from_slice(&body[i..i + 1]);
-                Some((Ok::<Bytes, std::io::Error>(chunk), (body, i + 1)))
-            });
+            let stream =
+                futures_util::stream::unfold((body, 0usize), move |(body, i)| async move {
+                    if i >= body.len() {
+                        return None;
+                    }
+                    tokio::time::sleep(interval).await;
+                    let chunk = Bytes::copy_from_slice(&body[i..i + 1]);
+                    Some((Ok::<Bytes, std::io::Error>(chunk), (body, i + 1)))
+                });
             build(
                 200,
                 &[
@@ -332,7 +346,10 @@ async fn route(State(shared): State<Arc<Shared>>, req: Request) -> Response {
                     let k = prefix.len().min(n);
                     chunk[..k].copy_from_slice(&prefix[..k]);
                 }
-                Some((Ok::<Bytes, std::io::Error>(Bytes::from(chunk)), sent + n as u64))
+                Some((
+                    Ok::<Bytes, std::io::Error>(Bytes::from(chunk)),
+                    sent + n as u64,
+                ))
             });
             let mut h = vec![("content-type".to_string(), content_type)];
             if announce_length {
@@ -368,8 +385,12 @@ impl FeedServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0 for the feed server");
-        let addr = listener.local_addr().expect("local address of the feed server");
-        let app = Router::new().fallback(route).with_state(Arc::clone(&shared));
+        let addr = listener
+            .local_addr()
+            .expect("local address of the feed server");
+        let app = Router::new()
+            .fallback(route)
+            .with_state(Arc::clone(&shared));
         let handle = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -402,7 +423,10 @@ impl FeedServer {
     }
 
     fn put(&self, path: &str, kind: Kind) {
-        self.shared.lock().entries.insert(Self::key(path), Entry::new(kind));
+        self.shared
+            .lock()
+            .entries
+            .insert(Self::key(path), Entry::new(kind));
     }
 
     fn edit(&self, path: &str, f: impl FnOnce(&mut Entry)) {
@@ -452,7 +476,13 @@ impl FeedServer {
     }
 
     /// Serves exactly this status, headers and body (no validators, no 304).
-    pub fn set_raw_response(&self, path: &str, status: u16, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) {
+    pub fn set_raw_response(
+        &self,
+        path: &str,
+        status: u16,
+        headers: &[(&str, &str)],
+        body: impl Into<Vec<u8>>,
+    ) {
         let headers = headers
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
@@ -527,7 +557,13 @@ impl FeedServer {
     }
 
     /// Serves `body` one byte every `interval` (headers at once, Content-Length announced).
-    pub fn slow_drip(&self, path: &str, body: impl Into<Vec<u8>>, content_type: &str, interval: Duration) {
+    pub fn slow_drip(
+        &self,
+        path: &str,
+        body: impl Into<Vec<u8>>,
+        content_type: &str,
+        interval: Duration,
+    ) {
         self.put(
             path,
             Kind::Drip {
@@ -584,7 +620,11 @@ impl FeedServer {
 
     /// Headers of the last request for `path`, names lower-cased.
     pub fn last_request_headers(&self, path: &str) -> Option<Vec<(String, String)>> {
-        self.shared.lock().last_headers.get(&Self::key(path)).cloned()
+        self.shared
+            .lock()
+            .last_headers
+            .get(&Self::key(path))
+            .cloned()
     }
 
     /// One header of the last request for `path`.
@@ -612,7 +652,9 @@ impl FeedServer {
 
     /// An RSS 2.0 document.
     pub fn rss(title: &str, items: &[Item]) -> String {
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\">\n<channel>\n");
+        let mut out = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<rss version=\"2.0\">\n<channel>\n",
+        );
         out.push_str(&format!(
             "<title>{}</title>\n<link>https://example.org/</link>\n<description>{}</description>\n",
             xml_escape(title),
@@ -646,7 +688,9 @@ impl FeedServer {
             .or_else(|| datetime(0))
             .map(|d| d.to_rfc3339())
             .unwrap_or_default();
-        let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n");
+        let mut out = String::from(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n",
+        );
         out.push_str(&format!(
             "<title>{}</title>\n<id>urn:solibot-test:{}</id>\n<updated>{updated}</updated>\n<link href=\"https://example.org/\"/>\n",
             xml_escape(title),

@@ -178,22 +178,23 @@ pub fn parse_html_raw(s: &str) -> Result<Parsed, String> {
     while i < n {
         let c = b[i];
         if c == b'&'
-            && let Some((code, next)) = decode_html_entity(b, i) {
-                match char::from_u32(code) {
-                    Some(ch) => {
-                        utf16 += ch.len_utf16();
-                        out.push(ch);
-                    }
-                    None => {
-                        // Half of a surrogate pair: TDLib writes it out and fails later.
-                        bad_surrogate = true;
-                        utf16 += 1;
-                        out.push('\u{fffd}');
-                    }
+            && let Some((code, next)) = decode_html_entity(b, i)
+        {
+            match char::from_u32(code) {
+                Some(ch) => {
+                    utf16 += ch.len_utf16();
+                    out.push(ch);
                 }
-                i = next;
-                continue;
+                None => {
+                    // Half of a surrogate pair: TDLib writes it out and fails later.
+                    bad_surrogate = true;
+                    utf16 += 1;
+                    out.push('\u{fffd}');
+                }
             }
+            i = next;
+            continue;
+        }
         if c != b'<' {
             let ch = char_at(s, i);
             utf16 += ch.len_utf16();
@@ -299,11 +300,12 @@ pub fn parse_html_raw(s: &str) -> Result<Parsed, String> {
                     let mut v = String::new();
                     while at(i) != quote && at(i) != 0 {
                         if at(i) == b'&'
-                            && let Some((code, next)) = decode_html_entity(b, i) {
-                                v.push(char::from_u32(code).unwrap_or('\u{fffd}'));
-                                i = next;
-                                continue;
-                            }
+                            && let Some((code, next)) = decode_html_entity(b, i)
+                        {
+                            v.push(char::from_u32(code).unwrap_or('\u{fffd}'));
+                            i = next;
+                            continue;
+                        }
                         let ch = char_at(s, i);
                         v.push(ch);
                         i += ch.len_utf8();
@@ -408,7 +410,11 @@ fn close_entity(
         "u" | "ins" => "underline",
         "tg-spoiler" | "span" => "spoiler",
         "tg-emoji" => {
-            let valid = open.argument.parse::<i64>().map(|v| v != 0).unwrap_or(false);
+            let valid = open
+                .argument
+                .parse::<i64>()
+                .map(|v| v != 0)
+                .unwrap_or(false);
             if !valid {
                 return Err("Invalid custom emoji identifier specified".to_string());
             }
@@ -421,7 +427,9 @@ fn close_entity(
             if let Some(format) = &open.format {
                 let ok = format == "r"
                     || (!format.is_empty()
-                        && format.chars().all(|c| matches!(c, 't' | 'T' | 'd' | 'D' | 'w' | 'W')));
+                        && format
+                            .chars()
+                            .all(|c| matches!(c, 't' | 'T' | 'd' | 'D' | 'w' | 'W')));
                 if !ok {
                     return Err("Invalid date format used".to_string());
                 }
@@ -452,25 +460,25 @@ fn close_entity(
         "pre" => {
             if let Some(last) = entities.last_mut()
                 && last.kind == "code"
-                    && last.offset == offset
-                    && last.length == length
-                    && last.language.is_some()
-                {
-                    last.kind = "pre";
-                    return Ok(());
-                }
+                && last.offset == offset
+                && last.length == length
+                && last.language.is_some()
+            {
+                last.kind = "pre";
+                return Ok(());
+            }
             "pre"
         }
         "code" => {
             if let Some(last) = entities.last_mut()
                 && last.kind == "pre"
-                    && last.offset == offset
-                    && last.length == length
-                    && !open.argument.is_empty()
-                {
-                    last.language = Some(open.argument.clone());
-                    return Ok(());
-                }
+                && last.offset == offset
+                && last.length == length
+                && !open.argument.is_empty()
+            {
+                last.language = Some(open.argument.clone());
+                return Ok(());
+            }
             let mut e = Entity::new("code", offset, length);
             if !open.argument.is_empty() {
                 // Kept only while a surrounding <pre> may still claim it.

@@ -29,11 +29,16 @@ pub struct Params {
 
 impl Params {
     /// Parses the query string and the body. The error is a Bot API description.
-    pub fn parse(content_type: Option<&str>, query: Option<&str>, body: &[u8]) -> Result<Self, String> {
+    pub fn parse(
+        content_type: Option<&str>,
+        query: Option<&str>,
+        body: &[u8],
+    ) -> Result<Self, String> {
         let mut p = Params::default();
         if let Some(q) = query {
             for (k, v) in url::form_urlencoded::parse(q.as_bytes()) {
-                p.values.insert(k.into_owned(), Value::String(v.into_owned()));
+                p.values
+                    .insert(k.into_owned(), Value::String(v.into_owned()));
             }
         }
         let ct = content_type.unwrap_or("").to_ascii_lowercase();
@@ -51,8 +56,9 @@ impl Params {
                 _ => return Err("Bad Request: JSON object expected".to_string()),
             }
         } else if ct.starts_with("multipart/form-data") {
-            let boundary = boundary_of(content_type.unwrap_or(""))
-                .ok_or_else(|| "Bad Request: can't parse multipart body: boundary not found".to_string())?;
+            let boundary = boundary_of(content_type.unwrap_or("")).ok_or_else(|| {
+                "Bad Request: can't parse multipart body: boundary not found".to_string()
+            })?;
             for (name, part) in parse_multipart(body, &boundary)? {
                 if part.file_name.is_none() {
                     p.values.insert(
@@ -65,7 +71,8 @@ impl Params {
         } else if !body_is_blank {
             // application/x-www-form-urlencoded, or no content type at all.
             for (k, v) in url::form_urlencoded::parse(body) {
-                p.values.insert(k.into_owned(), Value::String(v.into_owned()));
+                p.values
+                    .insert(k.into_owned(), Value::String(v.into_owned()));
             }
         }
         Ok(p)
@@ -151,14 +158,14 @@ impl Params {
 fn normalize_string(key: &str, s: &str) -> Value {
     let t = s.trim_start();
     if (t.starts_with('{') || t.starts_with('['))
-        && let Ok(v) = serde_json::from_str::<Value>(s) {
-            return v;
-        }
+        && let Ok(v) = serde_json::from_str::<Value>(s)
+    {
+        return v;
+    }
     let numeric_key = key.ends_with("_id") || matches!(key, "offset" | "limit" | "timeout");
-    if numeric_key
-        && let Ok(n) = s.trim().parse::<i64>() {
-            return Value::from(n);
-        }
+    if numeric_key && let Ok(n) = s.trim().parse::<i64>() {
+        return Value::from(n);
+    }
     Value::String(s.to_string())
 }
 
@@ -224,10 +231,14 @@ fn parse_multipart(body: &[u8], boundary: &str) -> Result<Vec<(String, Part)>, S
         let mut name = None;
         let mut part = Part::default();
         for line in headers.split("\r\n") {
-            let Some((h, v)) = line.split_once(':') else { continue };
+            let Some((h, v)) = line.split_once(':') else {
+                continue;
+            };
             if h.trim().eq_ignore_ascii_case("content-disposition") {
                 for param in v.split(';').skip(1) {
-                    let Some((k, val)) = param.split_once('=') else { continue };
+                    let Some((k, val)) = param.split_once('=') else {
+                        continue;
+                    };
                     let val = val.trim().trim_matches('"').to_string();
                     match k.trim().to_ascii_lowercase().as_str() {
                         "name" => name = Some(val),

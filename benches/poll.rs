@@ -1,0 +1,405 @@
+//! Polling cost: `cargo bench --bench poll [-- --feeds N --subscribers N]`.
+//!
+//! A child process (this same binary, `--serve-feeds`) serves N realistic feeds (default
+//! 2,000; 10–20 entries of 2–4 KB of HTML each, in English, Arabic and French, about one
+//! entry in five an appeal) from the local feed server of `tests/support`, with strong
+//! ETags. This process opens a store on disk with the production settings, stores the
+//! subscribers (default 10,000) and the feeds, and drives `solibot::poll::poll_feed` over
+//! every feed with the production concurrency, twice: the first poll (fetch, parse,
+//! detect every entry, commit them as seen) and a second one that the server answers 304.
+//!
+//! Measured in this process only (the server runs in the child): CPU seconds (user +
+//! system, from /proc/self/stat) per 1,000 feeds for each round, wall time, and peak RSS
+//! (VmHWM from /proc/self/status). Targets: ≤ 2 s and ≤ 0.2 s of CPU per 1,000 feeds,
+//! ≤ 40 MB peak RSS.
+
+#[path = "../tests/support/mod.rs"]
+#[allow(dead_code, unused_imports)]
+mod support;
+
+use solibot::config::{RawConfig, validate};
+use solibot::store::{FeedHealth, FeedRecord, Store, SubscriberRecord, now_unix};
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::feed_server::{FeedServer, Item};
+
+// ---------------------------------------------------------------------------------------
+// Realistic feed content, generated from a seed.
+
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[self.below(items.len())]
+    }
+}
+
+const EN_NEWS: &[&str] = &[
+    "Our mobile clinic in the north-west held more than a thousand consultations last month, most of them for children under five.",
+    "Water deliveries to the camps near the border have fallen by a third since the summer, after two donors ended their support.",
+    "Teachers in the region have not been paid for four months, and several schools closed their afternoon shifts.",
+    "The report documents hundreds of attacks on health facilities this year, including strikes on three hospitals.",
+    "Families who returned to their villages found their homes damaged and the wells contaminated.",
+    "The winter response reached 4,200 households with heating fuel, blankets and children's clothing.",
+    "A delegation of our partners met officials in Brussels to discuss the renewal of the cross-border mechanism.",
+];
+const EN_ASKS: &[&str] = &[
+    "Sign the petition to the Foreign Secretary before Friday and share it with #NoUnsafeReturns.",
+    "Please donate today: every gift buys heating fuel for a family for a week.",
+    "Write to your MP and ask them to attend the debate next Tuesday.",
+    "Join us for a silent vigil in front of the embassy on Wednesday at 5 pm.",
+];
+const AR_NEWS: &[&str] = &[
+    "قدمت العيادة المتنقلة أكثر من ألف استشارة طبية خلال الشهر الماضي، معظمها للأطفال دون سن الخامسة.",
+    "انخفضت كميات المياه الموزعة على المخيمات بمقدار الثلث منذ الصيف بعد توقف دعم جهتين مانحتين.",
+    "لم يتقاض المعلمون رواتبهم منذ أربعة أشهر، وأغلقت عدة مدارس دوامها المسائي.",
+    "وثق التقرير عشرات الهجمات على المنشآت الصحية منذ بداية العام.",
+];
+const AR_ASKS: &[&str] = &[
+    "وقعوا على العريضة وشاركوها مع أصدقائكم قبل يوم الجمعة.",
+    "تبرعوا اليوم لتأمين وقود التدفئة للعائلات في المخيمات.",
+    "انضموا إلينا في الوقفة التضامنية أمام السفارة يوم الأربعاء.",
+];
+const FR_NEWS: &[&str] = &[
+    "Notre clinique mobile a assuré plus de mille consultations le mois dernier, surtout pour des enfants de moins de cinq ans.",
+    "Les livraisons d'eau aux camps ont baissé d'un tiers depuis l'été, après le retrait de deux bailleurs.",
+    "Les enseignants de la région n'ont pas été payés depuis quatre mois.",
+    "Le rapport recense des centaines d'attaques contre des structures de santé cette année.",
+];
+const FR_ASKS: &[&str] = &[
+    "Signez la pétition adressée au ministre avant vendredi et partagez-la avec #PasDeRetourForcé.",
+    "Faites un don aujourd'hui : chaque geste finance une semaine de chauffage pour une famille.",
+    "Rejoignez-nous pour un rassemblement silencieux devant l'ambassade mercredi à 17 h.",
+];
+
+/// The site chrome every entry of a feed repeats: share links, a newsletter box,
+/// related posts.
+fn chrome(feed: usize) -> String {
+    format!(
+        "<div class=\"share\"><a href=\"https://www.facebook.com/sharer/sharer.php?u=https%3A%2F%2Fpartner{feed}.example%2F\">Facebook</a> \
+         <a href=\"https://twitter.com/intent/tweet?url=https%3A%2F%2Fpartner{feed}.example%2F\">Twitter</a></div>\
+         <div class=\"newsletter\"><p>Subscribe to our newsletter for updates.</p>\
+         <a href=\"https://partner{feed}.example/newsletter\">Subscribe</a></div>\
+         <ul class=\"related\"><li><a href=\"https://partner{feed}.example/a\">Annual report</a></li>\
+         <li><a href=\"https://partner{feed}.example/b\">Our programmes</a></li></ul>"
+    )
+}
+
+fn entry_html(rng: &mut Rng, feed: usize, lang: usize, appeal: bool, target: usize) -> String {
+    let (news, asks) = match lang {
+        0 => (EN_NEWS, EN_ASKS),
+        1 => (AR_NEWS, AR_ASKS),
+        _ => (FR_NEWS, FR_ASKS),
+    };
+    let mut html = String::new();
+    if appeal {
+        html.push_str(&format!(
+            "<p><strong>{}</strong> <a href=\"https://www.change.org/p/partner{feed}-{}\">{}</a></p>",
+            rng.pick(asks),
+            rng.next() % 100_000,
+            rng.pick(asks)
+        ));
+    }
+    while html.len() < target {
+        html.push_str("<p>");
+        for _ in 0..3 {
+            html.push_str(rng.pick(news));
+            html.push(' ');
+        }
+        html.push_str("</p>");
+        if rng.below(4) == 0 {
+            html.push_str(&format!(
+                "<figure><img src=\"https://partner{feed}.example/img/{}.jpg\" alt=\"\"><figcaption>{}</figcaption></figure>",
+                rng.next() % 10_000,
+                rng.pick(news)
+            ));
+        }
+    }
+    html.push_str(&chrome(feed));
+    html
+}
+
+/// Feed `i`: 10–20 entries of 2–4 KB, one language per feed.
+fn feed_document(i: usize) -> String {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15 ^ (i as u64 + 1).wrapping_mul(0x2545_F491_4F6C_DD1D));
+    let lang = i % 3;
+    let n = 10 + rng.below(11);
+    let now = 1_700_000_000i64;
+    let items: Vec<Item> = (0..n)
+        .map(|k| {
+            let appeal = rng.below(5) == 0;
+            let target = 2048 + rng.below(2048);
+            let title = match (lang, appeal) {
+                (0, true) => format!("Act now: {}", rng.pick(EN_ASKS)),
+                (0, false) => rng.pick(EN_NEWS).to_string(),
+                (1, true) => rng.pick(AR_ASKS).to_string(),
+                (1, false) => rng.pick(AR_NEWS).to_string(),
+                (_, true) => rng.pick(FR_ASKS).to_string(),
+                (_, false) => rng.pick(FR_NEWS).to_string(),
+            };
+            let title: String = title.chars().take(90).collect();
+            Item::new(
+                &format!("https://partner{i}.example/posts/{k}"),
+                &title,
+                &format!("https://partner{i}.example/posts/{k}"),
+                &entry_html(&mut rng, i, lang, appeal, target),
+            )
+            .published(now - (k as i64) * 86_400)
+        })
+        .collect();
+    FeedServer::rss(&format!("Partner organisation {i}"), &items)
+}
+
+// ---------------------------------------------------------------------------------------
+// Measurement.
+
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
+}
+
+/// User + system CPU seconds of this process (all threads).
+fn cpu_seconds(ticks: f64) -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    // After the command name: state is field 3, utime 14 and stime 15 (1-based).
+    let utime: f64 = fields.get(11).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    let stime: f64 = fields.get(12).and_then(|v| v.parse().ok()).unwrap_or(0.0);
+    (utime + stime) / ticks
+}
+
+/// A line of /proc/self/status in MB (VmRSS, VmHWM).
+fn status_mb(key: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find(|l| l.starts_with(key))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn arg(args: &[String], name: &str, default: usize) -> usize {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+// ---------------------------------------------------------------------------------------
+
+fn serve(feeds: usize) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    rt.block_on(async {
+        let server = FeedServer::start().await;
+        let mut bytes = 0usize;
+        for i in 0..feeds {
+            let doc = feed_document(i);
+            bytes += doc.len();
+            server.set(&format!("/feeds/{i}.xml"), doc, "application/rss+xml");
+        }
+        println!("PORT {} BYTES {bytes}", server.addr().port());
+        let _ = std::io::stdout().flush();
+        // Serve until the parent closes our standard input.
+        tokio::task::spawn_blocking(|| {
+            let mut sink = Vec::new();
+            let _ = std::io::stdin().read_to_end(&mut sink);
+        })
+        .await
+        .ok();
+    });
+}
+
+fn subscriber(chat_id: i64) -> SubscriberRecord {
+    serde_json::from_value(serde_json::json!({
+        "v": 1, "chat_id": chat_id, "kind": "private", "language": null, "since": 0, "thread_id": null
+    }))
+    .expect("a subscriber record")
+}
+
+struct Round {
+    cpu: f64,
+    wall: Duration,
+    errors: usize,
+    entries: usize,
+    not_modified: usize,
+}
+
+async fn round(shared: &Arc<solibot::app::Shared>, ids: &[u64], ticks: f64) -> Round {
+    let sem = Arc::new(tokio::sync::Semaphore::new(
+        shared.config.max_concurrent_polls,
+    ));
+    let cpu0 = cpu_seconds(ticks);
+    let t0 = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for &id in ids {
+        let permit = sem.clone().acquire_owned().await.expect("semaphore");
+        let shared = shared.clone();
+        tasks.spawn(async move {
+            let _permit = permit;
+            solibot::poll::poll_feed(&shared, id).await
+        });
+    }
+    let (mut errors, mut entries, mut not_modified) = (0, 0, 0);
+    while let Some(r) = tasks.join_next().await {
+        match r {
+            Ok(Ok(report)) => {
+                entries += report.entries;
+                not_modified += usize::from(report.not_modified);
+            }
+            Ok(Err(e)) => {
+                if errors < 3 {
+                    eprintln!("poll error: {e}");
+                }
+                errors += 1;
+            }
+            Err(e) => panic!("poll task failed: {e}"),
+        }
+    }
+    Round {
+        cpu: cpu_seconds(ticks) - cpu0,
+        wall: t0.elapsed(),
+        errors,
+        entries,
+        not_modified,
+    }
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let feeds = arg(&args, "--feeds", 2_000);
+    if args.iter().any(|a| a == "--serve-feeds") {
+        serve(feeds);
+        return;
+    }
+    let subscribers = arg(&args, "--subscribers", 10_000);
+    let ticks = clock_ticks();
+
+    let mut child = Command::new(std::env::current_exe().expect("own path"))
+        .args(["--serve-feeds", "--feeds", &feeds.to_string()])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("feed server process");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().expect("stdout"))
+        .read_line(&mut line)
+        .expect("port line");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    let port: u16 = words.get(1).and_then(|p| p.parse().ok()).expect("a port");
+    let served: usize = words.get(3).and_then(|p| p.parse().ok()).unwrap_or(0);
+    eprintln!(
+        "serving {feeds} feeds, {:.1} MB of RSS, on port {port}",
+        served as f64 / 1e6
+    );
+
+    let rss_start = status_mb("VmRSS:");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("solibot.db");
+    let mut env = HashMap::new();
+    env.insert("SOLIBOT_ALLOW_PRIVATE".to_string(), "1".to_string());
+    env.insert("SOLIBOT_DATA_PATH".to_string(), db.display().to_string());
+    env.insert("SOLIBOT_TELEGRAM_TOKEN".to_string(), "1:bench".to_string());
+    let config = validate(RawConfig::default(), None, &env).expect("config");
+    let store = Store::open(&db).expect("store");
+    let t = Instant::now();
+    for chat in 0..subscribers {
+        store
+            .subscribe(&subscriber(10_000_000 + chat as i64))
+            .expect("subscribe");
+    }
+    let mut ids = Vec::with_capacity(feeds);
+    for i in 0..feeds {
+        let rec = FeedRecord {
+            v: 1,
+            id: 0,
+            url: format!("http://127.0.0.1:{port}/feeds/{i}.xml"),
+            name: String::new(),
+            hashtags: vec![],
+            mode: "appeals".into(),
+            from_config: true,
+            etag: None,
+            last_modified: None,
+            added_by: None,
+            added_at: now_unix(),
+            next_poll_at: None,
+            health: FeedHealth::default(),
+        };
+        let added = store.add_feed(rec).expect("add feed").expect("a new feed");
+        ids.push(added.id);
+    }
+    eprintln!(
+        "stored {subscribers} subscribers and {feeds} feeds in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let (first, second, rss_after) = rt.block_on(async {
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        tokio::spawn(async move { while rx.recv().await.is_some() {} });
+        let shared =
+            Arc::new(solibot::app::shared(config, store, Some(tx), None).expect("shared state"));
+        let first = round(&shared, &ids, ticks).await;
+        let rss_after = status_mb("VmRSS:");
+        let second = round(&shared, &ids, ticks).await;
+        shared.store.flush().await.expect("flush");
+        (first, second, rss_after)
+    });
+    drop(child.stdin.take());
+    let _ = child.wait();
+
+    let per_k = |cpu: f64| cpu * 1000.0 / feeds as f64;
+    println!(
+        "poll benchmark: {feeds} feeds, {subscribers} subscribers stored, {} threads",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "first poll: {:.2} s CPU per 1,000 feeds (target <= 2), {:.1} s wall, {} entries, {} errors",
+        per_k(first.cpu),
+        first.wall.as_secs_f64(),
+        first.entries,
+        first.errors
+    );
+    println!(
+        "304 poll:   {:.3} s CPU per 1,000 feeds (target <= 0.2), {:.1} s wall, {} answered 304, {} errors",
+        per_k(second.cpu),
+        second.wall.as_secs_f64(),
+        second.not_modified,
+        second.errors
+    );
+    println!(
+        "RSS: {rss_start:.1} MB at start, {rss_after:.1} MB after the first poll, peak {:.1} MB (target <= 40)",
+        status_mb("VmHWM:")
+    );
+    let ok = first.errors == 0 && second.errors == 0 && second.not_modified == feeds;
+    if !ok {
+        eprintln!("some polls failed or were not answered 304");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,714 @@
+//! Operations: `/healthz` and `/metrics` from the running program, the bot token kept out
+//! of every log line and error, JSON logs, the Dockerfile's promises, and the binary
+//! started with exactly the environment the image sets.
+
+use crate::harness::{Running, WAIT, appeal, command, config, news};
+use crate::support::feed_server::FeedServer;
+use crate::support::telegram::{Failure, FakeOptions, FakeTelegram};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const RSS: &str = "application/rss+xml";
+
+/// A port nobody listens on right now.
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
+}
+
+/// GET `url`; the status and body, or None if nothing answers.
+async fn get(url: &str) -> Option<(u16, Option<String>, String)> {
+    let r = reqwest::Client::new()
+        .get(url)
+        .timeout(Duration::from_secs(5))
+        .send()
+        .await
+        .ok()?;
+    let status = r.status().as_u16();
+    let ct = r
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    Some((status, ct, r.text().await.ok()?))
+}
+
+/// Waits until `url` answers 200.
+async fn wait_ok(url: &str, timeout: Duration) -> bool {
+    let deadline = Instant::now() + timeout;
+    while Instant::now() < deadline {
+        if let Some((200, _, _)) = get(url).await {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    false
+}
+
+/// One family of the Prometheus text format: its type and its samples by label set.
+#[derive(Debug, Default)]
+struct Family {
+    kind: String,
+    help: bool,
+    samples: BTreeMap<String, f64>,
+}
+
+/// Parses the Prometheus text exposition format strictly enough to catch a broken
+/// endpoint: HELP and TYPE before the samples, names and labels well formed, numeric
+/// values.
+fn parse_prometheus(text: &str) -> BTreeMap<String, Family> {
+    let mut families: BTreeMap<String, Family> = BTreeMap::new();
+    let name_ok = |n: &str| {
+        !n.is_empty()
+            && n.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
+            && !n.starts_with(|c: char| c.is_ascii_digit())
+    };
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            let name = rest.split(' ').next().unwrap_or_default();
+            assert!(name_ok(name), "bad HELP line: {line}");
+            families.entry(name.to_string()).or_default().help = true;
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let mut parts = rest.split(' ');
+            let name = parts.next().unwrap_or_default();
+            let kind = parts.next().unwrap_or_default();
+            assert!(name_ok(name), "bad TYPE line: {line}");
+            assert!(
+                ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                "bad type: {line}"
+            );
+            families.entry(name.to_string()).or_default().kind = kind.to_string();
+            continue;
+        }
+        assert!(!line.starts_with('#'), "unknown comment: {line}");
+        let (series, value) = line
+            .rsplit_once(' ')
+            .unwrap_or_else(|| panic!("no value: {line}"));
+        let value: f64 = value
+            .parse()
+            .unwrap_or_else(|_| panic!("value is not a number: {line}"));
+        let (name, labels) = match series.split_once('{') {
+            Some((n, l)) => {
+                let l = l
+                    .strip_suffix('}')
+                    .unwrap_or_else(|| panic!("unclosed labels: {line}"));
+                for pair in l.split(',').filter(|p| !p.is_empty()) {
+                    let (k, v) = pair
+                        .split_once('=')
+                        .unwrap_or_else(|| panic!("bad label: {line}"));
+                    assert!(name_ok(k), "bad label name: {line}");
+                    assert!(
+                        v.len() >= 2 && v.starts_with('"') && v.ends_with('"'),
+                        "bad label value: {line}"
+                    );
+                }
+                (n, l.to_string())
+            }
+            None => (series, String::new()),
+        };
+        let family = families
+            .get_mut(name)
+            .unwrap_or_else(|| panic!("sample before its TYPE: {line}"));
+        assert!(!family.kind.is_empty(), "sample before its TYPE: {line}");
+        family.samples.insert(labels, value);
+    }
+    families
+}
+
+fn sample(f: &BTreeMap<String, Family>, name: &str, labels: &str) -> f64 {
+    f.get(name)
+        .unwrap_or_else(|| panic!("no family {name}"))
+        .samples
+        .get(labels)
+        .copied()
+        .unwrap_or_else(|| panic!("no sample {name}{{{labels}}}: {:?}", f.get(name)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn healthz_and_metrics_from_the_running_program() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    let dir = tempfile::tempdir().expect("temp dir");
+    feeds.set(
+        "/good.xml",
+        FeedServer::rss("Good partner", &[news(1)]),
+        RSS,
+    );
+    let port = free_port();
+    let listen = format!("127.0.0.1:{port}");
+    let bot = Running::start(
+        config(&tg, dir.path(), &[("SOLIBOT_HTTP_LISTEN", &listen)]),
+        &tg,
+    )
+    .await;
+    let base = format!("http://{listen}");
+    assert!(
+        wait_ok(&format!("{base}/healthz"), WAIT).await,
+        "/healthz answers 200"
+    );
+
+    // Activity for every family: two subscribers (one has blocked the bot), a good feed
+    // with a new appeal, and a feed that starts answering 404 once added.
+    command(&tg, 1001, "/start").await;
+    command(&tg, 1002, "/start").await;
+    tg.fail_chat(1002, Failure::Blocked, None);
+    feeds.set(
+        "/soon-gone.xml",
+        FeedServer::rss("Soon gone", &[news(2)]),
+        RSS,
+    );
+    for path in ["/good.xml", "/soon-gone.xml"] {
+        let r = command(
+            &tg,
+            crate::harness::ADMIN,
+            &format!("/addfeed {}", feeds.url(path)),
+        )
+        .await;
+        assert!(r.starts_with("Added"), "{r}");
+    }
+    feeds.remove("/soon-gone.xml");
+    feeds.set(
+        "/good.xml",
+        FeedServer::rss("Good partner", &[appeal(1), news(1)]),
+        RSS,
+    );
+    assert!(
+        tg.wait_until(|s| s.sent_to(1001).len() >= 2, WAIT).await,
+        "the appeal reaches 1001"
+    );
+    assert!(
+        feeds.wait_requests("/soon-gone.xml", 3, WAIT).await,
+        "the failing feed is polled"
+    );
+
+    let metrics = format!("{base}/metrics");
+    let deadline = Instant::now() + WAIT;
+    let families = loop {
+        let (status, content_type, body) = get(&metrics).await.expect("/metrics answers");
+        assert_eq!(status, 200);
+        let ct = content_type.unwrap_or_default();
+        assert!(
+            ct.starts_with("text/plain") && ct.contains("version=0.0.4"),
+            "{ct}"
+        );
+        let f = parse_prometheus(&body);
+        let failed_blocked = f
+            .get("solibot_messages_failed_total")
+            .and_then(|x| x.samples.get("reason=\"blocked\"").copied())
+            .unwrap_or(0.0);
+        let fetch_404 = f
+            .get("solibot_fetch_errors_total")
+            .and_then(|x| x.samples.get("kind=\"status\"").copied())
+            .unwrap_or(0.0);
+        if failed_blocked >= 1.0 && fetch_404 >= 1.0 {
+            break f;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "metrics never showed the failures:\n{body}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    for (name, kind) in [
+        ("solibot_feeds", "gauge"),
+        ("solibot_subscribers", "gauge"),
+        ("solibot_polls_total", "counter"),
+        ("solibot_polls_not_modified_total", "counter"),
+        ("solibot_fetch_errors_total", "counter"),
+        ("solibot_entries_seen_total", "counter"),
+        ("solibot_appeals_detected_total", "counter"),
+        ("solibot_messages_sent_total", "counter"),
+        ("solibot_messages_failed_total", "counter"),
+        ("solibot_outbox_depth", "gauge"),
+        ("solibot_last_poll_age_seconds", "gauge"),
+    ] {
+        let f = families
+            .get(name)
+            .unwrap_or_else(|| panic!("no family {name}"));
+        assert_eq!(f.kind, kind, "{name}");
+        assert!(f.help, "{name} has HELP");
+    }
+    assert_eq!(sample(&families, "solibot_feeds", ""), 2.0);
+    assert!(sample(&families, "solibot_subscribers", "") >= 1.0);
+    assert!(sample(&families, "solibot_polls_total", "") >= 3.0);
+    assert!(sample(&families, "solibot_polls_not_modified_total", "") >= 1.0);
+    assert!(sample(&families, "solibot_entries_seen_total", "") >= 1.0);
+    assert!(sample(&families, "solibot_appeals_detected_total", "") >= 1.0);
+    assert!(sample(&families, "solibot_messages_sent_total", "") >= 1.0);
+    assert!(sample(&families, "solibot_outbox_depth", "") >= 0.0);
+    let age = sample(&families, "solibot_last_poll_age_seconds", "");
+    assert!((0.0..10.0).contains(&age), "last poll {age} s ago");
+
+    // An unknown path is a 404, and /healthz still says ok after all that.
+    let (status, _, _) = get(&format!("{base}/nope")).await.expect("answers");
+    assert_eq!(status, 404);
+    let (status, _, body) = get(&format!("{base}/healthz")).await.expect("answers");
+    assert_eq!((status, body.trim()), (200, "ok"));
+    bot.stop().await;
+    assert!(
+        get(&format!("{base}/healthz")).await.is_none(),
+        "the endpoint stops with the bot"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The binary as a process.
+
+struct Proc {
+    child: Child,
+    stderr: std::thread::JoinHandle<Vec<u8>>,
+    stdout: std::thread::JoinHandle<Vec<u8>>,
+}
+
+fn spawn(args: &[&str], env: &[(&str, String)], cwd: &Path) -> Proc {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_solibot"))
+        .args(args)
+        .env_clear()
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .current_dir(cwd)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the solibot binary starts");
+    let read = |mut p: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut s = Vec::new();
+            let _ = p.read_to_end(&mut s);
+            s
+        })
+    };
+    let stdout = read(Box::new(child.stdout.take().expect("stdout")));
+    let stderr = read(Box::new(child.stderr.take().expect("stderr")));
+    Proc {
+        child,
+        stderr,
+        stdout,
+    }
+}
+
+impl Proc {
+    /// Waits for the exit (at most `timeout`), then the output.
+    fn finish(mut self, timeout: Duration) -> (Option<i32>, String, String) {
+        let started = Instant::now();
+        let status = loop {
+            if let Some(s) = self.child.try_wait().expect("wait") {
+                break s;
+            }
+            if started.elapsed() > timeout {
+                let _ = self.child.kill();
+                panic!("the process did not exit within {timeout:?}");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let out = String::from_utf8_lossy(&self.stdout.join().expect("stdout")).into_owned();
+        let err = String::from_utf8_lossy(&self.stderr.join().expect("stderr")).into_owned();
+        (status.code(), out, err)
+    }
+
+    fn signal(&self, sig: &str) {
+        let ok = Command::new("kill")
+            .args([sig, &self.child.id().to_string()])
+            .status()
+            .expect("kill runs")
+            .success();
+        assert!(ok, "kill {sig}");
+    }
+}
+
+/// Every line of a JSON log is a JSON object with a level and a message or fields.
+fn assert_json_lines(stderr: &str) -> Vec<serde_json::Value> {
+    let mut out = Vec::new();
+    for line in stderr.lines().filter(|l| !l.trim().is_empty()) {
+        let v: serde_json::Value = serde_json::from_str(line)
+            .unwrap_or_else(|e| panic!("log line is not JSON ({e}): {line}"));
+        assert!(v.is_object(), "{line}");
+        assert!(
+            v.get("level").is_some() && v.get("timestamp").is_some(),
+            "{line}"
+        );
+        out.push(v);
+    }
+    out
+}
+
+const SECRET_TOKEN: &str = "7654321:AAH-ops-secret-token-3f9a1c";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_token_never_appears_in_logs_or_errors() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let config_file = dir.path().join("solibot.toml");
+    std::fs::write(
+        &config_file,
+        "[fetch]\nallow_private_addresses = true\n[[feeds]]\nurl = \"http://127.0.0.1:9/feed.xml\"\n",
+    )
+    .expect("config");
+    let cfg = config_file.display().to_string();
+    let data = dir.path().join("db").display().to_string();
+
+    // Telegram unreachable: start-up fails with an error line, at any log level.
+    for (level, format) in [("debug", "text"), ("trace", "json"), ("info", "json")] {
+        let p = spawn(
+            &["run", "--config", &cfg],
+            &[
+                ("SOLIBOT_TELEGRAM_TOKEN", SECRET_TOKEN.to_string()),
+                ("SOLIBOT_TELEGRAM_API_URL", "http://127.0.0.1:9".to_string()),
+                ("SOLIBOT_DATA_PATH", data.clone()),
+                ("SOLIBOT_LOG", level.to_string()),
+                ("SOLIBOT_LOG_FORMAT", format.to_string()),
+            ],
+            dir.path(),
+        );
+        let (code, out, err) = p.finish(Duration::from_secs(60));
+        assert_eq!(code, Some(1), "{err}");
+        let last = err.lines().last().unwrap_or_default();
+        assert!(last.starts_with("error: "), "{err}");
+        assert!(
+            !err.contains(SECRET_TOKEN) && !out.contains(SECRET_TOKEN),
+            "token leaked:\n{err}"
+        );
+        assert!(
+            !err.contains("AAH-ops-secret"),
+            "part of the token leaked:\n{err}"
+        );
+    }
+
+    // The wrong token for a reachable Bot API: refused, and not repeated back.
+    let tg = FakeTelegram::start_with(FakeOptions {
+        token: SECRET_TOKEN.to_string(),
+        ..FakeOptions::default()
+    })
+    .await;
+    let wrong = "1111111:AAH-wrong-secret-token-77";
+    let p = spawn(
+        &["run", "--config", &cfg],
+        &[
+            ("SOLIBOT_TELEGRAM_TOKEN", wrong.to_string()),
+            ("SOLIBOT_TELEGRAM_API_URL", tg.api_url()),
+            ("SOLIBOT_DATA_PATH", data.clone()),
+            ("SOLIBOT_LOG", "debug".to_string()),
+        ],
+        dir.path(),
+    );
+    let (code, _, err) = p.finish(Duration::from_secs(60));
+    assert_eq!(code, Some(1), "{err}");
+    assert!(!err.contains(wrong), "token leaked:\n{err}");
+
+    // Running, with everything failing around it: getUpdates answers 500 and drops
+    // connections, sends fail, a feed is unreachable and another answers 404. Debug
+    // logs, JSON; stopped with SIGTERM.
+    let feeds = FeedServer::start().await;
+    std::fs::write(
+        &config_file,
+        format!(
+            "[polling]\ninterval = \"1s\"\n[fetch]\nallow_private_addresses = true\n\
+             [[feeds]]\nurl = \"http://127.0.0.1:9/feed.xml\"\n\
+             [[feeds]]\nurl = \"{}\"\n[[feeds]]\nurl = \"{}\"\n",
+            feeds.url("/missing.xml"),
+            format!("{}?token={SECRET_TOKEN}", feeds.url("/good.xml")),
+        ),
+    )
+    .expect("config");
+    feeds.set("/good.xml", FeedServer::rss("Good", &[news(1)]), RSS);
+    tg.fail_method("getUpdates", Failure::ServerError, Some(2));
+    let p = spawn(
+        &["run", "--config", &cfg],
+        &[
+            ("SOLIBOT_TELEGRAM_TOKEN", SECRET_TOKEN.to_string()),
+            ("SOLIBOT_TELEGRAM_API_URL", tg.api_url()),
+            ("SOLIBOT_DATA_PATH", data.clone()),
+            ("SOLIBOT_LOG", "trace".to_string()),
+            ("SOLIBOT_LOG_FORMAT", "json".to_string()),
+        ],
+        dir.path(),
+    );
+    assert!(
+        tg.wait_polling(Duration::from_secs(60)).await,
+        "the bot polls"
+    );
+    tg.fail_method("getUpdates", Failure::DropConnection, Some(1));
+    tg.push_message(
+        crate::support::telegram::Chat::private(1001),
+        crate::harness::user(1001),
+        "/start",
+    );
+    assert!(
+        tg.wait_until(|s| !s.sent_to(1001).is_empty(), Duration::from_secs(60))
+            .await,
+        "the /start reply"
+    );
+    tg.fail_method("sendMessage", Failure::ServerError, Some(2));
+    feeds.set(
+        "/good.xml",
+        FeedServer::rss("Good", &[appeal(1), news(1)]),
+        RSS,
+    );
+    assert!(feeds.wait_requests("/missing.xml", 2, WAIT).await);
+    assert!(
+        tg.wait_until(|s| s.sent_to(1001).len() >= 2, Duration::from_secs(60))
+            .await,
+        "the alert is sent"
+    );
+    p.signal("-TERM");
+    let (code, out, err) = p.finish(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        !err.contains(SECRET_TOKEN) && !out.contains(SECRET_TOKEN),
+        "token leaked:\n{err}"
+    );
+    let lines = assert_json_lines(&err);
+    assert!(
+        lines.iter().any(|l| l.to_string().contains("poll failed")),
+        "the failing feeds are logged:\n{err}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// The container.
+
+/// The Dockerfile's instructions (continuation lines joined, comments dropped), as
+/// (instruction upper-case, arguments).
+fn dockerfile() -> Vec<(String, String)> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("Dockerfile");
+    let text = std::fs::read_to_string(&path).expect("Dockerfile at the repository root");
+    let mut out = Vec::new();
+    let mut current = String::new();
+    for line in text.lines() {
+        let t = line.trim();
+        if t.starts_with('#') || (t.is_empty() && current.is_empty()) {
+            continue;
+        }
+        match t.strip_suffix('\\') {
+            Some(head) => {
+                current.push_str(head);
+                current.push(' ');
+            }
+            None => {
+                current.push_str(t);
+                let (ins, args) = current
+                    .trim()
+                    .split_once(char::is_whitespace)
+                    .unwrap_or((current.trim(), ""));
+                out.push((ins.to_ascii_uppercase(), args.trim().to_string()));
+                current.clear();
+            }
+        }
+    }
+    out
+}
+
+/// The instructions of the final stage (after the last FROM).
+fn final_stage(all: &[(String, String)]) -> Vec<(String, String)> {
+    let last_from = all.iter().rposition(|(i, _)| i == "FROM").expect("a FROM");
+    all[last_from..].to_vec()
+}
+
+/// A JSON array (`["a", "b"]`) or shell form, as words.
+fn words(args: &str) -> Vec<String> {
+    match serde_json::from_str::<Vec<String>>(args) {
+        Ok(v) => v,
+        Err(_) => args.split_whitespace().map(str::to_string).collect(),
+    }
+}
+
+/// `ENV K=V K2=V2` and `ENV K V` forms.
+fn image_env(stage: &[(String, String)]) -> HashMap<String, String> {
+    let mut env = HashMap::new();
+    for (_, args) in stage.iter().filter(|(i, _)| i == "ENV") {
+        if args.contains('=') {
+            for pair in args.split_whitespace() {
+                if let Some((k, v)) = pair.split_once('=') {
+                    env.insert(k.to_string(), v.trim_matches('"').to_string());
+                }
+            }
+        } else if let Some((k, v)) = args.split_once(char::is_whitespace) {
+            env.insert(k.to_string(), v.trim().to_string());
+        }
+    }
+    env
+}
+
+#[test]
+fn the_dockerfile_keeps_its_promises() {
+    let all = dockerfile();
+    let froms = all.iter().filter(|(i, _)| i == "FROM").count();
+    assert!(froms >= 2, "multi-stage build");
+    let stage = final_stage(&all);
+    let last = |ins: &str| {
+        stage
+            .iter()
+            .rev()
+            .find(|(i, _)| i == ins)
+            .map(|(_, a)| a.clone())
+            .unwrap_or_else(|| panic!("no {ins} in the final stage"))
+    };
+
+    let user = last("USER");
+    let name = user.split(':').next().unwrap_or_default();
+    assert!(!["root", "0", ""].contains(&name), "runs as {user}");
+    // The user exists in the image: created in the final stage.
+    assert!(
+        stage.iter().any(|(i, a)| i == "RUN"
+            && (a.contains("useradd") || a.contains("adduser"))
+            && a.contains(name)),
+        "user {name} is created"
+    );
+
+    let volumes: Vec<String> = stage
+        .iter()
+        .filter(|(i, _)| i == "VOLUME")
+        .flat_map(|(_, a)| words(a))
+        .collect();
+    assert!(
+        volumes.iter().any(|v| v == "/data"),
+        "VOLUME /data: {volumes:?}"
+    );
+
+    let env = image_env(&stage);
+    let data = env.get("SOLIBOT_DATA_PATH").expect("SOLIBOT_DATA_PATH set");
+    assert!(
+        data.starts_with("/data/"),
+        "the database lives in the volume: {data}"
+    );
+    let listen = env
+        .get("SOLIBOT_HTTP_LISTEN")
+        .expect("SOLIBOT_HTTP_LISTEN set");
+    let port = listen.rsplit(':').next().unwrap_or_default();
+    assert!(port.parse::<u16>().is_ok(), "{listen}");
+
+    let entry = words(&last("ENTRYPOINT"));
+    let cmd = stage
+        .iter()
+        .rev()
+        .find(|(i, _)| i == "CMD")
+        .map(|(_, a)| words(a))
+        .unwrap_or_default();
+    let argv: Vec<String> = entry.iter().chain(cmd.iter()).cloned().collect();
+    assert!(
+        argv.first()
+            .is_some_and(|b| b.ends_with("/solibot") || b == "solibot"),
+        "starts the solibot binary: {argv:?}"
+    );
+    assert_eq!(
+        argv.get(1).map(String::as_str),
+        Some("run"),
+        "starts `solibot run`: {argv:?}"
+    );
+    // The binary it starts is the one copied from the build stage.
+    assert!(
+        stage
+            .iter()
+            .any(|(i, a)| i == "COPY" && a.contains("--from=") && a.ends_with(argv[0].as_str())),
+        "{} is copied from the build stage",
+        argv[0]
+    );
+
+    let health = last("HEALTHCHECK");
+    assert!(health.contains("CMD"), "{health}");
+    assert!(
+        health.contains(&format!("127.0.0.1:{port}/healthz"))
+            || health.contains(&format!("localhost:{port}/healthz")),
+        "HEALTHCHECK asks /healthz on the listen port {port}: {health}"
+    );
+    let probe = health
+        .split("CMD")
+        .nth(1)
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        probe == "solibot"
+            || probe.ends_with("/solibot")
+            || stage
+                .iter()
+                .any(|(i, a)| i == "RUN" && a.contains("install") && a.contains(&probe)),
+        "the health probe {probe} is installed in the final image"
+    );
+
+    let stop = last("STOPSIGNAL");
+    assert!(
+        ["SIGTERM", "SIGINT", "15", "2"].contains(&stop.as_str()),
+        "STOPSIGNAL {stop}"
+    );
+    let exposed = last("EXPOSE");
+    assert!(
+        exposed
+            .split_whitespace()
+            .any(|p| p.trim_end_matches("/tcp") == port),
+        "EXPOSE {exposed}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_runs_with_exactly_the_image_environment() {
+    let stage = final_stage(&dockerfile());
+    let image = image_env(&stage);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let tg = FakeTelegram::start().await;
+    let port = free_port();
+    // Exactly the image's variables, with the paths and port moved to this machine,
+    // plus what an operator adds: the token and (here) the Bot API address.
+    let mut env: Vec<(&str, String)> = Vec::new();
+    for (k, v) in &image {
+        let v = match k.as_str() {
+            "SOLIBOT_DATA_PATH" => {
+                let name = Path::new(v).file_name().expect("a file name").to_owned();
+                dir.path().join(name).display().to_string()
+            }
+            "SOLIBOT_HTTP_LISTEN" => format!("127.0.0.1:{port}"),
+            _ => v.clone(),
+        };
+        env.push((k.as_str(), v));
+    }
+    assert!(
+        env.iter()
+            .any(|(k, v)| *k == "SOLIBOT_LOG_FORMAT" && v == "json"),
+        "{env:?}"
+    );
+    env.push(("SOLIBOT_TELEGRAM_TOKEN", tg.token()));
+    env.push(("SOLIBOT_TELEGRAM_API_URL", tg.api_url()));
+    let p = spawn(&["run"], &env, dir.path());
+    assert!(
+        wait_ok(
+            &format!("http://127.0.0.1:{port}/healthz"),
+            Duration::from_secs(60)
+        )
+        .await,
+        "/healthz answers 200"
+    );
+    let (status, _, body) = get(&format!("http://127.0.0.1:{port}/metrics"))
+        .await
+        .expect("metrics");
+    assert_eq!(status, 200);
+    parse_prometheus(&body);
+    let r = command(&tg, 1001, "/start").await;
+    assert!(r.contains("Subscribed"), "{r}");
+    p.signal("-TERM");
+    let (code, _, err) = p.finish(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "exit 0 on SIGTERM:\n{err}");
+    let lines = assert_json_lines(&err);
+    assert!(!lines.is_empty(), "it logs");
+    assert!(
+        dir.path()
+            .join(
+                Path::new(image["SOLIBOT_DATA_PATH"].as_str())
+                    .file_name()
+                    .expect("name")
+            )
+            .exists(),
+        "the database is where SOLIBOT_DATA_PATH says"
+    );
+}

@@ -57,7 +57,12 @@ fn prepare(det: &Detector, entry: &Entry) -> Prepared {
         .iter()
         .map(|l| {
             key_parts(&l.href, base, base_host.as_deref()).map(|p| {
-                let ty = type_parts(&det.cues.links, &p);
+                // Chrome links only ever serve to learn the template: no typing needed.
+                let ty = if l.chrome {
+                    UrlType::default()
+                } else {
+                    type_parts(&det.cues.links, &p)
+                };
                 (p, ty)
             })
         })
@@ -448,10 +453,7 @@ pub(crate) fn detect(
             && words_upto(l.text(p.doc), 3) <= 3
             && words_upto(seg.text, 15) <= 15
         {
-            reasons.add(
-                0.3,
-                format!("site button ignored: '{}'", l.text(p.doc)),
-            );
+            reasons.add(0.3, format!("site button ignored: '{}'", l.text(p.doc)));
             p.segs[b + 1].dropped = true;
         }
     }

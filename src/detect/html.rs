@@ -72,6 +72,7 @@ const CHROME_CLASSES: &[&str] = &[
 #[derive(Debug)]
 pub(crate) struct HtmlConfig {
     chrome: AhoCorasick,
+    double_space: memchr::memmem::Finder<'static>,
 }
 
 impl HtmlConfig {
@@ -80,7 +81,10 @@ impl HtmlConfig {
             .ascii_case_insensitive(true)
             .build(CHROME_CLASSES)
             .map_err(|e| e.to_string())?;
-        Ok(HtmlConfig { chrome })
+        Ok(HtmlConfig {
+            chrome,
+            double_space: memchr::memmem::Finder::new(b"  ").into_owned(),
+        })
     }
 
     /// True when a class or id value names chrome (at the start of one of its tokens or
@@ -194,12 +198,12 @@ fn classify(name: &[u8]) -> Tag {
 }
 
 /// True when `b` has no white space but single ASCII spaces (nothing to collapse).
-fn is_plain(b: &[u8]) -> bool {
+fn is_plain(b: &[u8], double_space: &memchr::memmem::Finder<'_>) -> bool {
     if b.len() >= 32 {
         // SIMD scans for the usual case of a long, clean text node.
         if memchr::memchr3(b'\n', b'\t', b'\r', b).is_some()
             || memchr::memchr3(0xC2, 0xE1, 0xE3, b).is_some()
-            || memchr::memmem::find(b, b"  ").is_some()
+            || double_space.find(b).is_some()
         {
             return false;
         }
@@ -494,7 +498,7 @@ impl<'c> Reader<'c> {
             return;
         }
         let b = s.as_bytes();
-        if is_plain(b) {
+        if is_plain(b, &self.cfg.double_space) {
             // Single spaces only: copy it in one go.
             let (lead, body) = match b.first() {
                 Some(b' ') => (true, &s[1..]),
@@ -855,7 +859,7 @@ impl Reader<'_> {
         let n = b.len();
         let mut text_start = 0;
         while i < n {
-            let Some(off) = html[i..].find('<') else {
+            let Some(off) = memchr::memchr(b'<', &b[i..]) else {
                 break;
             };
             let lt = i + off;

@@ -193,7 +193,18 @@ fn needs_url_crate(s: &str) -> bool {
         b >= 0x80
             || matches!(
                 b,
-                b' ' | b'"' | b'<' | b'>' | b'`' | b'\\' | b'{' | b'}' | b'|' | b'^' | b'\t' | b'\n' | b'\r'
+                b' ' | b'"'
+                    | b'<'
+                    | b'>'
+                    | b'`'
+                    | b'\\'
+                    | b'{'
+                    | b'}'
+                    | b'|'
+                    | b'^'
+                    | b'\t'
+                    | b'\n'
+                    | b'\r'
             )
     }) || s.contains("/.")
 }
@@ -242,12 +253,13 @@ pub(crate) fn key_parts(
     if let Some(m) = mail_or_tel(href) {
         return m.map(|(_, p)| p);
     }
-    let fast = if href.starts_with("//") {
-        split_absolute(&format!("https:{href}")).map(|(h, r)| (h, r.to_string()))
+    let fast: Option<(String, &str)> = if let Some(rest) = href.strip_prefix("//") {
+        let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        split_absolute(&format!("https://{}", &rest[..end])).map(|(h, _)| (h, &rest[end..]))
     } else if href.starts_with('/') {
-        base_host.map(|h| (h.to_string(), href.to_string()))
+        base_host.map(|h| (h.to_string(), href))
     } else {
-        split_absolute(href).map(|(h, r)| (h, r.to_string()))
+        split_absolute(href)
     };
     let Some((host, rest)) = fast.filter(|(_, r)| !needs_url_crate(r)) else {
         return resolve(href, base).map(|(_, p)| p);
@@ -344,7 +356,7 @@ fn official_domain(domain: &str) -> bool {
 }
 
 /// What a URL says about itself.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub(crate) struct UrlType {
     /// Typed by a `[[link]]` rule (or mailto/tel): `Some(Some(kind))` an action,
     /// `Some(None)` never an action, `None` untyped.

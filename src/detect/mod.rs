@@ -4,11 +4,12 @@
 //! Pure: no IO, no clock, no randomness, no model download. The rest of the program uses
 //! only the items re-exported here, so the detector can improve without changing them.
 //!
-//! Codemap: [`html`] reads bodies into text blocks and links (dropping page chrome),
-//! [`text`] normalises and splits sentences, [`cues`] holds the cue lists (TOML data in
-//! `cues/*.toml`, format documented there) and matches them, [`lang`] identifies the
-//! language, [`links`] cleans and types URLs, [`hashtags`], [`summary`] and
-//! [`fingerprint`] build their parts of the verdict, and [`analyze`] weighs the evidence.
+//! Codemap: `html` reads bodies into text blocks and links (dropping page chrome), `text`
+//! normalises and splits sentences, `cues` holds the cue lists (TOML data in
+//! `cues/*.toml`, format documented there; operators add more with
+//! [`DetectOptions::extra_cues`]) and matches them, `lang` identifies the language, `links`
+//! cleans and types URLs, `hashtags`, `summary` and `fingerprint` build their parts of the
+//! verdict, and `analyze` weighs the evidence and learns a feed's template.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -154,7 +155,9 @@ pub enum DetectError {
 
 /// What recurs across one feed's entries (the site's template), learned from a batch of
 /// entries of that feed and used to discount boilerplate. `FeedContext::default()` knows
-/// nothing and is fine for a lone entry.
+/// nothing and is fine for a lone entry. It also keeps the bodies it read (at most 8 MB of
+/// text) so that `detect` on those entries does not read them again: learn it per poll and
+/// drop it afterwards rather than keeping it for hours.
 #[derive(Debug, Clone, Default)]
 pub struct FeedContext {
     /// Canonical URLs of links that recur in most entries (a Donate button, the logo).

@@ -9,13 +9,37 @@
 /// ASCII, typographic quotes and dashes as ASCII, runs of spaces as one space.
 /// [`fold_into`] for text that is known to have single spaces only (HTML reader output).
 pub(crate) fn fold_clean_into(s: &str, out: &mut String) {
-    if s.is_ascii() && !(out.ends_with(' ') && s.starts_with(' ')) {
-        let start = out.len();
-        out.push_str(s);
-        out[start..].make_ascii_lowercase();
+    if out.ends_with(' ') && s.starts_with(' ') {
+        fold_into(s, out);
         return;
     }
-    fold_into(s, out);
+    // ASCII runs are copied and lower-cased in bulk; other characters one by one.
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let run = b[i..]
+            .iter()
+            .position(|&x| x >= 0x80)
+            .unwrap_or(b.len() - i);
+        if run > 0 {
+            let start = out.len();
+            out.push_str(&s[i..i + run]);
+            out[start..].make_ascii_lowercase();
+            i += run;
+            continue;
+        }
+        let Some(c) = s[i..].chars().next() else {
+            break;
+        };
+        let len = c.len_utf8();
+        if matches!(c as u32, 0x0621 | 0x0627 | 0x0628 | 0x062A..=0x063A | 0x0641..=0x0648 | 0x064A)
+        {
+            out.push(c); // Arabic letters that stay as they are
+        } else {
+            fold_into(&s[i..i + len], out);
+        }
+        i += len;
+    }
 }
 
 pub(crate) fn fold_into(s: &str, out: &mut String) {
@@ -49,107 +73,114 @@ pub(crate) fn fold_into(s: &str, out: &mut String) {
         return;
     }
     for c in s.chars() {
-        let cp = c as u32;
-        // Arabic letters that stay as they are.
-        if matches!(cp, 0x0621 | 0x0627 | 0x0628 | 0x062A..=0x063A | 0x0641..=0x0648 | 0x064A) {
-            out.push(c);
-            last_space = false;
-            continue;
-        }
-        if c.is_ascii() {
-            if c.is_ascii_whitespace() {
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
-                }
-                continue;
-            }
-            out.push(c.to_ascii_lowercase());
-            last_space = false;
-            continue;
-        }
-        let mapped: Option<&str> = match c {
-            // Spaces
-            '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{3000}' => {
-                if !last_space {
-                    out.push(' ');
-                    last_space = true;
-                }
-                continue;
-            }
-            // Invisible: zero-width, direction marks, soft hyphen, BOM, diacritics, tatweel.
-            '\u{200B}'..='\u{200F}'
-            | '\u{00AD}'
-            | '\u{FEFF}'
-            | '\u{202A}'..='\u{202E}'
-            | '\u{0300}'..='\u{036F}'
-            | '\u{064B}'..='\u{065F}'
-            | '\u{0670}'
-            | '\u{0640}' => continue,
-            '’' | '‘' | 'ʼ' | '′' | '`' => Some("'"),
-            '“' | '”' | '„' | '«' | '»' | '‹' | '›' => Some("\""),
-            '–' | '—' | '‐' | '‑' | '−' => Some("-"),
-            '…' => Some("..."),
-            'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä'
-            | 'Å' | 'Ā' | 'Ă' | 'Ą' => Some("a"),
-            'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' | 'Ç' | 'Ć' | 'Č' => Some("c"),
-            'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė'
-            | 'Ę' | 'Ě' => Some("e"),
-            'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'İ' => {
-                Some("i")
-            }
-            'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => Some("n"),
-            'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø'
-            | 'Ō' | 'Ő' => Some("o"),
-            'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů'
-            | 'Ű' => Some("u"),
-            'ý' | 'ÿ' | 'Ý' | 'Ÿ' => Some("y"),
-            'ß' | 'ẞ' => Some("ss"),
-            'ğ' | 'Ğ' => Some("g"),
-            'ş' | 'ś' | 'š' | 'ș' | 'Ş' | 'Ś' | 'Š' | 'Ș' => Some("s"),
-            'ţ' | 'ț' | 'ť' | 'Ţ' | 'Ț' | 'Ť' => Some("t"),
-            'ž' | 'ź' | 'ż' | 'Ž' | 'Ź' | 'Ż' => Some("z"),
-            'œ' | 'Œ' => Some("oe"),
-            'æ' | 'Æ' => Some("ae"),
-            'đ' | 'ď' | 'Đ' | 'Ď' => Some("d"),
-            'ł' | 'ľ' | 'ĺ' | 'Ł' | 'Ľ' | 'Ĺ' => Some("l"),
-            'ř' | 'Ř' => Some("r"),
-            // Arabic letter variants
-            'أ' | 'إ' | 'آ' | 'ٱ' => Some("ا"),
-            'ى' | 'ئ' | 'ی' => Some("ي"),
-            'ة' => Some("ه"),
-            'ؤ' => Some("و"),
-            'ک' => Some("ك"),
-            _ => None,
-        };
-        if let Some(m) = mapped {
-            out.push_str(m);
-            last_space = false;
-            continue;
-        }
-        let cp = c as u32;
-        if (0x0621..=0x063A).contains(&cp) || (0x0641..=0x064A).contains(&cp) {
-            out.push(c); // plain Arabic letters
-        } else if (0x0660..=0x0669).contains(&cp) {
-            out.push(char::from(b'0' + (cp - 0x0660) as u8));
-        } else if (0x06F0..=0x06F9).contains(&cp) {
-            out.push(char::from(b'0' + (cp - 0x06F0) as u8));
-        } else if c.is_whitespace() {
-            if !last_space {
-                out.push(' ');
-                last_space = true;
-            }
-            continue;
-        } else if c.is_uppercase() {
-            out.extend(
-                c.to_lowercase()
-                    .filter(|l| !('\u{0300}'..='\u{036F}').contains(l)),
-            );
-        } else {
-            out.push(c);
-        }
-        last_space = false;
+        fold_char(c, out, &mut last_space);
     }
+}
+
+/// Appends the matching form of one character (see [`fold_into`]).
+#[inline]
+fn fold_char(c: char, out: &mut String, last_space: &mut bool) {
+    let cp = c as u32;
+    // Arabic letters that stay as they are.
+    if matches!(cp, 0x0621 | 0x0627 | 0x0628 | 0x062A..=0x063A | 0x0641..=0x0648 | 0x064A) {
+        out.push(c);
+        *last_space = false;
+        return;
+    }
+    if c.is_ascii() {
+        if c.is_ascii_whitespace() {
+            if !*last_space {
+                out.push(' ');
+                *last_space = true;
+            }
+            return;
+        }
+        out.push(c.to_ascii_lowercase());
+        *last_space = false;
+        return;
+    }
+    let mapped: Option<&str> = match c {
+        // Spaces
+        '\u{00A0}' | '\u{2000}'..='\u{200A}' | '\u{202F}' | '\u{3000}' => {
+            if !*last_space {
+                out.push(' ');
+                *last_space = true;
+            }
+            return;
+        }
+        // Invisible: zero-width, direction marks, soft hyphen, BOM, diacritics, tatweel.
+        '\u{200B}'..='\u{200F}'
+        | '\u{00AD}'
+        | '\u{FEFF}'
+        | '\u{202A}'..='\u{202E}'
+        | '\u{0300}'..='\u{036F}'
+        | '\u{064B}'..='\u{065F}'
+        | '\u{0670}'
+        | '\u{0640}' => return,
+        '’' | '‘' | 'ʼ' | '′' | '`' => Some("'"),
+        '“' | '”' | '„' | '«' | '»' | '‹' | '›' => Some("\""),
+        '–' | '—' | '‐' | '‑' | '−' => Some("-"),
+        '…' => Some("..."),
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'ā' | 'ă' | 'ą' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å'
+        | 'Ā' | 'Ă' | 'Ą' => Some("a"),
+        'ç' | 'ć' | 'č' | 'ĉ' | 'ċ' | 'Ç' | 'Ć' | 'Č' => Some("c"),
+        'è' | 'é' | 'ê' | 'ë' | 'ē' | 'ė' | 'ę' | 'ě' | 'È' | 'É' | 'Ê' | 'Ë' | 'Ē' | 'Ė' | 'Ę'
+        | 'Ě' => Some("e"),
+        'ì' | 'í' | 'î' | 'ï' | 'ī' | 'į' | 'ı' | 'Ì' | 'Í' | 'Î' | 'Ï' | 'Ī' | 'İ' => {
+            Some("i")
+        }
+        'ñ' | 'ń' | 'ň' | 'Ñ' | 'Ń' | 'Ň' => Some("n"),
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'ø' | 'ō' | 'ő' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'Ø' | 'Ō'
+        | 'Ő' => Some("o"),
+        'ù' | 'ú' | 'û' | 'ü' | 'ū' | 'ů' | 'ű' | 'ų' | 'Ù' | 'Ú' | 'Û' | 'Ü' | 'Ū' | 'Ů' | 'Ű' => {
+            Some("u")
+        }
+        'ý' | 'ÿ' | 'Ý' | 'Ÿ' => Some("y"),
+        'ß' | 'ẞ' => Some("ss"),
+        'ğ' | 'Ğ' => Some("g"),
+        'ş' | 'ś' | 'š' | 'ș' | 'Ş' | 'Ś' | 'Š' | 'Ș' => Some("s"),
+        'ţ' | 'ț' | 'ť' | 'Ţ' | 'Ț' | 'Ť' => Some("t"),
+        'ž' | 'ź' | 'ż' | 'Ž' | 'Ź' | 'Ż' => Some("z"),
+        'œ' | 'Œ' => Some("oe"),
+        'æ' | 'Æ' => Some("ae"),
+        'đ' | 'ď' | 'Đ' | 'Ď' => Some("d"),
+        'ł' | 'ľ' | 'ĺ' | 'Ł' | 'Ľ' | 'Ĺ' => Some("l"),
+        'ř' | 'Ř' => Some("r"),
+        // Arabic letter variants
+        'أ' | 'إ' | 'آ' | 'ٱ' => Some("ا"),
+        'ى' | 'ئ' | 'ی' => Some("ي"),
+        'ة' => Some("ه"),
+        'ؤ' => Some("و"),
+        'ک' => Some("ك"),
+        _ => None,
+    };
+    if let Some(m) = mapped {
+        out.push_str(m);
+        *last_space = false;
+        return;
+    }
+    let cp = c as u32;
+    if (0x0621..=0x063A).contains(&cp) || (0x0641..=0x064A).contains(&cp) {
+        out.push(c); // plain Arabic letters
+    } else if (0x0660..=0x0669).contains(&cp) {
+        out.push(char::from(b'0' + (cp - 0x0660) as u8));
+    } else if (0x06F0..=0x06F9).contains(&cp) {
+        out.push(char::from(b'0' + (cp - 0x06F0) as u8));
+    } else if c.is_whitespace() {
+        if !*last_space {
+            out.push(' ');
+            *last_space = true;
+        }
+        return;
+    } else if c.is_uppercase() {
+        out.extend(
+            c.to_lowercase()
+                .filter(|l| !('\u{0300}'..='\u{036F}').contains(l)),
+        );
+    } else {
+        out.push(c);
+    }
+    *last_space = false;
 }
 
 /// Convenience: the folded form as a new string.
@@ -226,13 +257,13 @@ fn is_abbreviation(before: &str, after: &str) -> bool {
 /// Sentence splitter: finds terminators with SIMD byte search.
 #[derive(Debug)]
 pub(crate) struct Splitter {
-    /// Finders for the non-ASCII terminators ؟ … ۔ 。 ！ ？.
+    /// Finders for the non-ASCII terminators ؟ and ….
     others: Vec<memchr::memmem::Finder<'static>>,
 }
 
 impl Splitter {
     pub(crate) fn new() -> Result<Splitter, String> {
-        let others = ["؟", "…", "۔", "。", "！", "？"]
+        let others = ["؟", "…"]
             .iter()
             .map(|t| memchr::memmem::Finder::new(t.as_bytes()).into_owned())
             .collect();

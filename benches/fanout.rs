@@ -7,7 +7,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 
-use solibot::store::{SubscriberRecord, Store};
+use solibot::store::{Store, SubscriberRecord};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 use support::feed_server::{FeedServer, Item};
@@ -16,7 +16,12 @@ use support::telegram::{FakeOptions, FakeTelegram};
 const SCALE: f64 = 10.0;
 
 fn item(guid: &str, title: &str, html: &str) -> Item {
-    Item::new(guid, title, &format!("https://partner.example/{guid}"), html)
+    Item::new(
+        guid,
+        title,
+        &format!("https://partner.example/{guid}"),
+        html,
+    )
 }
 
 fn proc_field(pid: u32, file: &str, key: &str) -> Option<u64> {

@@ -13,7 +13,7 @@
 //! and whether every appeal reached every subscriber once. Exits 1 if not.
 
 #[path = "../tests/support/mod.rs"]
-#[allow(dead_code, unused_imports)]
+#[allow(unused_imports)]
 mod support;
 
 use solibot::store::{Store, SubscriberRecord};

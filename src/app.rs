@@ -183,17 +183,21 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
         if config.feeds.is_empty() {
             tracing::warn!("no feeds configured: nothing to poll");
         }
-        let shared = Arc::new(shared(config, store, None, Some(Box::new(std::io::stdout())))?);
+        let shared = Arc::new(shared(
+            config,
+            store,
+            None,
+            Some(Box::new(std::io::stdout())),
+        )?);
         tracing::info!("dry run: alerts are printed, nothing is sent");
         crate::poll::run(shared.clone(), cancel).await;
         shared.store.flush().await?;
         return Ok(());
     }
 
-    let token = config
-        .token
-        .clone()
-        .context("no Telegram token: set SOLIBOT_TELEGRAM_TOKEN (or telegram.token), or use --dry-run")?;
+    let token = config.token.clone().context(
+        "no Telegram token: set SOLIBOT_TELEGRAM_TOKEN (or telegram.token), or use --dry-run",
+    )?;
     let store = Store::open(&config.data_path)
         .with_context(|| format!("cannot open the database at {}", config.data_path.display()))?;
     sync_config_feeds(&store, &config.feeds)?;
@@ -221,7 +225,10 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
 
     cancel.cancelled().await;
     let stop = async { while tasks.join_next().await.is_some() {} };
-    if tokio::time::timeout(Duration::from_secs(8), stop).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(8), stop)
+        .await
+        .is_err()
+    {
         tracing::warn!("some tasks did not stop in time");
     }
     shared.store.flush().await?;

@@ -132,7 +132,8 @@ pub async fn run(
     out: &mut dyn Write,
 ) -> Result<(), CheckError> {
     let fetcher = Fetcher::new(crate::app::fetch_options(config))?;
-    let detector = crate::app::build_detector(config).map_err(|e| CheckError::Setup(e.to_string()))?;
+    let detector =
+        crate::app::build_detector(config).map_err(|e| CheckError::Setup(e.to_string()))?;
     let (bytes, base) = load_source(source, &fetcher, config.max_body_bytes).await?;
     let feed = parse::parse(&bytes, base.as_deref()).map_err(|error| CheckError::Parse {
         source_name: source.to_string(),
@@ -144,7 +145,11 @@ pub async fn run(
         message: e.to_string(),
     };
     if !json {
-        let title = if feed.title.is_empty() { source } else { &feed.title };
+        let title = if feed.title.is_empty() {
+            source
+        } else {
+            &feed.title
+        };
         writeln!(out, "{title}: {} entries", feed.entries.len()).map_err(write_err)?;
     }
     for entry in &feed.entries {
@@ -176,7 +181,10 @@ fn write_human(out: &mut dyn Write, entry: &Entry, v: &Verdict) -> std::io::Resu
             "  - {} ({}){}",
             a.label,
             a.kind.as_str(),
-            a.url.as_deref().map(|u| format!(": {u}")).unwrap_or_default()
+            a.url
+                .as_deref()
+                .map(|u| format!(": {u}"))
+                .unwrap_or_default()
         )?;
     }
     if !v.hashtags.is_empty() {

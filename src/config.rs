@@ -236,7 +236,11 @@ pub fn validate(
         .as_ref()
         .map(|p| format!("config file {}", p.display()))
         .unwrap_or_else(|| "configuration".to_string());
-    let get = |k: &str| env.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let get = |k: &str| {
+        env.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let invalid = |origin: &str, key: &'static str, message: String| ConfigError::Invalid {
         origin: origin.to_string(),
         key,
@@ -348,7 +352,11 @@ pub fn validate(
 
     let fetch_timeout = match raw.fetch.timeout {
         Some(t) => parse_duration(&t).ok_or_else(|| {
-            invalid(&file_origin, "fetch.timeout", format!("`{t}` is not a duration"))
+            invalid(
+                &file_origin,
+                "fetch.timeout",
+                format!("`{t}` is not a duration"),
+            )
         })?,
         None => Duration::from_secs(30),
     };
@@ -362,15 +370,18 @@ pub fn validate(
     }
 
     let threshold = match get("SOLIBOT_THRESHOLD") {
-        Some(v) => Some(v.parse::<f32>().ok().filter(|t| (0.0..=1.0).contains(t)).ok_or_else(
-            || {
-                invalid(
-                    "environment SOLIBOT_THRESHOLD",
-                    "detect.threshold",
-                    format!("`{v}` is not a number between 0 and 1"),
-                )
-            },
-        )?),
+        Some(v) => Some(
+            v.parse::<f32>()
+                .ok()
+                .filter(|t| (0.0..=1.0).contains(t))
+                .ok_or_else(|| {
+                    invalid(
+                        "environment SOLIBOT_THRESHOLD",
+                        "detect.threshold",
+                        format!("`{v}` is not a number between 0 and 1"),
+                    )
+                })?,
+        ),
         None => match raw.detect.threshold {
             Some(t) if !(0.0..=1.0).contains(&t) => {
                 return Err(invalid(
@@ -411,13 +422,17 @@ pub fn validate(
     };
 
     let rate_scale = match get("SOLIBOT_RATE_SCALE") {
-        Some(v) => v.parse::<f64>().ok().filter(|f| f.is_finite() && *f > 0.0).ok_or_else(|| {
-            invalid(
-                "environment SOLIBOT_RATE_SCALE",
-                "delivery.rate_scale",
-                format!("`{v}` is not a positive number"),
-            )
-        })?,
+        Some(v) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f > 0.0)
+            .ok_or_else(|| {
+                invalid(
+                    "environment SOLIBOT_RATE_SCALE",
+                    "delivery.rate_scale",
+                    format!("`{v}` is not a positive number"),
+                )
+            })?,
         None => match raw.delivery.rate_scale {
             Some(f) if !(f.is_finite() && f > 0.0) => {
                 return Err(invalid(
@@ -588,8 +603,17 @@ mod tests {
         assert!(!cfg.feeds.is_empty());
         let text = std::fs::read_to_string(&path).unwrap();
         for key in [
-            "token", "api_url", "admins", "path", "interval", "allow_private_addresses",
-            "threshold", "listen", "[[feeds]]", "hashtags", "mode",
+            "token",
+            "api_url",
+            "admins",
+            "path",
+            "interval",
+            "allow_private_addresses",
+            "threshold",
+            "listen",
+            "[[feeds]]",
+            "hashtags",
+            "mode",
         ] {
             assert!(text.contains(key), "example config documents {key}");
         }
@@ -629,14 +653,22 @@ mod tests {
         let p = dir.path().join("bad.toml");
         std::fs::write(&p, "[polling]\ninterval = \"soon\"\n").unwrap();
         let err = load(Some(&p), &HashMap::new()).unwrap_err().to_string();
-        assert!(err.contains("bad.toml") && err.contains("polling.interval"), "{err}");
+        assert!(
+            err.contains("bad.toml") && err.contains("polling.interval"),
+            "{err}"
+        );
 
         std::fs::write(&p, "[polling]\nintervall = \"1m\"\n").unwrap();
         let err = load(Some(&p), &HashMap::new()).unwrap_err().to_string();
-        assert!(err.contains("bad.toml") && err.contains("intervall"), "{err}");
+        assert!(
+            err.contains("bad.toml") && err.contains("intervall"),
+            "{err}"
+        );
 
         let missing = dir.path().join("missing.toml");
-        let err = load(Some(&missing), &HashMap::new()).unwrap_err().to_string();
+        let err = load(Some(&missing), &HashMap::new())
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("missing.toml"), "{err}");
     }
 

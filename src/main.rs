@@ -8,7 +8,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 #[derive(Parser)]
-#[command(name = "solibot", version, about = "Solidarity alerts: partner feeds in, appeals out to Telegram")]
+#[command(
+    name = "solibot",
+    version,
+    about = "Solidarity alerts: partner feeds in, appeals out to Telegram"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,9 +64,9 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let env: HashMap<String, String> = std::env::vars().collect();
     let config_path = match &cli.command {
-        Command::Run { config, .. } | Command::Check { config, .. } | Command::Feeds { config, .. } => {
-            config.clone()
-        }
+        Command::Run { config, .. }
+        | Command::Check { config, .. }
+        | Command::Feeds { config, .. } => config.clone(),
     };
     let cfg = match config::load(config_path.as_deref(), &env) {
         Ok(c) => c,
@@ -71,8 +75,14 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    init_logging(&cfg, matches!(cli.command, Command::Check { .. } | Command::Feeds { .. }));
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    init_logging(
+        &cfg,
+        matches!(cli.command, Command::Check { .. } | Command::Feeds { .. }),
+    );
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");
@@ -80,15 +90,19 @@ fn main() -> ExitCode {
         }
     };
     match cli.command {
-        Command::Run { dry_run, .. } => match runtime.block_on(solibot::app::run_until_signal(cfg, dry_run)) {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                eprintln!("error: {}", solibot::app::scrub_error(&e, &env));
-                ExitCode::from(1)
+        Command::Run { dry_run, .. } => {
+            match runtime.block_on(solibot::app::run_until_signal(cfg, dry_run)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {}", solibot::app::scrub_error(&e, &env));
+                    ExitCode::from(1)
+                }
             }
-        },
+        }
         Command::Feeds { action, .. } => run_feeds(&runtime, cfg, action),
-        Command::Check { source, json, all, .. } => {
+        Command::Check {
+            source, json, all, ..
+        } => {
             let stdout = std::io::stdout();
             let mut out = stdout.lock();
             match runtime.block_on(solibot::check::run(&cfg, &source, json, all, &mut out)) {
@@ -102,7 +116,11 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_feeds(runtime: &tokio::runtime::Runtime, cfg: config::Config, action: FeedsAction) -> ExitCode {
+fn run_feeds(
+    runtime: &tokio::runtime::Runtime,
+    cfg: config::Config,
+    action: FeedsAction,
+) -> ExitCode {
     let result = match action {
         FeedsAction::Export { file } => runtime
             .block_on(solibot::manage::export_file(&cfg, &file))

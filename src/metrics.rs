@@ -47,7 +47,10 @@ impl Counters {
     }
 
     pub fn fetch_errors(&self) -> BTreeMap<&'static str, u64> {
-        self.fetch_errors.lock().map(|m| m.clone()).unwrap_or_default()
+        self.fetch_errors
+            .lock()
+            .map(|m| m.clone())
+            .unwrap_or_default()
     }
 
     pub fn failures(&self) -> BTreeMap<&'static str, u64> {

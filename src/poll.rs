@@ -171,9 +171,19 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         etag: feed.etag.clone(),
         last_modified: feed.last_modified.clone(),
     };
-    let result = snapshot(shared, &feed.url, &validators, feed.from_config, &feed.hashtags).await;
+    let result = snapshot(
+        shared,
+        &feed.url,
+        &validators,
+        feed.from_config,
+        &feed.hashtags,
+    )
+    .await;
     let now = now_unix();
-    shared.counters.last_poll_at.store(now, std::sync::atomic::Ordering::Relaxed);
+    shared
+        .counters
+        .last_poll_at
+        .store(now, std::sync::atomic::Ordering::Relaxed);
     let snap = match result {
         Ok(Some(s)) => s,
         Ok(None) => {
@@ -237,15 +247,24 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         let wanted = !baseline && (verdict.is_appeal || mode == FeedMode::All);
         let mut alert = None;
         if wanted {
-            Counters::inc(&shared.counters.appeals_detected, u64::from(verdict.is_appeal));
+            Counters::inc(
+                &shared.counters.appeals_detected,
+                u64::from(verdict.is_appeal),
+            );
             let rec = alert_record(&feed, entry, verdict);
             if let Some(original) = find_cross_post(&recent, &rec, feed.id) {
-                let target = merged.entry(original.id).or_insert_with(|| original.clone());
+                let target = merged
+                    .entry(original.id)
+                    .or_insert_with(|| original.clone());
                 if !target.also_published_by.contains(&feed.name) && target.feed_name != feed.name {
                     target.also_published_by.push(feed.name.clone());
                 }
                 Counters::inc(&shared.counters.cross_posts_merged, 1);
-                tracing::info!(feed = feed.id, alert = original.id, "cross-posted appeal merged");
+                tracing::info!(
+                    feed = feed.id,
+                    alert = original.id,
+                    "cross-posted appeal merged"
+                );
             } else {
                 if shared.dry_run() {
                     printed.push(rec.clone());
@@ -272,7 +291,12 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
     };
     let mut keys: Vec<OutboxKey> = Vec::new();
     for (entries, chats) in &batches {
-        keys.extend(shared.store.commit_new_entries(feed.id, entries, chats).await?);
+        keys.extend(
+            shared
+                .store
+                .commit_new_entries(feed.id, entries, chats)
+                .await?,
+        );
     }
     report.queued = keys.len();
     if !keys.is_empty() {
@@ -280,11 +304,18 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         shared.notify_outbox(keys);
     }
     for rec in &printed {
-        shared.print_dry_run(&render::render_plain(&crate::deliver::alert_from_record(rec)));
+        shared.print_dry_run(&render::render_plain(&crate::deliver::alert_from_record(
+            rec,
+        )));
     }
     let keep = (snap.entries.len() * 2).max(200);
     shared.store.prune_seen(feed.id, keep)?;
-    tracing::debug!(feed = feed.id, new = report.new_entries, alerts = report.alerts, "polled");
+    tracing::debug!(
+        feed = feed.id,
+        new = report.new_entries,
+        alerts = report.alerts,
+        "polled"
+    );
     Ok(report)
 }
 
@@ -385,7 +416,9 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
             }
         }
     }
-    let sem = Arc::new(tokio::sync::Semaphore::new(shared.config.max_concurrent_polls));
+    let sem = Arc::new(tokio::sync::Semaphore::new(
+        shared.config.max_concurrent_polls,
+    ));
     let hosts: Arc<std::sync::Mutex<HashMap<String, usize>>> = Arc::default();
     let mut running: std::collections::HashSet<u64> = Default::default();
     let mut tasks: tokio::task::JoinSet<(u64, String)> = tokio::task::JoinSet::new();
@@ -408,7 +441,9 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
             .polling_alive_at
             .store(now_unix(), std::sync::atomic::Ordering::Relaxed);
         let now = now_unix();
-        let Ok(feeds) = shared.store.feeds() else { continue };
+        let Ok(feeds) = shared.store.feeds() else {
+            continue;
+        };
         for f in feeds {
             if running.contains(&f.id) || f.next_poll_at.is_some_and(|t| t > now) {
                 continue;
@@ -444,7 +479,9 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
 const PER_HOST: usize = 2;
 
 fn take_host(hosts: &std::sync::Mutex<HashMap<String, usize>>, host: &str) -> bool {
-    let Ok(mut m) = hosts.lock() else { return false };
+    let Ok(mut m) = hosts.lock() else {
+        return false;
+    };
     let n = m.entry(host.to_string()).or_default();
     if host.is_empty() || *n < PER_HOST {
         *n += 1;

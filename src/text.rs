@@ -90,7 +90,13 @@ pub fn fold_space(s: &str) -> String {
 
 /// Decodes one entity at the start of `s` ("&amp;…"); returns it and its length in chars.
 fn decode_entity(s: &str) -> Option<(String, usize)> {
-    let end = s[..s.len().min(12)].find(';')?;
+    // An entity name is short: look for its ';' in the first 12 bytes (never cutting a
+    // character in two: "&" before Arabic text is common).
+    let mut head = s.len().min(12);
+    while !s.is_char_boundary(head) {
+        head -= 1;
+    }
+    let end = s[..head].find(';')?;
     let name = &s[1..end];
     let decoded = match name {
         "amp" => "&".to_string(),
@@ -130,6 +136,13 @@ mod tests {
         assert_eq!(html_to_text("1 < 2 & 3 > 2"), "1 < 2 & 3 > 2");
         assert_eq!(html_to_text("&#x1F600; &bogus; &"), "😀 &bogus; &");
         assert_eq!(html_to_text("<b>unclosed"), "unclosed");
+    }
+
+    #[test]
+    fn ampersand_before_multibyte_text_does_not_panic() {
+        assert_eq!(html_to_text("&لعريضة"), "&لعريضة");
+        assert_eq!(html_to_text("حملة &التضامن; مع"), "حملة &التضامن; مع");
+        assert_eq!(html_to_text("&😀😀😀;"), "&😀😀😀;");
     }
 
     #[test]

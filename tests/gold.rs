@@ -514,5 +514,9 @@ fn whole_gold_set_meets_the_floors_and_heldout_is_reported() {
     }
     let all = run_split("all");
     let failures = print_and_check("all", &all, false);
-    assert!(failures.is_empty(), "whole gold set: {}", failures.join("; "));
+    assert!(
+        failures.is_empty(),
+        "whole gold set: {}",
+        failures.join("; ")
+    );
 }

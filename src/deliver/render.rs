@@ -359,9 +359,12 @@ fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Characters removed from feed text outright.
+/// Characters removed from feed text outright. U+0333, U+033F and U+030A are the three
+/// combining marks Telegram itself deletes: a title of only those would be empty there.
 fn is_stripped(c: char) -> bool {
-    is_bidi_control(c) || c == '\u{FEFF}' || (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    is_bidi_control(c)
+        || matches!(c, '\u{FEFF}' | '\u{0333}' | '\u{033F}' | '\u{030A}')
+        || (c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
 }
 
 /// Feed text -> safe plain text of at most `max` code points, shortened with "…".

@@ -94,7 +94,11 @@ impl Worker {
     }
 
     /// Runs until cancelled; then waits for the sends in flight and records them.
-    pub async fn run(mut self, mut rx: mpsc::UnboundedReceiver<Vec<OutboxKey>>, cancel: CancellationToken) {
+    pub async fn run(
+        mut self,
+        mut rx: mpsc::UnboundedReceiver<Vec<OutboxKey>>,
+        cancel: CancellationToken,
+    ) {
         match self.shared.store.outbox() {
             Ok(pending) => {
                 let keys: Vec<_> = pending.into_iter().map(|(k, _)| k).collect();
@@ -156,7 +160,9 @@ impl Worker {
 
     /// Group commit: one flush for several finished sends.
     async fn flush_if_due(&mut self, force: bool) {
-        let Some(since) = self.unflushed_since else { return };
+        let Some(since) = self.unflushed_since else {
+            return;
+        };
         if force || self.unflushed >= MAX_IN_FLIGHT / 2 || since.elapsed() >= FLUSH_EVERY {
             if let Err(e) = self.shared.store.flush().await {
                 tracing::error!(error = %e, "cannot flush the store");
@@ -262,7 +268,10 @@ impl Worker {
             self.busy.remove(&d.chat);
             if d.rerendered {
                 Counters::inc(&self.shared.counters.render_bugs, 1);
-                tracing::warn!(chat = d.chat, "Telegram refused the HTML; sent as plain text");
+                tracing::warn!(
+                    chat = d.chat,
+                    "Telegram refused the HTML; sent as plain text"
+                );
             }
             match d.outcome {
                 SendOutcome::Sent => {
@@ -273,7 +282,11 @@ impl Worker {
                 }
                 SendOutcome::RetryAfter(wait) => {
                     Counters::inc(&self.shared.counters.retried, 1);
-                    tracing::info!(chat = d.chat, wait_s = wait.as_secs(), "Telegram asked to wait");
+                    tracing::info!(
+                        chat = d.chat,
+                        wait_s = wait.as_secs(),
+                        "Telegram asked to wait"
+                    );
                     self.scheduler.retry_after(d.chat, now, wait);
                 }
                 SendOutcome::Migrated(to) => {
@@ -366,7 +379,8 @@ fn gone_reason(desc: &str) -> &'static str {
 
 /// Exponential backoff with jitter: 1 s, 2 s, 4 s … up to 10 minutes.
 fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_secs(1u64 << attempt.min(10).saturating_sub(1)).min(Duration::from_secs(600));
+    let base = Duration::from_secs(1u64 << attempt.min(10).saturating_sub(1))
+        .min(Duration::from_secs(600));
     let jitter = fastrand::u64(0..=base.as_millis() as u64 / 2);
     base + Duration::from_millis(jitter)
 }

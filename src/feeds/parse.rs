@@ -38,14 +38,23 @@ pub fn parse(bytes: &[u8], base: Option<&str>) -> Result<Feed, ParseError> {
         }
         None => bytes,
     };
+    let declarations_patched;
+    let input = match normalise_declarations(input) {
+        Some(p) => {
+            declarations_patched = p;
+            &declarations_patched[..]
+        }
+        None => input,
+    };
     let parser = feed_rs::parser::Builder::new()
         .base_uri(base)
         // Ids are ours to derive (see `stable_id`); an empty id marks "none given".
         .id_generator(|_, _, _| String::new())
         .sanitize_content(false)
         .build();
-    let feed = parser
-        .parse(input)
+    // A panic inside the XML stack must not take the poller (or `check`) down with it.
+    let feed = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| parser.parse(input)))
+        .map_err(|_| ParseError::NotAFeed("the feed parser failed on this document".into()))?
         .map_err(|e| ParseError::NotAFeed(short_reason(&e.to_string())))?;
     let feed_lang = feed.language.as_deref().map(normalise_lang);
     let entries = feed
@@ -81,7 +90,11 @@ fn convert_entry(e: feed_rs::model::Entry, feed_lang: Option<&str>, base: Option
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or_else(|| e.links.first())
         .map(|l| absolutise(l.href.trim(), base));
-    let summary_html = e.summary.as_ref().map(|t| t.content.clone()).unwrap_or_default();
+    let summary_html = e
+        .summary
+        .as_ref()
+        .map(|t| t.content.clone())
+        .unwrap_or_default();
     let content_html = e
         .content
         .as_ref()
@@ -219,6 +232,113 @@ fn patch_rss_version(bytes: &[u8]) -> Option<Vec<u8>> {
     out.extend_from_slice(b" version=\"2.0\"");
     out.extend_from_slice(&bytes[after..]);
     Some(out)
+}
+
+/// quick-xml's decoder (under feed-rs) reads the first 64 bytes to learn the encoding, and
+/// panics ("set_encoding() called after prefix buffer was drained") when a declaration
+/// naming another encoding ends after them: a declaration after leading white space, a
+/// long or unterminated one, a second one anywhere later, or one in a UTF-16 document.
+/// So, before parsing: UTF-16 is converted to UTF-8 here; leading white space goes; the
+/// opening declaration is rewritten in its short form (`<?xml version="1.0"
+/// encoding="…"?>`); and every later `<?xml` (not well-formed anywhere but at the start) is
+/// renamed to an ordinary processing instruction (`<?xm_`), which the parser skips.
+fn normalise_declarations(bytes: &[u8]) -> Option<Vec<u8>> {
+    const BOM: &[u8] = b"\xEF\xBB\xBF";
+    let utf16 = utf16_to_utf8(bytes);
+    let converted = utf16.is_some();
+    let bytes = utf16.as_deref().unwrap_or(bytes);
+    let bom = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
+    let first = bom + bytes[bom..].iter().position(|b| !b.is_ascii_whitespace())?;
+    let is_decl = |at: usize| {
+        bytes[at..].starts_with(b"<?xml")
+            && bytes
+                .get(at + 5)
+                .is_none_or(|&b| b == b'?' || matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+    };
+    let mut out: Vec<u8> = bytes[..bom].to_vec();
+    let mut rest_from = first;
+    if is_decl(first)
+        && let Some(close) = find(&bytes[first..], b"?>")
+    {
+        rest_from = first + close + 2;
+        let canonical = short_declaration(&bytes[first..first + close], converted);
+        out.extend_from_slice(&canonical);
+    }
+    let changed_head = converted || first != bom || out[bom..] != bytes[first..rest_from];
+    let late: Vec<usize> = (rest_from..bytes.len())
+        .filter(|&i| bytes[i] == b'<' && is_decl(i))
+        .collect();
+    if !changed_head && late.is_empty() {
+        return None;
+    }
+    let shift = out.len() as isize - rest_from as isize;
+    out.extend_from_slice(&bytes[rest_from..]);
+    for at in late {
+        out[(at as isize + shift) as usize + 4] = b'_';
+    }
+    Some(out)
+}
+
+/// A UTF-16 document (with a byte order mark, or starting `<?` without one) as UTF-8;
+/// `None` for anything else. Unpaired surrogates become U+FFFD.
+fn utf16_to_utf8(bytes: &[u8]) -> Option<Vec<u8>> {
+    let (big_endian, body) = match bytes {
+        [0xFF, 0xFE, rest @ ..] => (false, rest),
+        [0xFE, 0xFF, rest @ ..] => (true, rest),
+        [b'<', 0, b'?', 0, ..] => (false, bytes),
+        [0, b'<', 0, b'?', ..] => (true, bytes),
+        _ => return None,
+    };
+    let units = body.chunks_exact(2).map(|p| {
+        if big_endian {
+            u16::from_be_bytes([p[0], p[1]])
+        } else {
+            u16::from_le_bytes([p[0], p[1]])
+        }
+    });
+    let text: String = char::decode_utf16(units)
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    Some(text.into_bytes())
+}
+
+/// `<?xml version="1.0" encoding="NAME"?>` with the declaration's encoding if it names a
+/// plausible one (UTF-8 if `utf8`: the document was converted), else
+/// `<?xml version="1.0"?>`. At most 63 bytes.
+fn short_declaration(decl: &[u8], utf8: bool) -> Vec<u8> {
+    let mut out = b"<?xml version=\"1.0\"".to_vec();
+    if utf8 {
+        out.extend_from_slice(b" encoding=\"UTF-8\"");
+    } else if let Some(name) = declared_encoding(decl) {
+        out.extend_from_slice(b" encoding=\"");
+        out.extend_from_slice(name);
+        out.push(b'"');
+    }
+    out.extend_from_slice(b"?>");
+    out
+}
+
+/// The value of `encoding="…"` in a declaration, if it looks like an encoding name.
+fn declared_encoding(decl: &[u8]) -> Option<&[u8]> {
+    let at = find(decl, b"encoding")?;
+    let rest = trim_ascii_start(&decl[at + 8..]);
+    let rest = trim_ascii_start(rest.strip_prefix(b"=")?);
+    let quote = *rest.first()?;
+    if quote != b'"' && quote != b'\'' {
+        return None;
+    }
+    let value = &rest[1..];
+    let name = &value[..value.iter().position(|&b| b == quote)?];
+    let plausible = (1..=30).contains(&name.len())
+        && name
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'));
+    plausible.then_some(name)
+}
+
+fn trim_ascii_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

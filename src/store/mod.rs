@@ -319,12 +319,11 @@ impl Store {
                     .insert("schema_version", &SCHEMA_VERSION.to_be_bytes())?;
             }
             Some(v) => {
-                let found = u32::from_be_bytes(v.as_ref().try_into().map_err(|_| {
-                    StoreError::Corrupt {
+                let found =
+                    u32::from_be_bytes(v.as_ref().try_into().map_err(|_| StoreError::Corrupt {
                         key: "schema_version".into(),
                         message: "not a u32".into(),
-                    }
-                })?);
+                    })?);
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::TooNew { found });
                 }
@@ -334,8 +333,16 @@ impl Store {
     }
 
     /// Makes every earlier write durable.
+    ///
+    /// Not sled's `flush_async`: in sled 0.34 concurrent `flush_async` calls deadlock
+    /// (sled issues #1241 and #1308, fixed on sled's main branch but never released), and
+    /// eight polls committing at once hung the poller for good. The synchronous flush runs
+    /// on a blocking thread instead.
     pub async fn flush(&self) -> Result<(), StoreError> {
-        self.db.flush_async().await?;
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || db.flush())
+            .await
+            .map_err(|e| StoreError::Db(format!("flush task failed: {e}")))??;
         Ok(())
     }
 
@@ -806,7 +813,11 @@ impl Store {
     }
 
     /// Sets (or with `None` clears) the language of a chat's replies.
-    pub fn set_chat_language(&self, chat_id: i64, language: Option<&str>) -> Result<(), StoreError> {
+    pub fn set_chat_language(
+        &self,
+        chat_id: i64,
+        language: Option<&str>,
+    ) -> Result<(), StoreError> {
         let tree = self.chat_settings_tree()?;
         let mut rec = self.chat_settings(chat_id)?.unwrap_or(ChatSettings {
             v: 1,
@@ -911,7 +922,10 @@ mod tests {
             let s = Store::open(&path).unwrap();
             let a = s.add_feed(feed("https://a.example/f")).unwrap().unwrap();
             assert!(s.add_feed(feed("https://a.example/f")).unwrap().is_none());
-            assert_eq!(s.feed_by_url("https://a.example/f").unwrap().unwrap().id, a.id);
+            assert_eq!(
+                s.feed_by_url("https://a.example/f").unwrap().unwrap().id,
+                a.id
+            );
             s.flush().await.unwrap();
         }
         let s = Store::open(&path).unwrap();

@@ -3,7 +3,7 @@
 
 use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
-use crate::support::telegram::{ChatKind, FakeOptions, FakeTelegram, Failure};
+use crate::support::telegram::{ChatKind, Failure, FakeOptions, FakeTelegram};
 use std::time::Duration;
 
 fn rss(items: &[Item]) -> String {
@@ -11,11 +11,20 @@ fn rss(items: &[Item]) -> String {
 }
 
 /// Starts the bot with subscribers and one feed already added (backlog seen).
-async fn setup(tg: &FakeTelegram, feeds: &FeedServer, dir: &std::path::Path, subs: &[i64]) -> Running {
+async fn setup(
+    tg: &FakeTelegram,
+    feeds: &FeedServer,
+    dir: &std::path::Path,
+    subs: &[i64],
+) -> Running {
     feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
     let bot = Running::start(config(tg, dir, &[("SOLIBOT_RATE_SCALE", "10")]), tg).await;
     for id in subs {
-        tg.push_message(crate::support::telegram::Chat::private(*id), user(*id), "/start");
+        tg.push_message(
+            crate::support::telegram::Chat::private(*id),
+            user(*id),
+            "/start",
+        );
     }
     assert!(
         tg.wait_until(|s| subs.iter().all(|id| !s.sent_to(*id).is_empty()), WAIT)
@@ -29,7 +38,9 @@ async fn setup(tg: &FakeTelegram, feeds: &FeedServer, dir: &std::path::Path, sub
 fn html_messages(tg: &FakeTelegram, id: i64) -> Vec<String> {
     tg.sent_to(id)
         .into_iter()
-        .filter(|m| m.parse_mode.as_deref() == Some("HTML") || m.visible_text.contains("What you can do"))
+        .filter(|m| {
+            m.parse_mode.as_deref() == Some("HTML") || m.visible_text.contains("What you can do")
+        })
         .map(|m| m.visible_text)
         .collect()
 }
@@ -49,20 +60,38 @@ async fn faults_on_ten_percent_of_sends_and_429s_still_give_exactly_once() {
     // Faults hit replies too; subscribe without depending on them.
     let subs: Vec<i64> = (7001..7061).collect();
     feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    let bot = Running::start(config(&tg, dir.path(), &[("SOLIBOT_RATE_SCALE", "10")]), &tg).await;
+    let bot = Running::start(
+        config(&tg, dir.path(), &[("SOLIBOT_RATE_SCALE", "10")]),
+        &tg,
+    )
+    .await;
     for id in &subs {
-        tg.push_message(crate::support::telegram::Chat::private(*id), user(*id), "/start");
+        tg.push_message(
+            crate::support::telegram::Chat::private(*id),
+            user(*id),
+            "/start",
+        );
     }
-    tg.push_message(crate::support::telegram::Chat::private(ADMIN), user(ADMIN), &format!("/addfeed {}", feeds.url("/feed.xml")));
+    tg.push_message(
+        crate::support::telegram::Chat::private(ADMIN),
+        user(ADMIN),
+        &format!("/addfeed {}", feeds.url("/feed.xml")),
+    );
     assert!(tg.wait_updates_consumed(WAIT).await);
     tokio::time::sleep(Duration::from_secs(3)).await;
     let start_replies: Vec<usize> = subs.iter().map(|id| tg.sent_to(*id).len()).collect();
 
-    feeds.set("/feed.xml", rss(&[appeal(1), news(1)]), "application/rss+xml");
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(1), news(1)]),
+        "application/rss+xml",
+    );
     let all = tg
         .wait_until(
             |s| {
-                subs.iter().zip(&start_replies).all(|(id, before)| s.sent_to(*id).len() > *before)
+                subs.iter()
+                    .zip(&start_replies)
+                    .all(|(id, before)| s.sent_to(*id).len() > *before)
             },
             Duration::from_secs(90),
         )
@@ -70,10 +99,17 @@ async fn faults_on_ten_percent_of_sends_and_429s_still_give_exactly_once() {
     assert!(all, "every chat gets the alert despite the faults");
     tokio::time::sleep(Duration::from_secs(3)).await;
     for (id, before) in subs.iter().zip(&start_replies) {
-        assert_eq!(tg.sent_to(*id).len(), before + 1, "chat {id} has the alert exactly once");
+        assert_eq!(
+            tg.sent_to(*id).len(),
+            before + 1,
+            "chat {id} has the alert exactly once"
+        );
     }
     let injected = tg.with_state(|s| s.error_replies.len());
-    println!("fault injection: {injected} failed answers, {} chats each got the alert exactly once", subs.len());
+    println!(
+        "fault injection: {injected} failed answers, {} chats each got the alert exactly once",
+        subs.len()
+    );
     assert!(injected > 0, "faults were injected");
     bot.stop().await;
 }
@@ -88,7 +124,11 @@ async fn blocked_gone_and_migrated_chats_are_handled_per_chat() {
 
     // A group subscribed by its admin, later migrated to a supergroup.
     let group = crate::support::telegram::Chat::group(-4_100, "Circle");
-    tg.set_member_status(-4_100, 8100, crate::support::telegram::MemberStatus::Administrator);
+    tg.set_member_status(
+        -4_100,
+        8100,
+        crate::support::telegram::MemberStatus::Administrator,
+    );
     tg.push_message(group, user(8100), "/start");
     assert!(tg.wait_until(|s| !s.sent_to(-4_100).is_empty(), WAIT).await);
     let new_id = -1_001_234_567_001;
@@ -98,10 +138,23 @@ async fn blocked_gone_and_migrated_chats_are_handled_per_chat() {
     tg.fail_chat(8003, Failure::Flood { retry_after: 2 }, Some(1));
     tg.fail_chat(-4_100, Failure::Migrate(new_id), None);
 
-    feeds.set("/feed.xml", rss(&[appeal(1), news(1)]), "application/rss+xml");
-    assert!(tg.wait_until(|s| s.sent_to(8004).len() >= 2, WAIT).await, "healthy chat served");
-    assert!(tg.wait_until(|s| !s.sent_to(new_id).is_empty(), WAIT).await, "resent to the supergroup");
-    assert!(tg.wait_until(|s| s.sent_to(8003).len() >= 2, WAIT).await, "flooded chat served after its wait");
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(1), news(1)]),
+        "application/rss+xml",
+    );
+    assert!(
+        tg.wait_until(|s| s.sent_to(8004).len() >= 2, WAIT).await,
+        "healthy chat served"
+    );
+    assert!(
+        tg.wait_until(|s| !s.sent_to(new_id).is_empty(), WAIT).await,
+        "resent to the supergroup"
+    );
+    assert!(
+        tg.wait_until(|s| s.sent_to(8003).len() >= 2, WAIT).await,
+        "flooded chat served after its wait"
+    );
     let (first, retry) = {
         let calls = tg.calls_of("sendMessage");
         let to_8003: Vec<_> = calls
@@ -111,14 +164,24 @@ async fn blocked_gone_and_migrated_chats_are_handled_per_chat() {
             .collect();
         (to_8003[to_8003.len() - 2], to_8003[to_8003.len() - 1])
     };
-    assert!(retry.duration_since(first) >= Duration::from_millis(1900), "waited retry_after");
+    assert!(
+        retry.duration_since(first) >= Duration::from_millis(1900),
+        "waited retry_after"
+    );
 
     // Blocked and not-found chats were unsubscribed: the next alert does not try them.
     let calls_before = tg.calls_of("sendMessage").len();
     let _ = calls_before;
-    feeds.set("/feed.xml", rss(&[appeal(2), appeal(1), news(1)]), "application/rss+xml");
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(2), appeal(1), news(1)]),
+        "application/rss+xml",
+    );
     assert!(tg.wait_until(|s| s.sent_to(8004).len() >= 3, WAIT).await);
-    assert!(tg.wait_until(|s| s.sent_to(new_id).len() >= 2, WAIT).await, "migrated subscription kept");
+    assert!(
+        tg.wait_until(|s| s.sent_to(new_id).len() >= 2, WAIT).await,
+        "migrated subscription kept"
+    );
     tokio::time::sleep(Duration::from_secs(2)).await;
     let tries = |id: i64| {
         tg.calls_of("sendMessage")
@@ -149,7 +212,10 @@ async fn more_than_five_waiting_alerts_arrive_as_one_digest() {
     assert_eq!(sent.len(), 2, "one digest, not a burst of seven");
     let digest = &sent[1].visible_text;
     for n in 1..=7 {
-        assert!(digest.contains(&format!("({n})")), "digest lists appeal {n}: {digest}");
+        assert!(
+            digest.contains(&format!("({n})")),
+            "digest lists appeal {n}: {digest}"
+        );
     }
     let _ = html_messages(&tg, 9001);
     bot.stop().await;

@@ -52,7 +52,10 @@ fn terminate(mut child: Child) -> std::process::ExitStatus {
         if let Some(status) = child.try_wait().unwrap() {
             return status;
         }
-        assert!(start.elapsed() < Duration::from_secs(10), "stops within 10 s of SIGTERM");
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "stops within 10 s of SIGTERM"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -93,28 +96,46 @@ async fn release_binary_delivers_within_two_polls_and_resends_nothing_after_rest
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    feeds.set("/feed.xml", rss(&[news(1), appeal(1)]), "application/rss+xml");
+    feeds.set(
+        "/feed.xml",
+        rss(&[news(1), appeal(1)]),
+        "application/rss+xml",
+    );
     let child = spawn(&tg, dir.path(), &feeds.url("/feed.xml"));
-    assert!(tg.wait_polling(WAIT).await, "the binary long-polls the fake");
+    assert!(
+        tg.wait_polling(WAIT).await,
+        "the binary long-polls the fake"
+    );
     let subs = subscribe(&tg, 5001..5006).await;
     // The first poll took the backlog as seen.
     assert!(feeds.wait_requests("/feed.xml", 1, WAIT).await);
 
     let added = Instant::now();
-    feeds.set("/feed.xml", rss(&[appeal(2), news(1), appeal(1)]), "application/rss+xml");
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(2), news(1), appeal(1)]),
+        "application/rss+xml",
+    );
     let delivered = tg
         .wait_until(|s| subs.iter().all(|id| s.sent_to(*id).len() >= 2), WAIT)
         .await;
     let took = added.elapsed();
     assert!(delivered, "the appeal reaches all 5 subscribers");
-    println!("e2e: appeal delivered to 5 subscribers {:.2} s after it was added (poll interval {POLL_SECS} s)", took.as_secs_f64());
+    println!(
+        "e2e: appeal delivered to 5 subscribers {:.2} s after it was added (poll interval {POLL_SECS} s)",
+        took.as_secs_f64()
+    );
     assert!(
         took <= Duration::from_secs(2 * POLL_SECS + 1),
         "within two poll intervals: {took:?}"
     );
     for id in &subs {
         assert_eq!(alerts_to(&tg, *id), 1, "chat {id} got the appeal once");
-        assert!(tg.sent_to(*id)[1].visible_text.contains("free the detained aid workers (2)"));
+        assert!(
+            tg.sent_to(*id)[1]
+                .visible_text
+                .contains("free the detained aid workers (2)")
+        );
     }
     let status = terminate(child);
     assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
@@ -123,9 +144,16 @@ async fn release_binary_delivers_within_two_polls_and_resends_nothing_after_rest
     let child = spawn(&tg, dir.path(), &feeds.url("/feed.xml"));
     assert!(tg.wait_polling(WAIT).await);
     let polls = feeds.requests("/feed.xml");
-    assert!(feeds.wait_requests("/feed.xml", polls + 2, WAIT).await, "it polls again");
+    assert!(
+        feeds.wait_requests("/feed.xml", polls + 2, WAIT).await,
+        "it polls again"
+    );
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(tg.sent().len(), before, "nothing is sent again after the restart");
+    assert_eq!(
+        tg.sent().len(),
+        before,
+        "nothing is sent again after the restart"
+    );
     assert!(terminate(child).success());
 }
 
@@ -141,7 +169,11 @@ async fn kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_in_fligh
     assert!(tg.wait_polling(WAIT).await);
     let subs = subscribe(&tg, 6001..6001 + CHATS).await;
     assert!(feeds.wait_requests("/feed.xml", 1, WAIT).await);
-    feeds.set("/feed.xml", rss(&[appeal(7), news(1)]), "application/rss+xml");
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(7), news(1)]),
+        "application/rss+xml",
+    );
     // The alert is committed once the first chat has it.
     assert!(
         tg.wait_until(|s| subs.iter().any(|id| s.sent_to(*id).len() >= 2), WAIT)
@@ -177,7 +209,10 @@ async fn kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_in_fligh
         .await;
     let missing = subs.iter().filter(|id| alerts_to(&tg, **id) == 0).count();
     assert!(done, "{missing} chats never got the alert");
-    let duplicates: usize = subs.iter().map(|id| alerts_to(&tg, *id).saturating_sub(1)).sum();
+    let duplicates: usize = subs
+        .iter()
+        .map(|id| alerts_to(&tg, *id).saturating_sub(1))
+        .sum();
     let worst_chat = subs.iter().map(|id| alerts_to(&tg, *id)).max().unwrap_or(0);
     println!(
         "kill -9 x{kills} during a broadcast to {CHATS} chats: every chat has the alert; {duplicates} duplicate messages in all, at most {worst_chat} copies to one chat"

@@ -40,10 +40,7 @@ impl Running {
     pub async fn start(config: Config, tg: &FakeTelegram) -> Running {
         let cancel = CancellationToken::new();
         let handle = tokio::spawn(solibot::app::run(config, false, cancel.clone()));
-        assert!(
-            tg.wait_polling(WAIT).await,
-            "the bot starts long polling"
-        );
+        assert!(tg.wait_polling(WAIT).await, "the bot starts long polling");
         Running { cancel, handle }
     }
 
@@ -66,7 +63,8 @@ pub async fn command(tg: &FakeTelegram, user_id: i64, text: &str) -> String {
     let before = tg.sent_to(user_id).len();
     tg.push_message(Chat::private(user_id), user(user_id), text);
     assert!(
-        tg.wait_until(|s| s.sent_to(user_id).len() > before, WAIT).await,
+        tg.wait_until(|s| s.sent_to(user_id).len() > before, WAIT)
+            .await,
         "a reply to {text:?}"
     );
     tg.sent_to(user_id)[before].visible_text.clone()

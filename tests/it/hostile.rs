@@ -811,11 +811,14 @@ async fn ten_thousand_character_commands_get_a_short_clear_reply() {
 // loopback, so the first hop is let through by an exact exemption of 127.0.0.2 and every
 // other loopback, private or link-local address stays closed.
 
+/// Path -> (status, headers, body).
+type Routes = Arc<Mutex<HashMap<String, (u16, Vec<(String, String)>, Vec<u8>)>>>;
+
 /// A tiny HTTP/1.1 server on 127.0.0.2 with fixed answers per path (`Connection: close`).
 #[derive(Clone)]
 struct TinyServer {
     addr: SocketAddr,
-    routes: Arc<Mutex<HashMap<String, (u16, Vec<(String, String)>, Vec<u8>)>>>,
+    routes: Routes,
     hits: Arc<Mutex<HashMap<String, usize>>>,
 }
 
@@ -1535,4 +1538,163 @@ fn rendered_alerts_and_digests_pass_telegrams_html_parser_whatever_the_fields() 
             &buttons,
         );
     }
+}
+
+/// Regression (found by the `parse` fuzzer): an XML declaration naming another encoding
+/// after the start of the document made quick-xml, under feed-rs, panic with
+/// "set_encoding() called after prefix buffer was drained", which killed `check` (exit
+/// 101) and left the poller's task for that feed dead.
+#[test]
+fn late_xml_declaration_naming_another_encoding_does_not_panic() {
+    use solibot::feeds::parse::parse;
+    let crash: &[u8] = b"<?xml veersion=\"1.0\"?><rdf:RDF xmlns:rdf=\"http://www.w3.org/1999/02/22-rdf-syntax-ns#\" \
+        xmlns=\"http://purl.org/rss/1.0/\"><channel rdf:about=\"https://partner.example/\"><title>RSS 1.0\
+        <?xml version=\"1.0\" encoding=\"windows-1256\"?><rss version=</title>\"<2";
+    assert!(parse(crash, None).is_err());
+    // A well-formed feed with a stray late declaration still parses, entries intact.
+    let late = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><rss version=\"2.0\"><channel><title>T</title>\
+        <?xml version=\"1.0\" encoding=\"windows-1256\"?><item><guid>g1</guid><title>Sign now</title></item>\
+        <!-- <?xml encoding=\"koi8-r\"?> --><item><guid>g2</guid><title><![CDATA[Code: <?xml version=\"1.0\"?>]]></title></item>\
+        </channel></rss>";
+    let feed = parse(late.as_bytes(), None).expect("parses");
+    assert_eq!(feed.entries.len(), 2);
+    assert_eq!(feed.entries[0].title, "Sign now");
+    assert!(
+        feed.entries[1].title.contains("Code:"),
+        "{}",
+        feed.entries[1].title
+    );
+    // Without a declaration at the start, and after a byte order mark.
+    for doc in [
+        "  \n<rss version=\"2.0\"><channel><title>T</title><?xml version=\"1.0\" encoding=\"ISO-8859-1\"?></channel></rss>"
+            .to_string(),
+        "\u{FEFF}<?xml version=\"1.0\" encoding=\"windows-1256\"?><rss version=\"2.0\"><channel><title>T</title><?xml encoding=\"UTF-16\"?></channel></rss>"
+            .to_string(),
+    ] {
+        assert!(parse(doc.as_bytes(), None).is_ok(), "{doc}");
+    }
+    // The first declaration still decides the encoding.
+    let feed = parse(&windows_1256_feed("w9"), None).expect("parses");
+    assert_eq!(feed.entries[0].title, ARABIC_TITLE);
+    // And `check` exits with a contract code.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("late-declaration.xml");
+    std::fs::write(&path, crash).expect("fixture");
+    let r = run_check(dir.path(), &path.display().to_string(), false, None);
+    assert_check_contract("late-declaration.xml", &r);
+}
+
+/// Regression (found by the `detect` fuzzer): the same quick-xml panic when the opening
+/// declaration itself ends after the decoder's first 64 bytes (a long or unterminated
+/// declaration, or one after leading white space) and names a non-UTF-8 encoding.
+#[test]
+fn long_or_late_opening_xml_declaration_does_not_panic() {
+    use solibot::feeds::parse::parse;
+    let item = "<item><guid>g1</guid><title>وقعوا</title></item>";
+    let cases = [
+        // Unterminated: runs on to the next "?>".
+        format!(
+            "<?xml version=\"1.0\" encoding=\"ISO-8859-1\"eed xmlns=\"http://www.w3.org/2005/Atom\" xml:lang=\"fr\"><title>x</title><?xml version=\"1.0\" encoding=\"utf-8\"?>\n<rss version=\"2.0\"><channel><title>T</title>{item}</channel></rss>"
+        ),
+        // Long but valid.
+        format!(
+            "<?xml version=\"1.0\"      encoding=\"windows-1256\"      standalone=\"yes\"   ?><rss version=\"2.0\"><channel><title>T</title>{item}</channel></rss>"
+        ),
+        // After leading white space (common in feeds printed by templates).
+        format!(
+            "{}<?xml version=\"1.0\" encoding=\"windows-1256\"?><rss version=\"2.0\"><channel><title>T</title>{item}</channel></rss>",
+            "\n".repeat(40)
+        ),
+        // After a byte order mark and white space.
+        format!(
+            "\u{FEFF}   \t<?xml version='1.0' encoding='ISO-8859-1' standalone='no' ?><rss version=\"2.0\"><channel><title>T</title>{item}</channel></rss>"
+        ),
+        // A bogus encoding name.
+        format!(
+            "<?xml version=\"1.0\" encoding=\"{}\"?><rss version=\"2.0\"><channel><title>T</title>{item}</channel></rss>",
+            "x".repeat(200)
+        ),
+    ];
+    let cases: Vec<String> = cases
+        .into_iter()
+        .chain([
+            // A late declaration after "<![CDATA[" inside an attribute value.
+            format!("<rss version=\"2.0\"><channel><title a=\"<![CDATA[\">T</title><?xml x encoding=\"windows-1256\"?>{item}</channel></rss>"),
+            format!("<rss version=\"2.0\"><channel><!-- <?xml x --><?xml encoding=\"koi8-r\"?>{item}</channel></rss>"),
+        ])
+        .collect();
+    for doc in &cases {
+        // Must not panic; well-formed documents (all but the first) still parse.
+        let _ = parse(doc.as_bytes(), None);
+    }
+    for doc in &cases[1..4] {
+        let feed = parse(doc.as_bytes(), None).unwrap_or_else(|e| panic!("{e}: {doc:.120}"));
+        assert_eq!(feed.entries.len(), 1, "{doc:.120}");
+    }
+    // The declared encoding is still honoured after the rewrite.
+    let mut doc = windows_1256(
+        "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n<?xml version=\"1.0\" encoding=\"windows-1256\" standalone=\"yes\"?>",
+    );
+    doc.extend(windows_1256(&format!(
+        "<rss version=\"2.0\"><channel><title>T</title><item><guid>g</guid><title>{ARABIC_TITLE}</title></item></channel></rss>"
+    )));
+    let feed = parse(&doc, None).expect("parses");
+    assert_eq!(feed.entries[0].title, ARABIC_TITLE);
+
+    // UTF-16, with and without a byte order mark, whatever its declaration says.
+    let text = format!(
+        "<?xml version=\"1.0\" encoding=\"windows-1256\"?><rss version=\"2.0\"><channel><title>T</title>\
+         <item><guid>g</guid><title>{ARABIC_TITLE}</title></item></channel></rss>"
+    );
+    let le: Vec<u8> = text.encode_utf16().flat_map(u16::to_le_bytes).collect();
+    let be: Vec<u8> = text.encode_utf16().flat_map(u16::to_be_bytes).collect();
+    for doc in [
+        [&[0xFF, 0xFE][..], &le].concat(),
+        [&[0xFE, 0xFF][..], &be].concat(),
+        le.clone(),
+        be.clone(),
+    ] {
+        let feed = parse(&doc, None).expect("UTF-16 parses");
+        assert_eq!(feed.entries[0].title, ARABIC_TITLE);
+    }
+}
+
+/// Regression (found by the `render` fuzzer): a title made only of the combining marks
+/// Telegram deletes (U+0333, U+033F, U+030A) gave a message that is empty once Telegram
+/// has cleaned it, which the Bot API refuses.
+#[test]
+fn title_of_only_marks_telegram_deletes_still_gives_a_message() {
+    use solibot::deliver::render::{Alert, render_alert, render_digest};
+    for title in [
+        "\u{33f}",
+        "\u{333}\u{30a}\u{33f}",
+        " \u{33f} \u{202E}\u{FEFF} ",
+    ] {
+        let alert = Alert {
+            title: title.to_string(),
+            ..Alert::default()
+        };
+        for html in [
+            render_alert(&alert).html,
+            render_digest(std::slice::from_ref(&alert)).html,
+        ] {
+            let visible = tg_html::parse_telegram_html(&html).expect("valid HTML");
+            assert!(!visible.trim().is_empty(), "{title:?} gave {html:?}");
+        }
+    }
+}
+
+/// Regression (found by the `parse` and `detect` fuzzers): an "&" followed by Arabic text
+/// in a title ("&لعريضة") made the entity decoder slice inside a character and panic,
+/// killing the poll of that feed.
+#[test]
+fn ampersand_before_arabic_text_in_a_title_does_not_panic() {
+    use solibot::feeds::parse::parse;
+    let doc = "<rss version=\"2.0\"><channel><title>حملة &amp;التضامن</title>\
+        <item><guid>a1</guid><title>وقعوا &amp;لعريضة الآن</title></item>\
+        <item><guid>a2</guid><title>&amp;😀😀😀 &amp;#x62;</title></item></channel></rss>";
+    let feed = parse(doc.as_bytes(), None).expect("parses");
+    assert_eq!(feed.title, "حملة &التضامن");
+    assert_eq!(feed.entries[0].title, "وقعوا &لعريضة الآن");
+    assert_eq!(feed.entries[1].title, "&😀😀😀 b");
 }

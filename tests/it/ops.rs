@@ -414,9 +414,9 @@ async fn the_token_never_appears_in_logs_or_errors() {
         format!(
             "[polling]\ninterval = \"1s\"\n[fetch]\nallow_private_addresses = true\n\
              [[feeds]]\nurl = \"http://127.0.0.1:9/feed.xml\"\n\
-             [[feeds]]\nurl = \"{}\"\n[[feeds]]\nurl = \"{}\"\n",
+             [[feeds]]\nurl = \"{}\"\n[[feeds]]\nurl = \"{}?token={SECRET_TOKEN}\"\n",
             feeds.url("/missing.xml"),
-            format!("{}?token={SECRET_TOKEN}", feeds.url("/good.xml")),
+            feeds.url("/good.xml"),
         ),
     )
     .expect("config");

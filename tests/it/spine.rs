@@ -13,7 +13,11 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    feeds.set("/feed.xml", rss(&[appeal(1), news(1)]), "application/rss+xml");
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(1), news(1)]),
+        "application/rss+xml",
+    );
     let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
 
     // getMe and setMyCommands happened at start.
@@ -25,9 +29,17 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
         let r = command(&tg, id, "/start").await;
         assert!(r.contains("Subscribed") && r.contains("/stop"), "{r}");
     }
-    let r = command(&tg, ADMIN, &format!("/addfeed {} #Relief Partner Relief", feeds.url("/feed.xml"))).await;
+    let r = command(
+        &tg,
+        ADMIN,
+        &format!("/addfeed {} #Relief Partner Relief", feeds.url("/feed.xml")),
+    )
+    .await;
     assert!(r.starts_with("Added feed"), "{r}");
-    assert!(r.contains("Latest appeal"), "the preview of the latest appeal: {r}");
+    assert!(
+        r.contains("Latest appeal"),
+        "the preview of the latest appeal: {r}"
+    );
 
     // The backlog is not broadcast.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
@@ -36,7 +48,11 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
     }
 
     // A new appeal and a new news entry: the appeal reaches everyone once, the news nobody.
-    feeds.set("/feed.xml", rss(&[appeal(2), news(2), appeal(1), news(1)]), "application/rss+xml");
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(2), news(2), appeal(1), news(1)]),
+        "application/rss+xml",
+    );
     for id in subscribers {
         assert!(
             tg.wait_until(|s| s.sent_to(id).len() >= 2, WAIT).await,
@@ -50,8 +66,15 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
         let alert = &sent[1];
         assert_eq!(alert.parse_mode.as_deref(), Some("HTML"));
         assert!(alert.link_preview_disabled);
-        assert!(alert.visible_text.contains("free the detained aid workers (2)"));
-        assert!(alert.visible_text.contains("#FreeAidWorkers") || alert.visible_text.contains("#Relief"));
+        assert!(
+            alert
+                .visible_text
+                .contains("free the detained aid workers (2)")
+        );
+        assert!(
+            alert.visible_text.contains("#FreeAidWorkers")
+                || alert.visible_text.contains("#Relief")
+        );
         assert!(!alert.visible_text.contains("school repairs"));
         assert!(!alert.button_urls().is_empty(), "action buttons");
     }
@@ -60,12 +83,20 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
     // /stop forgets the chat: the next alert skips it.
     let r = command(&tg, 1003, "/stop").await;
     assert!(r.contains("Unsubscribed"), "{r}");
-    feeds.set("/feed.xml", rss(&[appeal(3), appeal(2), news(2)]), "application/rss+xml");
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(3), appeal(2), news(2)]),
+        "application/rss+xml",
+    );
     for id in [1001, 1002] {
         assert!(tg.wait_until(|s| s.sent_to(id).len() >= 3, WAIT).await);
     }
     tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-    assert_eq!(tg.sent_to(1003).len(), 3, "start reply, one alert, stop reply");
+    assert_eq!(
+        tg.sent_to(1003).len(),
+        3,
+        "start reply, one alert, stop reply"
+    );
     bot.stop().await;
 
     // A restart on the same data sends nothing again.
@@ -113,8 +144,21 @@ async fn permissions_and_replies_to_everything() {
     tg.set_member_status(-4_001, 3002, MemberStatus::Administrator);
     tg.push_message(group.clone(), user(3001), "/start");
     assert!(tg.wait_until(|s| !s.sent_to(-4_001).is_empty(), WAIT).await);
-    assert!(tg.sent_to(-4_001)[0].visible_text.contains("administrators"));
-    tg.push_message(group, user(3002), "/start@".to_string().as_str().to_owned().replace("@", &format!("@{}", tg.bot_username())).as_str());
+    assert!(
+        tg.sent_to(-4_001)[0]
+            .visible_text
+            .contains("administrators")
+    );
+    tg.push_message(
+        group,
+        user(3002),
+        "/start@"
+            .to_string()
+            .as_str()
+            .to_owned()
+            .replace("@", &format!("@{}", tg.bot_username()))
+            .as_str(),
+    );
     assert!(tg.wait_until(|s| s.sent_to(-4_001).len() >= 2, WAIT).await);
     assert!(tg.sent_to(-4_001)[1].visible_text.contains("Subscribed"));
     bot.stop().await;
@@ -125,10 +169,25 @@ async fn addfeed_refuses_with_the_reason() {
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    feeds.set("/page.html", "<!doctype html><html><body><p>Welcome</p></body></html>", "text/html");
-    feeds.set("/garbage", "\u{1}\u{2} this is not a feed {{{", "text/plain");
+    feeds.set(
+        "/page.html",
+        "<!doctype html><html><body><p>Welcome</p></body></html>",
+        "text/html",
+    );
+    feeds.set(
+        "/garbage",
+        "\u{1}\u{2} this is not a feed {{{",
+        "text/plain",
+    );
     feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    feeds.set("/huge.xml", format!("<rss version=\"2.0\"><channel><title>x</title>{}</channel></rss>", "<item><title>a</title></item>".repeat(250_000)), "application/rss+xml");
+    feeds.set(
+        "/huge.xml",
+        format!(
+            "<rss version=\"2.0\"><channel><title>x</title>{}</channel></rss>",
+            "<item><title>a</title></item>".repeat(250_000)
+        ),
+        "application/rss+xml",
+    );
     let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
 
     let cases = [
@@ -136,7 +195,10 @@ async fn addfeed_refuses_with_the_reason() {
         (feeds.url("/missing.xml"), "HTTP 404"),
         (feeds.url("/garbage"), "not a feed"),
         (feeds.url("/huge.xml"), "larger than"),
-        ("ftp://partner.example/feed".to_string(), "not a valid feed URL"),
+        (
+            "ftp://partner.example/feed".to_string(),
+            "not a valid feed URL",
+        ),
         ("not-a-url".to_string(), "not a valid feed URL"),
         ("http://127.0.0.1:9/feed".to_string(), "unreachable"),
     ];
@@ -171,15 +233,34 @@ async fn hostile_titles_and_content_still_give_a_valid_message() {
     feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
     let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
     command(&tg, 1001, "/start").await;
-    let r = command(&tg, ADMIN, &format!("/addfeed {} mode=all Hostile <b>&", feeds.url("/feed.xml"))).await;
+    let r = command(
+        &tg,
+        ADMIN,
+        &format!("/addfeed {} mode=all Hostile <b>&", feeds.url("/feed.xml")),
+    )
+    .await;
     assert!(r.starts_with("Added feed"), "{r}");
 
     let long = "Sign the petition now. ".repeat(500);
     let items = vec![
-        Item::new("h1", "Donate & <share> \"now\" </b><i> & > <", "https://partner.example/h1",
-            "<p>Please <b>donate <i>now</b> & share</p><script>alert(1)</script><a href=\"javascript:alert(1)\">x</a> <a href=\"https://www.gofundme.com/f/x\">Donate</a>"),
-        Item::new("h2", &format!("Sign {}", "long title ".repeat(2000)), "https://partner.example/h2", &long),
-        Item::new("h3", "\u{202E}Reversed\u{202C} title\u{0007} with controls", "https://partner.example/h3", "<p>Join the vigil on Friday.</p>"),
+        Item::new(
+            "h1",
+            "Donate & <share> \"now\" </b><i> & > <",
+            "https://partner.example/h1",
+            "<p>Please <b>donate <i>now</b> & share</p><script>alert(1)</script><a href=\"javascript:alert(1)\">x</a> <a href=\"https://www.gofundme.com/f/x\">Donate</a>",
+        ),
+        Item::new(
+            "h2",
+            &format!("Sign {}", "long title ".repeat(2000)),
+            "https://partner.example/h2",
+            &long,
+        ),
+        Item::new(
+            "h3",
+            "\u{202E}Reversed\u{202C} title\u{0007} with controls",
+            "https://partner.example/h3",
+            "<p>Join the vigil on Friday.</p>",
+        ),
         news(1),
     ];
     feeds.set("/feed.xml", rss(&items), "application/rss+xml");

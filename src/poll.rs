@@ -405,7 +405,12 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
     // Spread the first polls over the interval (at most a minute), never all at once.
     if let Ok(feeds) = shared.store.feeds() {
         let n = feeds.len().max(1) as u64;
-        let spread = shared.config.poll_interval.min(Duration::from_secs(60));
+        // A dry run shows every feed at once; the real bot spreads its first polls.
+        let spread = if shared.dry_run() {
+            Duration::ZERO
+        } else {
+            shared.config.poll_interval.min(Duration::from_secs(60))
+        };
         let now = now_unix();
         for (i, mut f) in feeds.into_iter().enumerate() {
             let offset = spread.as_secs() * i as u64 / n;

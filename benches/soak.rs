@@ -1,6 +1,9 @@
 //! Soak test: the `solibot` release binary for a long run against 500 feeds that change
 //! every few seconds and 2,000 subscribers.
 //!
+//! The feeds are spread over 50 loopback addresses (ten a host, as the poller allows two
+//! polls per host at once), each a TCP relay to one local feed server.
+//!
 //! Run: `cargo bench --bench soak -- --minutes 30` (also `--feeds N`, `--subscribers N`,
 //! `--appeal-every SECS`, `--sample SECS`). The feed server and the fake Bot API (with
 //! Telegram's limits enforced) run in this process; the bot runs as a child with a 5 s
@@ -149,13 +152,21 @@ async fn soak(
         .and_then(|l| l.local_addr())
         .expect("free port")
         .port();
+    // Partners live on many hosts (the poller allows two polls per host at once): ten
+    // feeds per loopback address, each address a TCP relay to the one feed server.
+    let hosts = n_feeds.div_ceil(10).max(1);
+    let mut host_addrs = Vec::with_capacity(hosts);
+    for h in 0..hosts {
+        let ip = format!("127.0.{}.{}", 1 + h / 250, 1 + h % 250);
+        host_addrs.push(relay(&ip, server.addr()).await);
+    }
     let mut config = String::from(
         "[polling]\ninterval = \"5s\"\nmax_concurrent = 8\n[fetch]\nallow_private_addresses = true\n",
     );
     for f in 0..n_feeds {
         config.push_str(&format!(
-            "[[feeds]]\nurl = \"{}\"\nname = \"Partner {f}\"\n",
-            server.url(&format!("/f/{f}.xml"))
+            "[[feeds]]\nurl = \"http://{}/f/{f}.xml\"\nname = \"Partner {f}\"\n",
+            host_addrs[f % hosts]
         ));
     }
     let config_path = dir.path().join("solibot.toml");
@@ -307,6 +318,25 @@ async fn soak(
     missing == 0 && dupes == 0 && status.is_some_and(|s| s.success())
 }
 
+/// Listens on `ip` (a free port) and relays every connection to `to`; returns the
+/// listening address.
+async fn relay(ip: &str, to: std::net::SocketAddr) -> std::net::SocketAddr {
+    let listener = tokio::net::TcpListener::bind((ip, 0))
+        .await
+        .expect("bind a loopback address");
+    let addr = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        while let Ok((mut inbound, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                if let Ok(mut outbound) = tokio::net::TcpStream::connect(to).await {
+                    let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                }
+            });
+        }
+    });
+    addr
+}
+
 async fn sample(
     http: &reqwest::Client,
     url: &str,
@@ -320,7 +350,14 @@ async fn sample(
         Ok(r) => metrics(&r.text().await.unwrap_or_default()),
         Err(_) => HashMap::new(),
     };
-    let g = |k: &str| m.get(k).copied().unwrap_or(-1.0);
+    // A family without samples (no errors yet) counts as 0; -1 when /metrics did not answer.
+    let g = |k: &str| {
+        if m.is_empty() {
+            -1.0
+        } else {
+            m.get(k).copied().unwrap_or(0.0)
+        }
+    };
     let warns = std::fs::read_to_string(log)
         .map(|t| t.lines().count())
         .unwrap_or(0);

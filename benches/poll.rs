@@ -18,7 +18,7 @@
 mod support;
 
 use solibot::config::{RawConfig, validate};
-use solibot::store::{FeedHealth, FeedRecord, Store, SubscriberRecord, now_unix};
+use solibot::store::{FeedRecord, Store, SubscriberRecord};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Command, Stdio};
@@ -186,6 +186,16 @@ fn cpu_seconds(ticks: f64) -> f64 {
     (utime + stime) / ticks
 }
 
+/// Bytes this process has written (storage, from /proc/self/io), in MB.
+fn written_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/io")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("wchar:"))
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .map_or(0.0, |b| b / 1e6)
+}
+
 /// A line of /proc/self/status in MB (VmRSS, VmHWM).
 fn status_mb(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -243,6 +253,7 @@ fn subscriber(chat_id: i64) -> SubscriberRecord {
 
 struct Round {
     cpu: f64,
+    written: f64,
     wall: Duration,
     errors: usize,
     entries: usize,
@@ -254,6 +265,7 @@ async fn round(shared: &Arc<solibot::app::Shared>, ids: &[u64], ticks: f64) -> R
         shared.config.max_concurrent_polls,
     ));
     let cpu0 = cpu_seconds(ticks);
+    let written0 = written_mb();
     let t0 = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for &id in ids {
@@ -282,6 +294,7 @@ async fn round(shared: &Arc<solibot::app::Shared>, ids: &[u64], ticks: f64) -> R
     }
     Round {
         cpu: cpu_seconds(ticks) - cpu0,
+        written: written_mb() - written0,
         wall: t0.elapsed(),
         errors,
         entries,
@@ -327,27 +340,18 @@ fn main() {
     let config = validate(RawConfig::default(), None, &env).expect("config");
     let store = Store::open(&db).expect("store");
     let t = Instant::now();
-    for chat in 0..subscribers {
-        store
-            .subscribe(&subscriber(10_000_000 + chat as i64))
-            .expect("subscribe");
+    let subs: Vec<SubscriberRecord> = (0..subscribers)
+        .map(|chat| subscriber(10_000_000 + chat as i64))
+        .collect();
+    // In batches, as an import would; the bot itself adds them one by one.
+    for chunk in subs.chunks(100) {
+        store.subscribe_many(chunk).expect("subscribe");
     }
     let mut ids = Vec::with_capacity(feeds);
     for i in 0..feeds {
         let rec = FeedRecord {
-            v: 1,
-            id: 0,
-            url: format!("http://127.0.0.1:{port}/feeds/{i}.xml"),
-            name: String::new(),
-            hashtags: vec![],
-            mode: "appeals".into(),
             from_config: true,
-            etag: None,
-            last_modified: None,
-            added_by: None,
-            added_at: now_unix(),
-            next_poll_at: None,
-            health: FeedHealth::default(),
+            ..FeedRecord::new(format!("http://127.0.0.1:{port}/feeds/{i}.xml"), "")
         };
         let added = store.add_feed(rec).expect("add feed").expect("a new feed");
         ids.push(added.id);
@@ -358,10 +362,7 @@ fn main() {
     );
     let rss_stored = status_mb("VmRSS:");
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("runtime");
+    let rt = solibot::app::runtime().expect("runtime");
     let (first, second, rss_after) = rt.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move { while rx.recv().await.is_some() {} });
@@ -382,11 +383,12 @@ fn main() {
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "first poll: {:.2} s CPU per 1,000 feeds (target <= 2), {:.1} s wall, {} entries, {} errors",
+        "first poll: {:.2} s CPU per 1,000 feeds (target <= 2), {:.1} s wall, {} entries, {} errors, {:.1} MB written",
         per_k(first.cpu),
         first.wall.as_secs_f64(),
         first.entries,
-        first.errors
+        first.errors,
+        first.written
     );
     println!(
         "304 poll:   {:.3} s CPU per 1,000 feeds (target <= 0.2), {:.1} s wall, {} answered 304, {} errors",

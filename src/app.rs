@@ -6,7 +6,7 @@ use crate::config::{Config, FeedConfig};
 use crate::detect::{CueSource, DetectOptions, Detector};
 use crate::feeds::fetch::{FetchOptions, Fetcher};
 use crate::metrics::Counters;
-use crate::store::{FeedHealth, FeedRecord, OutboxKey, Store, now_unix};
+use crate::store::{FeedRecord, OutboxKey, Store};
 use anyhow::Context;
 use std::collections::HashMap;
 use std::io::Write;
@@ -47,6 +47,19 @@ impl Shared {
         }
     }
 }
+
+/// The async runtime the bot runs on: a worker thread per core, and at most
+/// [`BLOCKING_THREADS`] threads for blocking work (detection, disk flushes, name
+/// lookups). Each thread that allocates keeps its own allocator arena, so a small pool
+/// keeps resident memory down; eight polls at once fit in it.
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(BLOCKING_THREADS)
+        .build()
+}
+
+pub const BLOCKING_THREADS: usize = 4;
 
 pub fn fetch_options(config: &Config) -> FetchOptions {
     let mut o = FetchOptions {
@@ -103,19 +116,10 @@ pub fn sync_config_feeds(store: &Store, feeds: &[FeedConfig]) -> anyhow::Result<
             continue;
         }
         store.add_feed(FeedRecord {
-            v: 1,
-            id: 0,
-            url: f.url.clone(),
-            name: f.name.clone().unwrap_or_default(),
             hashtags: f.hashtags.clone(),
             mode: f.mode.as_str().to_string(),
             from_config: true,
-            etag: None,
-            last_modified: None,
-            added_by: None,
-            added_at: now_unix(),
-            next_poll_at: None,
-            health: FeedHealth::default(),
+            ..FeedRecord::new(f.url.clone(), f.name.clone().unwrap_or_default())
         })?;
     }
     Ok(())

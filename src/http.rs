@@ -1,16 +1,16 @@
-//! `GET /healthz` and `GET /metrics` (Prometheus text format), off unless `http.listen`.
+//! `GET /healthz` and `GET /metrics` (Prometheus / OpenMetrics text format), off unless
+//! `http.listen`.
 //!
 //! Reads the counters and the store's sizes; changes nothing.
 
 use crate::app::Shared;
-use crate::metrics::Counters;
+use crate::metrics::{self, StoreSizes};
 use crate::store::now_unix;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use std::fmt::Write;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -54,127 +54,26 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
 
 async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     (
-        [("content-type", "text/plain; version=0.0.4")],
+        [("content-type", metrics::CONTENT_TYPE)],
         render_metrics(&shared),
     )
 }
 
+/// The `/metrics` text: the counters plus the store's sizes, read now.
 pub fn render_metrics(shared: &Shared) -> String {
-    let c = &shared.counters;
-    let mut out = String::new();
-    let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, f64)]| {
-        let _ = writeln!(
-            out,
-            "# HELP solibot_{name} {help}\n# TYPE solibot_{name} {kind}"
-        );
-        for (labels, v) in samples {
-            let _ = writeln!(out, "solibot_{name}{labels} {v}");
-        }
+    let sizes = StoreSizes {
+        feeds: shared.store.feeds().map(|f| f.len()).unwrap_or(0) as u64,
+        subscribers: shared.store.subscriber_count() as u64,
+        outbox_depth: shared.store.outbox_len() as u64,
     };
-    let one = |v: u64| vec![(String::new(), v as f64)];
-    let feeds = shared.store.feeds().map(|f| f.len()).unwrap_or(0) as u64;
-    metric("feeds", "gauge", "Feeds watched.", &one(feeds));
-    metric(
-        "subscribers",
-        "gauge",
-        "Subscribed chats.",
-        &one(shared.store.subscriber_count() as u64),
-    );
-    metric(
-        "polls_total",
-        "counter",
-        "Feed polls.",
-        &one(Counters::get(&c.polls)),
-    );
-    metric(
-        "polls_not_modified_total",
-        "counter",
-        "Polls answered 304.",
-        &one(Counters::get(&c.polls_not_modified)),
-    );
-    let errors: Vec<_> = c
-        .fetch_errors()
-        .into_iter()
-        .map(|(k, v)| (format!("{{kind=\"{k}\"}}"), v as f64))
-        .collect();
-    metric(
-        "fetch_errors_total",
-        "counter",
-        "Failed polls by kind.",
-        &errors,
-    );
-    metric(
-        "entries_seen_total",
-        "counter",
-        "New entries seen.",
-        &one(Counters::get(&c.entries_seen)),
-    );
-    metric(
-        "appeals_detected_total",
-        "counter",
-        "New entries detected as appeals.",
-        &one(Counters::get(&c.appeals_detected)),
-    );
-    metric(
-        "deliveries_queued_total",
-        "counter",
-        "Messages queued in the outbox.",
-        &one(Counters::get(&c.queued)),
-    );
-    metric(
-        "messages_sent_total",
-        "counter",
-        "Alerts delivered.",
-        &one(Counters::get(&c.sent)),
-    );
-    metric(
-        "messages_retried_total",
-        "counter",
-        "Sends retried.",
-        &one(Counters::get(&c.retried)),
-    );
-    let failed: Vec<_> = c
-        .failures()
-        .into_iter()
-        .map(|(k, v)| (format!("{{reason=\"{k}\"}}"), v as f64))
-        .collect();
-    metric(
-        "messages_failed_total",
-        "counter",
-        "Failed sends by reason.",
-        &failed,
-    );
-    metric(
-        "render_bugs_total",
-        "counter",
-        "Messages Telegram refused as HTML.",
-        &one(Counters::get(&c.render_bugs)),
-    );
-    metric(
-        "outbox_depth",
-        "gauge",
-        "Messages waiting in the outbox.",
-        &one(shared.store.outbox_len() as u64),
-    );
-    let last = c.last_poll_at.load(Ordering::Relaxed);
-    let age = if last == 0 {
-        -1.0
-    } else {
-        (now_unix() - last) as f64
-    };
-    metric(
-        "last_poll_age_seconds",
-        "gauge",
-        "Seconds since the last poll finished (-1: none yet).",
-        &[(String::new(), age)],
-    );
-    out
+    shared.counters.render(sizes, now_unix())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::{RawConfig, validate};
+    use crate::metrics::Counters;
     use crate::store::Store;
     use axum::response::IntoResponse;
     use std::collections::HashMap;
@@ -230,44 +129,112 @@ mod tests {
         s.counters.failed("blocked");
         Counters::inc(&s.counters.sent, 3);
         let text = render_metrics(&s);
-        for family in [
-            "feeds",
-            "subscribers",
-            "polls_total",
-            "fetch_errors_total",
-            "entries_seen_total",
-            "appeals_detected_total",
-            "messages_sent_total",
-            "messages_failed_total",
-            "outbox_depth",
-            "last_poll_age_seconds",
+        // OpenMetrics: a counter family is declared without `_total`, its sample has it.
+        for (family, kind, help) in [
+            ("feeds", "gauge", "Feeds watched."),
+            ("subscribers", "gauge", "Subscribed chats."),
+            ("polls", "counter", "Feed polls."),
+            ("polls_not_modified", "counter", "Polls answered 304."),
+            ("fetch_errors", "counter", "Failed polls by kind."),
+            ("entries_seen", "counter", "New entries seen."),
+            (
+                "appeals_detected",
+                "counter",
+                "New entries detected as appeals.",
+            ),
+            (
+                "cross_posts_merged",
+                "counter",
+                "Cross-posted entries merged into an earlier alert.",
+            ),
+            (
+                "deliveries_queued",
+                "counter",
+                "Messages queued in the outbox.",
+            ),
+            ("messages_sent", "counter", "Alerts delivered."),
+            ("messages_retried", "counter", "Sends retried."),
+            ("messages_failed", "counter", "Failed sends by reason."),
+            (
+                "render_bugs",
+                "counter",
+                "Messages Telegram refused as HTML.",
+            ),
+            ("digests", "counter", "Messages bundling several alerts."),
+            ("outbox_depth", "gauge", "Messages waiting in the outbox."),
+            (
+                "last_poll_age_seconds",
+                "gauge",
+                "Seconds since the last poll finished (-1: none yet).",
+            ),
         ] {
             assert!(
-                text.contains(&format!("# HELP solibot_{family} ")),
-                "{family}"
+                text.contains(&format!("# HELP solibot_{family} {help}\n")),
+                "{family}:\n{text}"
             );
             assert!(
-                text.contains(&format!("# TYPE solibot_{family} ")),
-                "{family}"
+                text.contains(&format!("# TYPE solibot_{family} {kind}\n")),
+                "{family}:\n{text}"
             );
         }
         assert!(
-            text.contains("solibot_fetch_errors_total{kind=\"timeout\"} 2\n"),
+            text.contains("# UNIT solibot_last_poll_age_seconds seconds\n"),
             "{text}"
         );
+        for sample in [
+            "solibot_feeds 0\n",
+            "solibot_subscribers 0\n",
+            "solibot_polls_total 0\n",
+            "solibot_fetch_errors_total{kind=\"timeout\"} 2\n",
+            "solibot_messages_failed_total{reason=\"blocked\"} 1\n",
+            "solibot_messages_sent_total 3\n",
+            "solibot_digests_total 0\n",
+            "solibot_outbox_depth 0\n",
+            "solibot_last_poll_age_seconds -1\n",
+        ] {
+            assert!(text.contains(sample), "{sample}{text}");
+        }
+        assert!(text.ends_with("\n# EOF\n"), "{text}");
+        // After a poll the age counts up from it.
+        let now = now_unix();
+        s.counters.last_poll_at.store(now - 7, Ordering::Relaxed);
+        let later = s.counters.render(StoreSizes::default(), now);
         assert!(
-            text.contains("solibot_messages_failed_total{reason=\"blocked\"} 1\n"),
-            "{text}"
-        );
-        assert!(text.contains("solibot_messages_sent_total 3\n"), "{text}");
-        assert!(
-            text.contains("solibot_last_poll_age_seconds -1\n"),
-            "{text}"
+            later.contains("solibot_last_poll_age_seconds 7\n"),
+            "{later}"
         );
         // Every sample line is `name[{labels}] number`.
+        let mut samples = 0;
         for line in text.lines().filter(|l| !l.starts_with('#')) {
-            let (_, value) = line.rsplit_once(' ').expect("a value");
+            let (series, value) = line.rsplit_once(' ').expect("a value");
             assert!(value.parse::<f64>().is_ok(), "{line}");
+            let name = series.split_once('{').map_or(series, |(n, labels)| {
+                assert!(labels.ends_with('}'), "{line}");
+                n
+            });
+            assert!(
+                name.starts_with("solibot_")
+                    && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+                "{line}"
+            );
+            samples += 1;
         }
+        assert_eq!(samples, 16, "{text}");
+    }
+
+    #[test]
+    fn bots_in_one_process_keep_their_own_figures() {
+        let (a, b) = (Counters::default(), Counters::default());
+        Counters::inc(&a.polls, 2);
+        a.fetch_error("dns");
+        let b_text = b.render(StoreSizes::default(), 0);
+        assert!(b_text.contains("solibot_polls_total 0\n"), "{b_text}");
+        assert!(!b_text.contains("kind=\"dns\""), "{b_text}");
+        assert!(
+            a.render(StoreSizes::default(), 0)
+                .contains("solibot_polls_total 2\n")
+        );
+        assert_eq!(a.fetch_errors().get("dns"), Some(&1));
+        assert!(b.fetch_errors().is_empty());
     }
 }

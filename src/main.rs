@@ -79,10 +79,7 @@ fn main() -> ExitCode {
         &cfg,
         matches!(cli.command, Command::Check { .. } | Command::Feeds { .. }),
     );
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match solibot::app::runtime() {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the async runtime: {e}");

@@ -319,13 +319,8 @@ pub async fn add_feed(
         .or_else(|| (!snap.title.is_empty()).then(|| clip(&snap.title, 100)))
         .unwrap_or_else(|| stored_url.clone());
     let rec = FeedRecord {
-        v: 1,
-        id: 0,
-        url: stored_url.clone(),
-        name,
         hashtags: req.hashtags.clone(),
         mode: req.mode.as_str().into(),
-        from_config: false,
         etag: snap.validators.etag.clone(),
         last_modified: snap.validators.last_modified.clone(),
         added_by: by,
@@ -335,6 +330,7 @@ pub async fn add_feed(
             last_success: Some(now),
             ..FeedHealth::default()
         },
+        ..FeedRecord::new(stored_url.clone(), name)
     };
     let feed = shared
         .store
@@ -681,19 +677,10 @@ mod tests {
     #[test]
     fn opml_round_trip() {
         let feeds = vec![FeedRecord {
-            v: 1,
             id: 3,
-            url: "https://x.example/feed?a=1&b=2".into(),
-            name: "Relief <Net> & \"Co\"".into(),
             hashtags: vec!["#Syria".into(), "#Aid".into()],
             mode: "all".into(),
-            from_config: false,
-            etag: None,
-            last_modified: None,
-            added_by: None,
-            added_at: 0,
-            next_poll_at: None,
-            health: FeedHealth::default(),
+            ..FeedRecord::new("https://x.example/feed?a=1&b=2", "Relief <Net> & \"Co\"")
         }];
         let opml = export_opml(&feeds);
         let back = parse_opml(opml.as_bytes()).unwrap();

@@ -1,63 +1,240 @@
 //! Counters the program keeps about itself: polls, fetch errors, appeals, deliveries.
 //!
-//! Plain atomics, cheap to bump from any task; the HTTP endpoint renders them in the
-//! Prometheus text format. No IO here.
+//! Built on `prometheus-client`: each `Counters` owns its own `Registry` (no global
+//! recorder), so several bots in one process keep separate figures. Counters are cheap to
+//! bump from any task; the HTTP endpoint sets the scrape-time gauges and encodes the
+//! registry in the OpenMetrics text format. No IO here.
 
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::registry::{Registry, Unit};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::AtomicI64;
 
+/// The content type of [`Counters::render`]'s text.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Prefix of every exported name.
+const PREFIX: &str = "solibot";
+
+/// Label set of a family with one label, such as `kind="timeout"`.
+type OneLabel = [(&'static str, &'static str); 1];
+
+/// A counter family with one label, plus the values seen so far (the family itself cannot
+/// be listed, and `Counters::fetch_errors` / `Counters::failures` need to).
+#[derive(Debug)]
+struct Labelled {
+    label: &'static str,
+    family: Family<OneLabel, Counter>,
+    seen: Mutex<BTreeMap<&'static str, Counter>>,
+}
+
+impl Labelled {
+    fn new(label: &'static str) -> Self {
+        Labelled {
+            label,
+            family: Family::default(),
+            seen: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    fn inc(&self, value: &'static str) {
+        if let Ok(mut m) = self.seen.lock() {
+            m.entry(value)
+                .or_insert_with(|| self.family.get_or_create_owned(&[(self.label, value)]))
+                .inc();
+        }
+    }
+
+    fn snapshot(&self) -> BTreeMap<&'static str, u64> {
+        self.seen
+            .lock()
+            .map(|m| m.iter().map(|(k, c)| (*k, c.get())).collect())
+            .unwrap_or_default()
+    }
+}
+
+/// Gauges read from the store at scrape time.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct StoreSizes {
+    pub feeds: u64,
+    pub subscribers: u64,
+    pub outbox_depth: u64,
+}
+
+/// Gauges set just before each scrape.
 #[derive(Debug, Default)]
+struct ScrapeGauges {
+    feeds: Gauge,
+    subscribers: Gauge,
+    outbox_depth: Gauge,
+    last_poll_age: Gauge,
+}
+
+#[derive(Debug)]
 pub struct Counters {
-    pub polls: AtomicU64,
-    pub polls_not_modified: AtomicU64,
-    pub entries_seen: AtomicU64,
-    pub appeals_detected: AtomicU64,
-    pub cross_posts_merged: AtomicU64,
-    pub queued: AtomicU64,
-    pub sent: AtomicU64,
-    pub retried: AtomicU64,
-    pub render_bugs: AtomicU64,
-    pub digests: AtomicU64,
+    pub polls: Counter,
+    pub polls_not_modified: Counter,
+    pub entries_seen: Counter,
+    pub appeals_detected: Counter,
+    pub cross_posts_merged: Counter,
+    pub queued: Counter,
+    pub sent: Counter,
+    pub retried: Counter,
+    pub render_bugs: Counter,
+    pub digests: Counter,
     /// Unix time of the last finished poll.
     pub last_poll_at: AtomicI64,
     /// Unix time the delivery loop last went round.
     pub delivery_alive_at: AtomicI64,
     /// Unix time the polling loop last went round.
     pub polling_alive_at: AtomicI64,
-    fetch_errors: Mutex<BTreeMap<&'static str, u64>>,
-    failed: Mutex<BTreeMap<&'static str, u64>>,
+    fetch_errors: Labelled,
+    failed: Labelled,
+    gauges: ScrapeGauges,
+    registry: Registry,
+}
+
+impl Default for Counters {
+    fn default() -> Self {
+        let mut c = Counters {
+            polls: Counter::default(),
+            polls_not_modified: Counter::default(),
+            entries_seen: Counter::default(),
+            appeals_detected: Counter::default(),
+            cross_posts_merged: Counter::default(),
+            queued: Counter::default(),
+            sent: Counter::default(),
+            retried: Counter::default(),
+            render_bugs: Counter::default(),
+            digests: Counter::default(),
+            last_poll_at: AtomicI64::new(0),
+            delivery_alive_at: AtomicI64::new(0),
+            polling_alive_at: AtomicI64::new(0),
+            fetch_errors: Labelled::new("kind"),
+            failed: Labelled::new("reason"),
+            gauges: ScrapeGauges::default(),
+            registry: Registry::with_prefix(PREFIX),
+        };
+        c.register();
+        c
+    }
 }
 
 impl Counters {
-    pub fn inc(c: &AtomicU64, by: u64) {
-        c.fetch_add(by, Ordering::Relaxed);
+    /// Registers every metric (shared handles: the registry reads the live values). The
+    /// registry appends the final `.` to each help text and `_total` to each counter's
+    /// sample.
+    fn register(&mut self) {
+        let r = &mut self.registry;
+        let g = &self.gauges;
+        r.register("feeds", "Feeds watched", g.feeds.clone());
+        r.register("subscribers", "Subscribed chats", g.subscribers.clone());
+        r.register("polls", "Feed polls", self.polls.clone());
+        r.register(
+            "polls_not_modified",
+            "Polls answered 304",
+            self.polls_not_modified.clone(),
+        );
+        r.register(
+            "fetch_errors",
+            "Failed polls by kind",
+            self.fetch_errors.family.clone(),
+        );
+        r.register(
+            "entries_seen",
+            "New entries seen",
+            self.entries_seen.clone(),
+        );
+        r.register(
+            "appeals_detected",
+            "New entries detected as appeals",
+            self.appeals_detected.clone(),
+        );
+        r.register(
+            "cross_posts_merged",
+            "Cross-posted entries merged into an earlier alert",
+            self.cross_posts_merged.clone(),
+        );
+        r.register(
+            "deliveries_queued",
+            "Messages queued in the outbox",
+            self.queued.clone(),
+        );
+        r.register("messages_sent", "Alerts delivered", self.sent.clone());
+        r.register("messages_retried", "Sends retried", self.retried.clone());
+        r.register(
+            "messages_failed",
+            "Failed sends by reason",
+            self.failed.family.clone(),
+        );
+        r.register(
+            "render_bugs",
+            "Messages Telegram refused as HTML",
+            self.render_bugs.clone(),
+        );
+        r.register(
+            "digests",
+            "Messages bundling several alerts",
+            self.digests.clone(),
+        );
+        r.register(
+            "outbox_depth",
+            "Messages waiting in the outbox",
+            g.outbox_depth.clone(),
+        );
+        r.register_with_unit(
+            "last_poll_age",
+            "Seconds since the last poll finished (-1: none yet)",
+            Unit::Seconds,
+            g.last_poll_age.clone(),
+        );
+    }
+
+    pub fn inc(c: &Counter, by: u64) {
+        c.inc_by(by);
+    }
+
+    pub fn get(c: &Counter) -> u64 {
+        c.get()
     }
 
     pub fn fetch_error(&self, kind: &'static str) {
-        if let Ok(mut m) = self.fetch_errors.lock() {
-            *m.entry(kind).or_default() += 1;
-        }
+        self.fetch_errors.inc(kind);
     }
 
     pub fn failed(&self, reason: &'static str) {
-        if let Ok(mut m) = self.failed.lock() {
-            *m.entry(reason).or_default() += 1;
-        }
+        self.failed.inc(reason);
     }
 
     pub fn fetch_errors(&self) -> BTreeMap<&'static str, u64> {
-        self.fetch_errors
-            .lock()
-            .map(|m| m.clone())
-            .unwrap_or_default()
+        self.fetch_errors.snapshot()
     }
 
     pub fn failures(&self) -> BTreeMap<&'static str, u64> {
-        self.failed.lock().map(|m| m.clone()).unwrap_or_default()
+        self.failed.snapshot()
     }
 
-    pub fn get(c: &AtomicU64) -> u64 {
-        c.load(Ordering::Relaxed)
+    /// Sets the scrape-time gauges from `sizes` and `now` (Unix time), then encodes every
+    /// metric in the OpenMetrics text format (served as [`CONTENT_TYPE`]).
+    pub fn render(&self, sizes: StoreSizes, now: i64) -> String {
+        let g = &self.gauges;
+        g.feeds.set(gauge_value(sizes.feeds));
+        g.subscribers.set(gauge_value(sizes.subscribers));
+        g.outbox_depth.set(gauge_value(sizes.outbox_depth));
+        let last = self.last_poll_at.load(std::sync::atomic::Ordering::Relaxed);
+        g.last_poll_age
+            .set(if last == 0 { -1 } else { (now - last).max(0) });
+        let mut out = String::new();
+        // Writing into a String cannot fail.
+        let _ = encode(&mut out, &self.registry);
+        out
     }
+}
+
+fn gauge_value(v: u64) -> i64 {
+    i64::try_from(v).unwrap_or(i64::MAX)
 }

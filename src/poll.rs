@@ -12,9 +12,7 @@ use crate::entry::Entry;
 use crate::feeds::fetch::{FetchError, Fetched, Validators};
 use crate::feeds::parse::{self, ParseError};
 use crate::metrics::Counters;
-use crate::store::{
-    ActionRecord, AlertRecord, FeedRecord, NewEntry, OutboxKey, StoreError, now_unix,
-};
+use crate::store::{ActionRecord, AlertRecord, FeedRecord, NewEntry, StoreError, now_unix};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -189,7 +187,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         Ok(None) => {
             Counters::inc(&shared.counters.polls_not_modified, 1);
             record_success(shared, &mut feed, now, None);
-            shared.store.update_feed(&feed)?;
+            shared.store.modify_feed(feed.id, &poll_fields(&feed))?;
             return Ok(PollReport {
                 not_modified: true,
                 ..PollReport::default()
@@ -198,28 +196,26 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         Err(e) => {
             shared.counters.fetch_error(e.kind());
             record_failure(shared, &mut feed, &e, now);
-            shared.store.update_feed(&feed)?;
+            shared.store.modify_feed(feed.id, &poll_fields(&feed))?;
             return Err(e);
         }
     };
 
-    if let Some(new_url) = &snap.moved_permanently
-        && shared.store.feed_by_url(new_url)?.is_none()
-    {
+    if let Some(new_url) = &snap.moved_permanently {
         tracing::info!(feed = feed.id, from = %feed.url, to = %new_url, "feed moved permanently");
         feed.url = new_url.clone();
     }
     feed.etag = snap.validators.etag.clone();
     feed.last_modified = snap.validators.last_modified.clone();
     let hint = snap.ttl.max(snap.max_age);
-    let baseline = feed.health.last_success.is_none()
-        && shared.store.seen_count(feed.id) == 0
-        && !shared.dry_run();
+    // A feed whose backlog was never taken records its entries without alerting.
+    let seen = shared.store.seen_set(feed.id)?;
+    let baseline = seen.is_none() && !shared.dry_run();
+    let seen = seen.unwrap_or_default();
     if feed.name.is_empty() && !snap.title.is_empty() {
         feed.name = snap.title.clone();
     }
     record_success(shared, &mut feed, now, hint);
-    shared.store.update_feed(&feed)?;
 
     let mut report = PollReport {
         entries: snap.entries.len(),
@@ -227,21 +223,16 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         ..PollReport::default()
     };
     let mode = FeedMode::parse(&feed.mode).unwrap_or_default();
-    let recent = if baseline {
-        Vec::new()
-    } else {
-        shared.store.recent_alerts(CROSS_POST_WINDOW)?
-    };
+    // Alerts of other feeds to compare with, read once and only if this poll has one.
+    let mut recent: Option<Vec<AlertRecord>> = None;
     let mut new_entries = Vec::new();
+    // Ids of this poll's new entries (a feed may list an entry twice).
+    let mut this_poll = std::collections::HashSet::new();
     let mut merged: HashMap<u64, AlertRecord> = HashMap::new();
     let mut printed = Vec::new();
     for (entry, verdict) in snap.entries.iter().zip(&snap.verdicts) {
         let keys = entry_keys(entry);
-        let mut seen = false;
-        for k in &keys {
-            seen |= shared.store.is_seen(feed.id, k)?;
-        }
-        if seen || new_entries.iter().any(|n: &NewEntry| n.keys[0] == keys[0]) {
+        if keys.iter().any(|k| seen.contains(k)) || !this_poll.insert(keys[0].clone()) {
             continue;
         }
         let wanted = !baseline && (verdict.is_appeal || mode == FeedMode::All);
@@ -252,7 +243,11 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
                 u64::from(verdict.is_appeal),
             );
             let rec = alert_record(&feed, entry, verdict);
-            if let Some(original) = find_cross_post(&recent, &rec, feed.id) {
+            let recent = match &mut recent {
+                Some(r) => r,
+                None => recent.insert(shared.store.recent_alerts(CROSS_POST_WINDOW)?),
+            };
+            if let Some(original) = find_cross_post(recent, &rec, feed.id) {
                 let target = merged
                     .entry(original.id)
                     .or_insert_with(|| original.clone());
@@ -283,21 +278,19 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
 
     // Recipients follow each chat's choices (feeds, hashtags, actions, languages, mute):
     // entries whose alerts go to the same chats are committed together, in feed order.
-    let batches = if shared.dry_run() {
+    let batches = if shared.dry_run() || report.alerts == 0 {
         vec![(new_entries, Vec::new())]
     } else {
         let subscribers = shared.store.subscribers()?;
         crate::bot::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
     };
-    let mut keys: Vec<OutboxKey> = Vec::new();
-    for (entries, chats) in &batches {
-        keys.extend(
-            shared
-                .store
-                .commit_new_entries(feed.id, entries, chats)
-                .await?,
-        );
-    }
+    // The feed's new state is written with its entries: a crash can never leave a feed
+    // marked polled without its backlog marked seen.
+    let keep = (snap.entries.len() * 2).max(crate::store::SEEN_KEEP);
+    let keys = shared
+        .store
+        .commit_poll(feed.id, &poll_fields(&feed), &batches, keep)
+        .await?;
     report.queued = keys.len();
     if !keys.is_empty() {
         Counters::inc(&shared.counters.queued, keys.len() as u64);
@@ -308,8 +301,6 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
             rec,
         )));
     }
-    let keep = (snap.entries.len() * 2).max(200);
-    shared.store.prune_seen(feed.id, keep)?;
     tracing::debug!(
         feed = feed.id,
         new = report.new_entries,
@@ -317,6 +308,28 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         "polled"
     );
     Ok(report)
+}
+
+/// The fields a poll owns, copied onto the stored record (an organizer may have changed
+/// the name, hashtags or mode while the feed was being fetched; those stay).
+fn poll_fields(polled: &FeedRecord) -> impl Fn(&mut FeedRecord) + Sync + use<> {
+    let polled = polled.clone();
+    move |rec: &mut FeedRecord| {
+        rec.url.clone_from(&polled.url);
+        rec.etag.clone_from(&polled.etag);
+        rec.last_modified.clone_from(&polled.last_modified);
+        if rec.name.is_empty() {
+            rec.name.clone_from(&polled.name);
+        }
+        rec.next_poll_at = polled.next_poll_at;
+        let h = &polled.health;
+        rec.health.last_success = h.last_success;
+        rec.health.last_error.clone_from(&h.last_error);
+        rec.health.last_error_at = h.last_error_at;
+        rec.health.consecutive_failures = h.consecutive_failures;
+        rec.health.failing_since = h.failing_since;
+        rec.health.told_failing = h.told_failing;
+    }
 }
 
 fn find_cross_post<'a>(
@@ -399,8 +412,27 @@ pub fn next_delay(
     d.min(MAX_INTERVAL).max(interval.min(MAX_INTERVAL))
 }
 
-/// The polling loop: every second, polls the feeds that are due, at most
+/// A feed as the polling loop schedules it.
+struct Due {
+    at: i64,
+    host: String,
+}
+
+fn due_of(f: &FeedRecord) -> Due {
+    Due {
+        at: f.next_poll_at.unwrap_or(0),
+        host: url::Url::parse(&f.url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_default(),
+    }
+}
+
+/// The polling loop: four times a second, polls the feeds that are due, at most
 /// `max_concurrent_polls` at once and two per host.
+///
+/// The schedule lives in memory: it is read from the store at start and whenever a feed
+/// is added or removed, and each poll reports when its feed is due again.
 pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
     // Spread the first polls over the interval (at most a minute), never all at once.
     if let Ok(feeds) = shared.store.feeds() {
@@ -412,19 +444,22 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
             shared.config.poll_interval.min(Duration::from_secs(60))
         };
         let now = now_unix();
-        for (i, mut f) in feeds.into_iter().enumerate() {
+        for (i, f) in feeds.into_iter().enumerate() {
             let offset = spread.as_secs() * i as u64 / n;
             let due = now + offset as i64;
             if f.next_poll_at.is_none_or(|t| t > due) || shared.dry_run() {
-                f.next_poll_at = Some(due);
-                let _ = shared.store.update_feed(&f);
+                let _ = shared
+                    .store
+                    .modify_feed(f.id, &|r| r.next_poll_at = Some(due));
             }
         }
     }
     let sem = Arc::new(tokio::sync::Semaphore::new(
         shared.config.max_concurrent_polls,
     ));
-    let hosts: Arc<std::sync::Mutex<HashMap<String, usize>>> = Arc::default();
+    let mut hosts: HashMap<String, usize> = HashMap::new();
+    let mut schedule: HashMap<u64, Due> = HashMap::new();
+    let mut version = None;
     let mut running: std::collections::HashSet<u64> = Default::default();
     let mut tasks: tokio::task::JoinSet<(u64, String)> = tokio::task::JoinSet::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
@@ -433,9 +468,21 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
         tokio::select! {
             _ = cancel.cancelled() => break,
             Some(done) = tasks.join_next() => {
+                // Tasks catch their own panics, so every join carries its feed.
                 if let Ok((id, host)) = done {
                     running.remove(&id);
-                    release_host(&hosts, &host);
+                    release_host(&mut hosts, &host);
+                    match shared.store.feed(id) {
+                        Ok(Some(f)) => { schedule.insert(id, due_of(&f)); }
+                        Ok(None) => { schedule.remove(&id); }
+                        Err(e) => {
+                            tracing::warn!(feed = id, error = %e, "cannot read the feed back");
+                            let at = now_unix() + shared.config.poll_interval.as_secs() as i64;
+                            if let Some(d) = schedule.get_mut(&id) {
+                                d.at = at;
+                            }
+                        }
+                    }
                 }
                 continue;
             }
@@ -445,32 +492,47 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
             .counters
             .polling_alive_at
             .store(now_unix(), std::sync::atomic::Ordering::Relaxed);
-        let now = now_unix();
-        let Ok(feeds) = shared.store.feeds() else {
-            continue;
-        };
-        for f in feeds {
-            if running.contains(&f.id) || f.next_poll_at.is_some_and(|t| t > now) {
-                continue;
+        let current = shared.store.feed_set_version();
+        if version != Some(current) {
+            match shared.store.feeds() {
+                Ok(feeds) => {
+                    schedule = feeds.iter().map(|f| (f.id, due_of(f))).collect();
+                    version = Some(current);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot read the feeds");
+                    continue;
+                }
             }
-            let host = url::Url::parse(&f.url)
-                .ok()
-                .and_then(|u| u.host_str().map(str::to_string))
+        }
+        let now = now_unix();
+        let mut due: Vec<(i64, u64)> = schedule
+            .iter()
+            .filter(|(id, d)| d.at <= now && !running.contains(id))
+            .map(|(id, d)| (d.at, *id))
+            .collect();
+        due.sort_unstable();
+        for (_, id) in due {
+            let host = schedule
+                .get(&id)
+                .map(|d| d.host.clone())
                 .unwrap_or_default();
-            if !take_host(&hosts, &host) {
+            if !take_host(&mut hosts, &host) {
                 continue;
             }
             let Ok(permit) = sem.clone().try_acquire_owned() else {
-                release_host(&hosts, &host);
+                release_host(&mut hosts, &host);
                 break;
             };
-            running.insert(f.id);
+            running.insert(id);
             let shared = shared.clone();
-            let id = f.id;
             tasks.spawn(async move {
                 let _permit = permit;
-                if let Err(e) = poll_feed(&shared, id).await {
-                    tracing::debug!(feed = id, error = %e, "poll error recorded");
+                let poll = std::panic::AssertUnwindSafe(poll_feed(&shared, id));
+                match futures_util::FutureExt::catch_unwind(poll).await {
+                    Ok(Ok(_)) => {}
+                    Ok(Err(e)) => tracing::debug!(feed = id, error = %e, "poll error recorded"),
+                    Err(_) => record_panic(&shared, id),
                 }
                 (id, host)
             });
@@ -481,13 +543,27 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
     while tasks.join_next().await.is_some() {}
 }
 
+/// A poll that panicked (a bug) counts as a failed poll: the feed backs off and is
+/// polled again later, and the bot goes on.
+fn record_panic(shared: &Shared, id: u64) {
+    tracing::error!(feed = id, "poll panicked; the feed will be retried later");
+    shared.counters.fetch_error("internal");
+    let now = now_unix();
+    let interval = shared.config.poll_interval;
+    let _ = shared.store.modify_feed(id, &|f: &mut FeedRecord| {
+        f.health.last_error = Some("internal error while polling".into());
+        f.health.last_error_at = Some(now);
+        f.health.consecutive_failures = f.health.consecutive_failures.saturating_add(1);
+        f.health.failing_since.get_or_insert(now);
+        let delay = next_delay(interval, f.health.consecutive_failures, None, None);
+        f.next_poll_at = Some(now + delay.as_secs() as i64);
+    });
+}
+
 const PER_HOST: usize = 2;
 
-fn take_host(hosts: &std::sync::Mutex<HashMap<String, usize>>, host: &str) -> bool {
-    let Ok(mut m) = hosts.lock() else {
-        return false;
-    };
-    let n = m.entry(host.to_string()).or_default();
+fn take_host(hosts: &mut HashMap<String, usize>, host: &str) -> bool {
+    let n = hosts.entry(host.to_string()).or_default();
     if host.is_empty() || *n < PER_HOST {
         *n += 1;
         true
@@ -496,10 +572,8 @@ fn take_host(hosts: &std::sync::Mutex<HashMap<String, usize>>, host: &str) -> bo
     }
 }
 
-fn release_host(hosts: &std::sync::Mutex<HashMap<String, usize>>, host: &str) {
-    if let Ok(mut m) = hosts.lock()
-        && let Some(n) = m.get_mut(host)
-    {
+fn release_host(hosts: &mut HashMap<String, usize>, host: &str) {
+    if let Some(n) = hosts.get_mut(host) {
         *n = n.saturating_sub(1);
     }
 }

@@ -124,7 +124,7 @@ pub fn wants(
 }
 
 /// One commit's worth: entries and the chats their alerts go to.
-pub type Batch = (Vec<NewEntry>, Vec<(i64, Option<i32>)>);
+pub use crate::store::Batch;
 
 /// Splits a poll's new entries into batches whose alerts go to the same chats, keeping
 /// the feed's order (consecutive alerts with the same recipients share a batch; entries

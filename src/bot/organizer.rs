@@ -209,24 +209,13 @@ pub(super) async fn preview(ctx: &Ctx<'_>, args: &str) -> String {
             );
         }
     };
-    let record = feed.unwrap_or_else(|| crate::store::FeedRecord {
-        v: 1,
-        id: 0,
-        url: url.clone(),
-        name: if snap.title.is_empty() {
-            url.clone()
+    let record = feed.unwrap_or_else(|| {
+        let name = if snap.title.is_empty() {
+            &url
         } else {
-            snap.title.clone()
-        },
-        hashtags: vec![],
-        mode: "appeals".into(),
-        from_config: false,
-        etag: None,
-        last_modified: None,
-        added_by: None,
-        added_at: 0,
-        next_poll_at: None,
-        health: Default::default(),
+            &snap.title
+        };
+        crate::store::FeedRecord::new(url.clone(), name.clone())
     });
     let appeals: Vec<_> = snap
         .entries

@@ -8,8 +8,7 @@
 //! | `meta` | `schema_version` | u32 BE |
 //! | `feeds` | feed id u64 | [`FeedRecord`] |
 //! | `feed_urls` | url | feed id u64 |
-//! | `seen` | feed id u64 ++ entry key | sequence u64 |
-//! | `seen_order` | feed id u64 ++ sequence u64 | entry key |
+//! | `seen_sets` | feed id u64 | [`SeenSet`]: version byte 1, then the feed's seen keys as 64-bit hashes (u64 LE), oldest first |
 //! | `subscribers` | chat id i64 | [`SubscriberRecord`] |
 //! | `organizers` | user id i64 | [`OrganizerRecord`] |
 //! | `alerts` | alert id u64 | [`AlertRecord`] |
@@ -25,8 +24,15 @@ use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 
-pub const SCHEMA_VERSION: u32 = 1;
+/// 2: seen keys of a feed in one record (`seen_sets`) instead of two trees (`seen`,
+/// `seen_order`) with a record per key; a version 1 database is converted when opened.
+pub const SCHEMA_VERSION: u32 = 2;
+
+/// How many seen keys a feed keeps at least (more when the feed lists more entries).
+pub const SEEN_KEEP: usize = 200;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -87,6 +93,28 @@ pub struct FeedRecord {
     pub next_poll_at: Option<i64>,
     #[serde(default)]
     pub health: FeedHealth,
+}
+
+impl FeedRecord {
+    /// A feed not yet stored (the store gives it its id): mode `appeals`, added now,
+    /// never polled.
+    pub fn new(url: impl Into<String>, name: impl Into<String>) -> FeedRecord {
+        FeedRecord {
+            v: 1,
+            id: 0,
+            url: url.into(),
+            name: name.into(),
+            hashtags: Vec::new(),
+            mode: "appeals".into(),
+            from_config: false,
+            etag: None,
+            last_modified: None,
+            added_by: None,
+            added_at: now_unix(),
+            next_poll_at: None,
+            health: FeedHealth::default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -205,6 +233,9 @@ pub struct NewEntry {
     pub alert: Option<AlertRecord>,
 }
 
+/// New entries and the chats (with their forum topic) their alerts go to.
+pub type Batch = (Vec<NewEntry>, Vec<(i64, Option<i32>)>);
+
 /// The database handle; cheap to clone.
 #[derive(Clone)]
 pub struct Store {
@@ -212,13 +243,24 @@ pub struct Store {
     meta: sled::Tree,
     feeds: sled::Tree,
     feed_urls: sled::Tree,
-    seen: sled::Tree,
-    seen_order: sled::Tree,
+    seen_sets: sled::Tree,
     subscribers: sled::Tree,
     organizers: sled::Tree,
     alerts: sled::Tree,
     outbox: sled::Tree,
     stats: sled::Tree,
+    cache: Arc<Cache>,
+}
+
+/// What the store keeps decoded in memory: the subscriber list (read on every poll with
+/// an alert, changed rarely) and a counter of changes to the set of feeds (the poller
+/// reloads its schedule when it moves).
+#[derive(Default)]
+struct Cache {
+    /// Bumped after every change to the subscribers tree; a list read before a change
+    /// finished is never cached.
+    subscribers: Mutex<(u64, Option<Arc<Vec<SubscriberRecord>>>)>,
+    feed_set: AtomicU64,
 }
 
 pub fn now_unix() -> i64 {
@@ -247,14 +289,114 @@ fn dec<T: DeserializeOwned>(key: &[u8], bytes: &[u8]) -> Result<T, StoreError> {
     })
 }
 
+fn poisoned<T>(_: std::sync::PoisonError<T>) -> StoreError {
+    StoreError::Db("an in-memory cache lock was poisoned".into())
+}
+
 fn abort(e: StoreError) -> ConflictableTransactionError<StoreError> {
     ConflictableTransactionError::Abort(e)
 }
 
-fn seen_key(feed_id: u64, entry_key: &str) -> Vec<u8> {
-    let mut k = feed_id.to_be_bytes().to_vec();
-    k.extend_from_slice(entry_key.as_bytes());
-    k
+/// The 64-bit hash a seen key is kept as (the first 8 bytes of its SHA-256: stable
+/// across versions and platforms; two keys of one feed collide with odds near 2^-50).
+fn seen_hash(key: &str) -> u64 {
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(key.as_bytes());
+    u64::from_le_bytes(digest[..8].try_into().unwrap_or([0; 8]))
+}
+
+/// The keys of one feed's entries already seen, as hashes, oldest first.
+#[derive(Debug, Clone, Default)]
+pub struct SeenSet {
+    order: std::collections::VecDeque<u64>,
+    members: std::collections::HashSet<u64>,
+}
+
+impl SeenSet {
+    const VERSION: u8 = 1;
+
+    pub fn contains(&self, key: &str) -> bool {
+        self.members.contains(&seen_hash(key))
+    }
+
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    fn insert(&mut self, hash: u64) {
+        if self.members.insert(hash) {
+            self.order.push_back(hash);
+        }
+    }
+
+    /// Forgets the oldest keys beyond `keep`.
+    fn keep_newest(&mut self, keep: usize) {
+        while self.order.len() > keep {
+            if let Some(old) = self.order.pop_front() {
+                self.members.remove(&old);
+            }
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + 8 * self.order.len());
+        out.push(Self::VERSION);
+        for h in &self.order {
+            out.extend_from_slice(&h.to_le_bytes());
+        }
+        out
+    }
+
+    fn from_bytes(b: &[u8]) -> Option<SeenSet> {
+        let (&version, rest) = b.split_first()?;
+        if version != Self::VERSION || rest.len() % 8 != 0 {
+            return None;
+        }
+        let mut set = SeenSet::default();
+        for chunk in rest.chunks_exact(8) {
+            set.insert(u64::from_le_bytes(chunk.try_into().ok()?));
+        }
+        Some(set)
+    }
+}
+
+type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+/// Inside a transaction: applies `change` to a stored feed record and adds to its counts.
+fn apply_feed_change(
+    feeds: &sled::transaction::TransactionalTree,
+    urls: &sled::transaction::TransactionalTree,
+    id: u64,
+    change: &(dyn Fn(&mut FeedRecord) + Sync),
+    entries_seen: u64,
+    appeals_sent: u64,
+) -> TxResult<Option<FeedRecord>> {
+    let Some(bytes) = feeds.get(id.to_be_bytes())? else {
+        return Ok(None);
+    };
+    let old: FeedRecord = dec(b"feed", &bytes).map_err(abort)?;
+    let mut rec = old.clone();
+    change(&mut rec);
+    rec.id = id;
+    rec.health.entries_seen = old.health.entries_seen + entries_seen;
+    rec.health.appeals_sent = old.health.appeals_sent + appeals_sent;
+    if rec.url != old.url {
+        match urls.get(rec.url.as_bytes())? {
+            Some(other) if other.as_ref() != id.to_be_bytes() => rec.url = old.url.clone(),
+            _ => {
+                urls.remove(old.url.as_bytes())?;
+                urls.insert(rec.url.as_bytes(), &id.to_be_bytes())?;
+            }
+        }
+    }
+    if rec != old {
+        feeds.insert(&id.to_be_bytes(), enc(&rec).map_err(abort)?)?;
+    }
+    Ok(Some(rec))
 }
 
 impl Store {
@@ -268,7 +410,7 @@ impl Store {
         }
         let config = sled::Config::new()
             .path(path)
-            .cache_capacity(32 * 1024 * 1024)
+            .cache_capacity(8 * 1024 * 1024)
             .flush_every_ms(Some(500));
         // The database's lock is released a moment after its last handle is dropped (the
         // previous process, or a previous handle in this one): wait for it, briefly.
@@ -303,13 +445,13 @@ impl Store {
             meta: db.open_tree("meta")?,
             feeds: db.open_tree("feeds")?,
             feed_urls: db.open_tree("feed_urls")?,
-            seen: db.open_tree("seen")?,
-            seen_order: db.open_tree("seen_order")?,
+            seen_sets: db.open_tree("seen_sets")?,
             subscribers: db.open_tree("subscribers")?,
             organizers: db.open_tree("organizers")?,
             alerts: db.open_tree("alerts")?,
             outbox: db.open_tree("outbox")?,
             stats: db.open_tree("stats")?,
+            cache: Arc::default(),
             db,
         };
         match store.meta.get("schema_version")? {
@@ -327,9 +469,59 @@ impl Store {
                 if found > SCHEMA_VERSION {
                     return Err(StoreError::TooNew { found });
                 }
+                if found < 2 {
+                    store.convert_seen_trees()?;
+                }
             }
         }
         Ok(store)
+    }
+
+    /// Version 1 kept a record per seen key in `seen` and their order in `seen_order`
+    /// (feed id ++ sequence → key): rewrites them as one [`SeenSet`] per feed, in the same
+    /// order, then drops the old trees and records version 2.
+    fn convert_seen_trees(&self) -> Result<(), StoreError> {
+        let names = self.db.tree_names();
+        if names.iter().any(|n| n.as_ref() == b"seen_order") {
+            let order = self.db.open_tree("seen_order")?;
+            let mut sets: std::collections::BTreeMap<u64, SeenSet> = Default::default();
+            for kv in order.iter() {
+                let (k, v) = kv?;
+                let Some(feed) = k.get(..8).and_then(|b| b.try_into().ok()) else {
+                    continue;
+                };
+                let key = String::from_utf8_lossy(&v);
+                sets.entry(u64::from_be_bytes(feed))
+                    .or_default()
+                    .insert(seen_hash(&key));
+            }
+            // A feed polled before with no entries has its backlog taken all the same.
+            for kv in self.feeds.iter() {
+                let (k, v) = kv?;
+                let rec: FeedRecord = dec(&k, &v)?;
+                if rec.health.last_success.is_some() {
+                    sets.entry(rec.id).or_default();
+                }
+            }
+            let mut batch = sled::Batch::default();
+            for (feed, set) in &sets {
+                batch.insert(&feed.to_be_bytes(), set.bytes());
+            }
+            self.seen_sets.apply_batch(batch)?;
+            tracing::info!(
+                feeds = sets.len(),
+                "seen entries converted to schema version 2"
+            );
+        }
+        for name in ["seen", "seen_order"] {
+            if names.iter().any(|n| n.as_ref() == name.as_bytes()) {
+                self.db.drop_tree(name)?;
+            }
+        }
+        self.meta
+            .insert("schema_version", &SCHEMA_VERSION.to_be_bytes())?;
+        self.db.flush()?;
+        Ok(())
     }
 
     /// Makes every earlier write durable.
@@ -368,7 +560,13 @@ impl Store {
             feeds.insert(&id.to_be_bytes(), bytes.as_slice())?;
             Ok(true)
         })?;
+        self.cache.feed_set.fetch_add(1, Ordering::Release);
         Ok(added.then_some(rec))
+    }
+
+    /// Moves whenever a feed is added or removed (the poller's schedule follows it).
+    pub fn feed_set_version(&self) -> u64 {
+        self.cache.feed_set.load(Ordering::Acquire)
     }
 
     pub fn feed(&self, id: u64) -> Result<Option<FeedRecord>, StoreError> {
@@ -417,6 +615,60 @@ impl Store {
         Ok(())
     }
 
+    /// Changes a stored feed record in place, atomically with what others write to it;
+    /// `Ok(None)` if the feed is gone. A changed URL moves the URL index, unless another
+    /// feed has that URL (then the URL stays).
+    pub fn modify_feed(
+        &self,
+        id: u64,
+        change: &(dyn Fn(&mut FeedRecord) + Sync),
+    ) -> Result<Option<FeedRecord>, StoreError> {
+        self.modify_feed_counting(id, change, 0, 0)
+    }
+
+    /// [`Store::modify_feed`], adding to the feed's entry and appeal counts.
+    ///
+    /// A compare-and-swap of the one record; only a URL change (which moves the URL index
+    /// too) takes a transaction, because every sled transaction forces a log write.
+    fn modify_feed_counting(
+        &self,
+        id: u64,
+        change: &(dyn Fn(&mut FeedRecord) + Sync),
+        entries_seen: u64,
+        appeals_sent: u64,
+    ) -> Result<Option<FeedRecord>, StoreError> {
+        let key = id.to_be_bytes();
+        for _ in 0..16 {
+            let Some(old_bytes) = self.feeds.get(key)? else {
+                return Ok(None);
+            };
+            let old: FeedRecord = dec(&key, &old_bytes)?;
+            let mut rec = old.clone();
+            change(&mut rec);
+            if rec.url != old.url {
+                return Ok((&self.feeds, &self.feed_urls).transaction(|(feeds, urls)| {
+                    apply_feed_change(feeds, urls, id, change, entries_seen, appeals_sent)
+                })?);
+            }
+            rec.id = id;
+            rec.health.entries_seen = old.health.entries_seen + entries_seen;
+            rec.health.appeals_sent = old.health.appeals_sent + appeals_sent;
+            if rec == old {
+                return Ok(Some(rec));
+            }
+            if self
+                .feeds
+                .compare_and_swap(key, Some(old_bytes), Some(enc(&rec)?))?
+                .is_ok()
+            {
+                return Ok(Some(rec));
+            }
+        }
+        Err(StoreError::Db(format!(
+            "feed {id}: too many concurrent changes"
+        )))
+    }
+
     /// Removes a feed and what was seen of it.
     pub fn remove_feed(&self, id: u64) -> Result<Option<FeedRecord>, StoreError> {
         let Some(rec) = self.feed(id)? else {
@@ -424,22 +676,34 @@ impl Store {
         };
         self.feeds.remove(id.to_be_bytes())?;
         self.feed_urls.remove(rec.url.as_bytes())?;
-        for tree in [&self.seen, &self.seen_order] {
-            let keys: Vec<_> = tree
-                .scan_prefix(id.to_be_bytes())
-                .keys()
-                .collect::<Result<_, _>>()?;
-            for k in keys {
-                tree.remove(k)?;
-            }
-        }
+        self.cache.feed_set.fetch_add(1, Ordering::Release);
+        self.seen_sets.remove(id.to_be_bytes())?;
         Ok(Some(rec))
     }
 
     // ---- seen entries and the outbox ----
 
+    /// The keys of a feed's entries already seen; `None` until the feed's first poll
+    /// (or its addition) has taken its backlog.
+    pub fn seen_set(&self, feed_id: u64) -> Result<Option<SeenSet>, StoreError> {
+        let key = feed_id.to_be_bytes();
+        self.seen_sets
+            .get(key)?
+            .map(|v| {
+                SeenSet::from_bytes(&v).ok_or_else(|| StoreError::Corrupt {
+                    key: format!("seen_sets/{feed_id}"),
+                    message: "not a seen set".into(),
+                })
+            })
+            .transpose()
+    }
+
     pub fn is_seen(&self, feed_id: u64, key: &str) -> Result<bool, StoreError> {
-        Ok(self.seen.contains_key(seen_key(feed_id, key))?)
+        Ok(self.seen_set(feed_id)?.is_some_and(|s| s.contains(key)))
+    }
+
+    pub fn seen_count(&self, feed_id: u64) -> Result<usize, StoreError> {
+        Ok(self.seen_set(feed_id)?.map_or(0, |s| s.len()))
     }
 
     /// Marks new entries seen and queues their alerts for `chats`, in one atomic step,
@@ -450,106 +714,128 @@ impl Store {
         entries: &[NewEntry],
         chats: &[(i64, Option<i32>)],
     ) -> Result<Vec<OutboxKey>, StoreError> {
-        if entries.is_empty() {
-            return Ok(Vec::new());
-        }
-        // Ids are reserved outside the transaction (the closure may run again).
-        let mut seqs = Vec::new();
-        for e in entries {
-            let alert_id = if e.alert.is_some() {
-                self.db.generate_id()?
-            } else {
-                0
-            };
-            let seen_seq = self.db.generate_id()?;
-            let mut out = Vec::new();
-            if e.alert.is_some() {
-                for _ in chats {
-                    out.push(self.db.generate_id()?);
-                }
-            }
-            seqs.push((alert_id, seen_seq, out));
-        }
-        let now = now_unix();
-        let keys = (
-            &self.seen,
-            &self.seen_order,
-            &self.alerts,
-            &self.outbox,
-            &self.feeds,
-        )
-            .transaction(|(seen, seen_order, alerts, outbox, feeds)| {
-                let mut written = Vec::new();
-                let mut appeals = 0u64;
-                let mut fresh = 0u64;
-                for (e, (alert_id, seen_seq, out)) in entries.iter().zip(&seqs) {
-                    if seen.get(seen_key(feed_id, &e.keys[0]))?.is_some() {
-                        continue;
-                    }
-                    fresh += 1;
-                    for (i, key) in e.keys.iter().enumerate() {
-                        let seq = seen_seq * 4 + i as u64;
-                        seen.insert(seen_key(feed_id, key), &seq.to_be_bytes())?;
-                        let mut ok = feed_id.to_be_bytes().to_vec();
-                        ok.extend_from_slice(&seq.to_be_bytes());
-                        seen_order.insert(ok, key.as_bytes())?;
-                    }
-                    let Some(alert) = &e.alert else { continue };
-                    appeals += 1;
-                    let mut alert = alert.clone();
-                    alert.id = *alert_id;
-                    alerts.insert(&alert_id.to_be_bytes(), enc(&alert).map_err(abort)?)?;
-                    for ((chat, thread), seq) in chats.iter().zip(out) {
-                        let key = OutboxKey {
-                            chat_id: *chat,
-                            seq: *seq,
-                        };
-                        let rec = DeliveryRecord {
-                            v: 1,
-                            alert_id: *alert_id,
-                            chat_id: *chat,
-                            thread_id: *thread,
-                            attempts: 0,
-                            queued_at: now,
-                        };
-                        outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
-                        written.push(key);
-                    }
-                }
-                if let Some(bytes) = feeds.get(feed_id.to_be_bytes())? {
-                    let mut rec: FeedRecord = dec(b"feed", &bytes).map_err(abort)?;
-                    rec.health.entries_seen += fresh;
-                    rec.health.appeals_sent += appeals;
-                    feeds.insert(&feed_id.to_be_bytes(), enc(&rec).map_err(abort)?)?;
-                }
-                Ok(written)
-            })?;
+        let keep = (entries.len() * 2).max(SEEN_KEEP);
+        let keys = self
+            .commit_poll(
+                feed_id,
+                &|_| {},
+                &[(entries.to_vec(), chats.to_vec())],
+                keep,
+            )
+            .await?;
         self.flush().await?;
         Ok(keys)
     }
 
-    /// Keeps at most `keep` seen keys of a feed (the oldest go first).
-    pub fn prune_seen(&self, feed_id: u64, keep: usize) -> Result<usize, StoreError> {
-        let total = self.seen_order.scan_prefix(feed_id.to_be_bytes()).count();
-        if total <= keep {
-            return Ok(0);
+    /// What one poll writes: each batch's new entries marked seen with their alerts and
+    /// one outbox record per chat of the batch, in one transaction (an entry already seen
+    /// is skipped; the feed keeps its newest `keep` seen keys); then the feed record
+    /// (`change` applied to the stored one, its entry and appeal counts added).
+    ///
+    /// A poll that queues nothing writes only the feed's seen set and its record, without
+    /// a transaction, and does not wait for the disk: the background flush makes it
+    /// durable, and a crash before that only means the same entries are looked at again.
+    /// A poll that queues deliveries is flushed before this returns (the caller then
+    /// tells the sender). The seen set is written even when empty: it marks the feed's
+    /// backlog as taken ([`Store::seen_set`] is `None` until then).
+    pub async fn commit_poll(
+        &self,
+        feed_id: u64,
+        change: &(dyn Fn(&mut FeedRecord) + Sync),
+        batches: &[Batch],
+        keep: usize,
+    ) -> Result<Vec<OutboxKey>, StoreError> {
+        let entries = || {
+            batches
+                .iter()
+                .flat_map(|(entries, chats)| entries.iter().map(move |e| (e, chats)))
+        };
+        let set_key = feed_id.to_be_bytes();
+        let corrupt = || StoreError::Corrupt {
+            key: format!("seen_sets/{feed_id}"),
+            message: "not a seen set".into(),
+        };
+        let (written, fresh, appeals) = if entries().all(|(e, _)| e.alert.is_none()) {
+            let mut seen = match self.seen_sets.get(set_key)? {
+                Some(v) => SeenSet::from_bytes(&v).ok_or_else(corrupt)?,
+                None => SeenSet::default(),
+            };
+            let before = seen.len();
+            let mut fresh = 0u64;
+            for (e, _) in entries() {
+                if !e.keys.is_empty() && !seen.contains(&e.keys[0]) {
+                    fresh += 1;
+                    e.keys.iter().for_each(|k| seen.insert(seen_hash(k)));
+                }
+            }
+            if fresh > 0 || before == 0 {
+                seen.keep_newest(keep);
+                self.seen_sets.insert(set_key, seen.bytes())?;
+            }
+            (Vec::new(), fresh, 0)
+        } else {
+            // Ids are reserved outside the transaction (the closure may run again).
+            let mut seqs = Vec::new();
+            for (e, chats) in entries() {
+                let mut ids = Vec::new();
+                if e.alert.is_some() {
+                    for _ in 0..=chats.len() {
+                        ids.push(self.db.generate_id()?);
+                    }
+                }
+                seqs.push(ids);
+            }
+            let now = now_unix();
+            (&self.seen_sets, &self.alerts, &self.outbox).transaction(
+                |(seen_sets, alerts, outbox)| {
+                    let mut seen = match seen_sets.get(set_key)? {
+                        Some(v) => SeenSet::from_bytes(&v).ok_or_else(|| abort(corrupt()))?,
+                        None => SeenSet::default(),
+                    };
+                    let mut written = Vec::new();
+                    let (mut fresh, mut appeals) = (0u64, 0u64);
+                    for ((e, chats), ids) in entries().zip(&seqs) {
+                        if e.keys.is_empty() || seen.contains(&e.keys[0]) {
+                            continue;
+                        }
+                        fresh += 1;
+                        e.keys.iter().for_each(|k| seen.insert(seen_hash(k)));
+                        let (Some(alert), Some((&alert_id, out))) = (&e.alert, ids.split_first())
+                        else {
+                            continue;
+                        };
+                        appeals += 1;
+                        let mut alert = alert.clone();
+                        alert.id = alert_id;
+                        alerts.insert(&alert_id.to_be_bytes(), enc(&alert).map_err(abort)?)?;
+                        for ((chat, thread), seq) in chats.iter().zip(out) {
+                            let key = OutboxKey {
+                                chat_id: *chat,
+                                seq: *seq,
+                            };
+                            let rec = DeliveryRecord {
+                                v: 1,
+                                alert_id,
+                                chat_id: *chat,
+                                thread_id: *thread,
+                                attempts: 0,
+                                queued_at: now,
+                            };
+                            outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
+                            written.push(key);
+                        }
+                    }
+                    seen.keep_newest(keep);
+                    seen_sets.insert(&set_key, seen.bytes())?;
+                    Ok((written, fresh, appeals))
+                },
+            )?
+        };
+        self.modify_feed_counting(feed_id, change, fresh, appeals)?;
+        if !written.is_empty() {
+            self.flush().await?;
         }
-        let excess = total - keep;
-        let old: Vec<_> = self
-            .seen_order
-            .scan_prefix(feed_id.to_be_bytes())
-            .take(excess)
-            .collect::<Result<_, _>>()?;
-        for (order_key, entry_key) in &old {
-            let key = String::from_utf8_lossy(entry_key);
-            self.seen.remove(seen_key(feed_id, &key))?;
-            self.seen_order.remove(order_key)?;
-        }
-        Ok(old.len())
-    }
-
-    pub fn seen_count(&self, feed_id: u64) -> usize {
-        self.seen.scan_prefix(feed_id.to_be_bytes()).count()
+        Ok(written)
     }
 
     pub fn alert(&self, id: u64) -> Result<Option<AlertRecord>, StoreError> {
@@ -680,6 +966,7 @@ impl Store {
             .subscribers
             .insert(i64_key(rec.chat_id), enc(rec)?)?
             .is_none();
+        self.subscribers_changed();
         self.db.flush()?;
         Ok(was)
     }
@@ -691,12 +978,14 @@ impl Store {
             batch.insert(&i64_key(rec.chat_id), enc(rec)?);
         }
         self.subscribers.apply_batch(batch)?;
+        self.subscribers_changed();
         self.db.flush()?;
         Ok(())
     }
 
     pub fn unsubscribe(&self, chat_id: i64) -> Result<bool, StoreError> {
         let was = self.subscribers.remove(i64_key(chat_id))?.is_some();
+        self.subscribers_changed();
         self.drop_deliveries(chat_id)?;
         self.db.flush()?;
         Ok(was)
@@ -707,14 +996,37 @@ impl Store {
         self.subscribers.get(k)?.map(|v| dec(&k, &v)).transpose()
     }
 
-    pub fn subscribers(&self) -> Result<Vec<SubscriberRecord>, StoreError> {
-        self.subscribers
+    /// Every subscribed chat, decoded once and kept until the subscribers change.
+    pub fn subscribers(&self) -> Result<Arc<Vec<SubscriberRecord>>, StoreError> {
+        let generation = {
+            let cached = self.cache.subscribers.lock().map_err(poisoned)?;
+            if let Some(list) = &cached.1 {
+                return Ok(list.clone());
+            }
+            cached.0
+        };
+        let list: Vec<SubscriberRecord> = self
+            .subscribers
             .iter()
             .map(|kv| {
                 let (k, v) = kv?;
                 dec(&k, &v)
             })
-            .collect()
+            .collect::<Result<_, _>>()?;
+        let list = Arc::new(list);
+        let mut cached = self.cache.subscribers.lock().map_err(poisoned)?;
+        if cached.0 == generation {
+            cached.1 = Some(list.clone());
+        }
+        Ok(list)
+    }
+
+    /// Called after every write to the subscribers tree.
+    fn subscribers_changed(&self) {
+        if let Ok(mut cached) = self.cache.subscribers.lock() {
+            cached.0 += 1;
+            cached.1 = None;
+        }
     }
 
     pub fn subscriber_count(&self) -> usize {
@@ -728,6 +1040,7 @@ impl Store {
             rec.kind = "supergroup".into();
             self.subscribers.insert(i64_key(to), enc(&rec)?)?;
             self.subscribers.remove(i64_key(from))?;
+            self.subscribers_changed();
         }
         Ok(())
     }
@@ -791,6 +1104,7 @@ impl Store {
                 .compare_and_swap(key, Some(old), Some(new))?
                 .is_ok()
             {
+                self.subscribers_changed();
                 self.db.flush()?;
                 return Ok(Some(rec));
             }
@@ -877,21 +1191,7 @@ mod tests {
     use super::*;
 
     fn feed(url: &str) -> FeedRecord {
-        FeedRecord {
-            v: 1,
-            id: 0,
-            url: url.into(),
-            name: "N".into(),
-            hashtags: vec![],
-            mode: "appeals".into(),
-            from_config: false,
-            etag: None,
-            last_modified: None,
-            added_by: None,
-            added_at: 0,
-            next_poll_at: None,
-            health: FeedHealth::default(),
-        }
+        FeedRecord::new(url, "N")
     }
 
     fn alert() -> AlertRecord {
@@ -964,7 +1264,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn prune_keeps_the_newest_keys() {
+    async fn a_feed_keeps_its_newest_seen_keys() {
         let s = Store::temporary().unwrap();
         let f = s.add_feed(feed("https://a.example/f")).unwrap().unwrap();
         for i in 0..10 {
@@ -972,12 +1272,101 @@ mod tests {
                 keys: vec![format!("e{i}")],
                 alert: None,
             };
-            s.commit_new_entries(f.id, &[e], &[]).await.unwrap();
+            s.commit_poll(f.id, &|_| {}, &[(vec![e], vec![])], 4)
+                .await
+                .unwrap();
         }
-        assert_eq!(s.prune_seen(f.id, 4).unwrap(), 6);
-        assert!(!s.is_seen(f.id, "e0").unwrap());
-        assert!(s.is_seen(f.id, "e9").unwrap());
-        assert_eq!(s.seen_count(f.id), 4);
+        assert!(!s.is_seen(f.id, "e5").unwrap());
+        assert!(s.is_seen(f.id, "e6").unwrap() && s.is_seen(f.id, "e9").unwrap());
+        assert_eq!(s.seen_count(f.id).unwrap(), 4);
+        assert_eq!(s.feed(f.id).unwrap().unwrap().health.entries_seen, 10);
+        // Removing the feed forgets what was seen of it.
+        s.remove_feed(f.id).unwrap();
+        assert_eq!(s.seen_count(f.id).unwrap(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_poll_commit_changes_the_feed_record_with_its_entries() {
+        let s = Store::temporary().unwrap();
+        let f = s.add_feed(feed("https://a.example/f")).unwrap().unwrap();
+        let other = s.add_feed(feed("https://b.example/f")).unwrap().unwrap();
+        let e = NewEntry {
+            keys: vec!["e1".into()],
+            alert: Some(alert()),
+        };
+        let polled = |r: &mut FeedRecord| {
+            r.etag = Some("\"v2\"".into());
+            r.url = "https://b.example/f".into();
+        };
+        let keys = s
+            .commit_poll(f.id, &polled, &[(vec![e], vec![(7, None)])], 10)
+            .await
+            .unwrap();
+        assert_eq!(keys.len(), 1);
+        let rec = s.feed(f.id).unwrap().unwrap();
+        assert_eq!(rec.etag.as_deref(), Some("\"v2\""));
+        // The other feed already has that URL: this one keeps its own.
+        assert_eq!(rec.url, "https://a.example/f");
+        assert_eq!(
+            s.feed_by_url("https://b.example/f").unwrap().unwrap().id,
+            other.id
+        );
+        assert_eq!((rec.health.entries_seen, rec.health.appeals_sent), (1, 1));
+        // A free URL moves the index.
+        s.modify_feed(f.id, &|r| r.url = "https://c.example/f".into())
+            .unwrap();
+        assert_eq!(
+            s.feed_by_url("https://c.example/f").unwrap().unwrap().id,
+            f.id
+        );
+        assert!(s.feed_by_url("https://a.example/f").unwrap().is_none());
+    }
+
+    #[test]
+    fn a_version_1_database_is_converted_with_its_seen_keys() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        {
+            let db = sled::open(&path).unwrap();
+            db.open_tree("meta")
+                .unwrap()
+                .insert("schema_version", &1u32.to_be_bytes())
+                .unwrap();
+            let seen = db.open_tree("seen").unwrap();
+            let order = db.open_tree("seen_order").unwrap();
+            for (feed, seq, key) in [(3u64, 1u64, "a"), (3, 2, "b"), (4, 3, "c")] {
+                let mut k = feed.to_be_bytes().to_vec();
+                k.extend_from_slice(key.as_bytes());
+                seen.insert(k, &seq.to_be_bytes()).unwrap();
+                let mut o = feed.to_be_bytes().to_vec();
+                o.extend_from_slice(&seq.to_be_bytes());
+                order.insert(o, key.as_bytes()).unwrap();
+            }
+            db.flush().unwrap();
+        }
+        let s = Store::open(&path).unwrap();
+        assert!(s.is_seen(3, "a").unwrap() && s.is_seen(3, "b").unwrap());
+        assert!(s.is_seen(4, "c").unwrap() && !s.is_seen(4, "a").unwrap());
+        assert_eq!(s.seen_count(3).unwrap(), 2);
+        let names = s.db.tree_names();
+        assert!(!names.iter().any(|n| n.as_ref() == b"seen"));
+        let v = s.meta.get("schema_version").unwrap().unwrap();
+        assert_eq!(v.as_ref(), &SCHEMA_VERSION.to_be_bytes());
+    }
+
+    #[test]
+    fn seen_sets_round_trip_and_refuse_garbage() {
+        let mut set = SeenSet::default();
+        for k in ["x", "y", "x", "z"] {
+            set.insert(seen_hash(k));
+        }
+        assert_eq!(set.len(), 3);
+        let back = SeenSet::from_bytes(&set.bytes()).unwrap();
+        assert_eq!(back.order, set.order);
+        assert!(back.contains("y") && !back.contains("w"));
+        assert!(SeenSet::from_bytes(&[1, 2, 3]).is_none());
+        assert!(SeenSet::from_bytes(&[9]).is_none());
+        assert!(SeenSet::from_bytes(&[]).is_none());
     }
 
     #[test]

@@ -50,7 +50,7 @@ async fn wait_ok(url: &str, timeout: Duration) -> bool {
     false
 }
 
-/// One family of the Prometheus text format: its type and its samples by label set.
+/// One family of the exposition text: its type and its samples by label set.
 #[derive(Debug, Default)]
 struct Family {
     kind: String,
@@ -58,25 +58,28 @@ struct Family {
     samples: BTreeMap<String, f64>,
 }
 
-/// Parses the Prometheus text exposition format strictly enough to catch a broken
-/// endpoint: HELP and TYPE before the samples, names and labels well formed, numeric
-/// values.
+/// Parses the OpenMetrics text format strictly enough to catch a broken endpoint: HELP,
+/// TYPE and UNIT before the samples, names and labels well formed, numeric values, a
+/// counter's samples named `<family>_total`, and `# EOF` last. Families are keyed by the
+/// series name a query uses (a counter's `_total` name).
 fn parse_prometheus(text: &str) -> BTreeMap<String, Family> {
-    let mut families: BTreeMap<String, Family> = BTreeMap::new();
+    let mut declared: BTreeMap<String, Family> = BTreeMap::new();
     let name_ok = |n: &str| {
         !n.is_empty()
             && n.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':')
             && !n.starts_with(|c: char| c.is_ascii_digit())
     };
-    for line in text.lines() {
-        if line.trim().is_empty() {
-            continue;
-        }
+    let body = text
+        .strip_suffix("# EOF\n")
+        .unwrap_or_else(|| panic!("no `# EOF` at the end:\n{text}"));
+    for line in body.lines() {
+        assert!(!line.trim().is_empty(), "blank line:\n{text}");
+        assert!(line != "# EOF", "`# EOF` before the end:\n{text}");
         if let Some(rest) = line.strip_prefix("# HELP ") {
             let name = rest.split(' ').next().unwrap_or_default();
             assert!(name_ok(name), "bad HELP line: {line}");
-            families.entry(name.to_string()).or_default().help = true;
+            declared.entry(name.to_string()).or_default().help = true;
             continue;
         }
         if let Some(rest) = line.strip_prefix("# TYPE ") {
@@ -85,10 +88,28 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, Family> {
             let kind = parts.next().unwrap_or_default();
             assert!(name_ok(name), "bad TYPE line: {line}");
             assert!(
-                ["counter", "gauge", "histogram", "summary", "untyped"].contains(&kind),
+                [
+                    "counter",
+                    "gauge",
+                    "histogram",
+                    "summary",
+                    "info",
+                    "unknown"
+                ]
+                .contains(&kind),
                 "bad type: {line}"
             );
-            families.entry(name.to_string()).or_default().kind = kind.to_string();
+            declared.entry(name.to_string()).or_default().kind = kind.to_string();
+            continue;
+        }
+        if let Some(rest) = line.strip_prefix("# UNIT ") {
+            let (name, unit) = rest
+                .split_once(' ')
+                .unwrap_or_else(|| panic!("bad UNIT line: {line}"));
+            assert!(
+                declared.contains_key(name) && name.ends_with(&format!("_{unit}")),
+                "bad UNIT line: {line}"
+            );
             continue;
         }
         assert!(!line.starts_with('#'), "unknown comment: {line}");
@@ -117,13 +138,31 @@ fn parse_prometheus(text: &str) -> BTreeMap<String, Family> {
             }
             None => (series, String::new()),
         };
-        let family = families
-            .get_mut(name)
+        let family_name = match name.strip_suffix("_total") {
+            Some(base) if declared.get(base).is_some_and(|f| f.kind == "counter") => base,
+            _ => name,
+        };
+        let family = declared
+            .get_mut(family_name)
             .unwrap_or_else(|| panic!("sample before its TYPE: {line}"));
         assert!(!family.kind.is_empty(), "sample before its TYPE: {line}");
+        assert!(
+            family.kind != "counter" || family_name != name,
+            "counter sample without `_total`: {line}"
+        );
         family.samples.insert(labels, value);
     }
-    families
+    declared
+        .into_iter()
+        .map(|(name, f)| {
+            let key = if f.kind == "counter" {
+                format!("{name}_total")
+            } else {
+                name
+            };
+            (key, f)
+        })
+        .collect()
 }
 
 fn sample(f: &BTreeMap<String, Family>, name: &str, labels: &str) -> f64 {
@@ -199,7 +238,7 @@ async fn healthz_and_metrics_from_the_running_program() {
         assert_eq!(status, 200);
         let ct = content_type.unwrap_or_default();
         assert!(
-            ct.starts_with("text/plain") && ct.contains("version=0.0.4"),
+            ct.starts_with("application/openmetrics-text") && ct.contains("version=1.0.0"),
             "{ct}"
         );
         let f = parse_prometheus(&body);

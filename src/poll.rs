@@ -428,8 +428,8 @@ fn due_of(f: &FeedRecord) -> Due {
     }
 }
 
-/// The polling loop: four times a second, polls the feeds that are due, at most
-/// `max_concurrent_polls` at once and two per host.
+/// The polling loop: polls the feeds that are due, at most `max_concurrent_polls` at
+/// once and two per host, looking four times a second and whenever a poll ends.
 ///
 /// The schedule lives in memory: it is read from the store at start and whenever a feed
 /// is added or removed, and each poll reports when its feed is due again.
@@ -484,7 +484,7 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
                         }
                     }
                 }
-                continue;
+                // A free slot is filled at once, not at the next tick.
             }
             _ = tick.tick() => {}
         }

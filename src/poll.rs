@@ -580,8 +580,36 @@ fn release_host(hosts: &mut HashMap<String, usize>, host: &str) {
 
 #[cfg(test)]
 mod tests {
-    use super::next_delay;
-    use std::time::Duration;
+    use super::*;
+
+    #[test]
+    fn a_poll_that_panicked_counts_as_a_failure_and_is_retried_later() {
+        let env = HashMap::new();
+        let config = crate::config::validate(crate::config::RawConfig::default(), None, &env)
+            .expect("default config");
+        let interval = config.poll_interval.as_secs() as i64;
+        let store = crate::store::Store::temporary().expect("store");
+        let feed = store
+            .add_feed(FeedRecord::new("https://a.example/feed", "A"))
+            .expect("add")
+            .expect("new");
+        let shared = crate::app::shared(config, store, None, None).expect("shared");
+        let before = now_unix();
+        record_panic(&shared, feed.id);
+        record_panic(&shared, feed.id);
+        let f = shared.store.feed(feed.id).expect("read").expect("feed");
+        assert_eq!(f.health.consecutive_failures, 2);
+        assert!(
+            f.health
+                .last_error
+                .as_deref()
+                .is_some_and(|e| e.contains("internal"))
+        );
+        // Backed off like any failure: twice the interval after two.
+        let next = f.next_poll_at.expect("scheduled again");
+        assert!(next >= before + 4 * interval && next <= now_unix() + 4 * interval);
+        assert_eq!(shared.counters.fetch_errors().get("internal"), Some(&2));
+    }
 
     #[test]
     fn delays_follow_hints_failures_and_retry_after_within_bounds() {

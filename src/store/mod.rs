@@ -1,7 +1,8 @@
 //! The store: the only code that knows the database is sled.
 //!
-//! Key layout (every tree's records are JSON with a `v` version field; integers in keys
-//! are big-endian, signed ones with the sign bit flipped so they sort):
+//! Key layout (every tree's records are JSON with a `v` version field, except the binary
+//! seen sets; integers in keys are big-endian, signed ones with the sign bit flipped so
+//! they sort):
 //!
 //! | tree | key | value |
 //! |---|---|---|
@@ -18,7 +19,9 @@
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
-//! alert; every commit point is flushed before the caller is told it is done.
+//! alert; every write that queues a delivery is flushed before the caller is told it is
+//! done. Writes that queue nothing (seen sets of polls without alerts, feed health) are
+//! left to the background flush (500 ms).
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;

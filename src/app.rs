@@ -194,7 +194,14 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
             Some(Box::new(std::io::stdout())),
         )?);
         tracing::info!("dry run: alerts are printed, nothing is sent");
+        let http = shared
+            .config
+            .http_listen
+            .map(|addr| tokio::spawn(crate::http::serve(shared.clone(), addr, cancel.clone())));
         crate::poll::run(shared.clone(), cancel).await;
+        if let Some(http) = http {
+            let _ = http.await;
+        }
         shared.store.flush().await?;
         return Ok(());
     }

@@ -41,7 +41,12 @@ async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
     let now = now_unix();
     let c = &shared.counters;
     let polling = now - c.polling_alive_at.load(Ordering::Relaxed);
-    let delivery = now - c.delivery_alive_at.load(Ordering::Relaxed);
+    // A dry run has no delivery loop: only polling counts.
+    let delivery = if shared.dry_run() {
+        0
+    } else {
+        now - c.delivery_alive_at.load(Ordering::Relaxed)
+    };
     if polling > STALL_SECS || delivery > STALL_SECS {
         (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -89,6 +94,25 @@ mod tests {
             .await
             .into_response()
             .status()
+    }
+
+    #[tokio::test]
+    async fn a_dry_run_is_healthy_while_polling_goes_round() {
+        let config = validate(RawConfig::default(), None, &HashMap::new()).expect("default config");
+        let store = Store::temporary().expect("temporary store");
+        let s = Arc::new(
+            crate::app::shared(config, store, None, Some(Box::new(std::io::sink())))
+                .expect("shared state"),
+        );
+        assert_eq!(status(&s).await, StatusCode::SERVICE_UNAVAILABLE);
+        s.counters
+            .polling_alive_at
+            .store(now_unix(), Ordering::Relaxed);
+        assert_eq!(status(&s).await, StatusCode::OK);
+        s.counters
+            .polling_alive_at
+            .store(now_unix() - STALL_SECS - 5, Ordering::Relaxed);
+        assert_eq!(status(&s).await, StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[tokio::test]
@@ -219,7 +243,13 @@ mod tests {
             );
             samples += 1;
         }
-        assert_eq!(samples, 16, "{text}");
+        // 14 unlabelled families, and one sample per known kind and reason (the test's
+        // "timeout" and "blocked" among them).
+        assert_eq!(
+            samples,
+            14 + crate::metrics::FETCH_ERROR_KINDS.len() + crate::metrics::FAILURE_REASONS.len(),
+            "{text}"
+        );
     }
 
     #[test]
@@ -229,6 +259,15 @@ mod tests {
         a.fetch_error("dns");
         let b_text = b.render(StoreSizes::default(), 0);
         assert!(b_text.contains("solibot_polls_total 0\n"), "{b_text}");
+        // Known kinds and reasons are there at 0 before anything failed.
+        assert!(
+            b_text.contains("solibot_fetch_errors_total{kind=\"timeout\"} 0\n"),
+            "{b_text}"
+        );
+        assert!(
+            b_text.contains("solibot_messages_failed_total{reason=\"blocked\"} 0\n"),
+            "{b_text}"
+        );
         assert!(!b_text.contains("kind=\"dns\""), "{b_text}");
         assert!(
             a.render(StoreSizes::default(), 0)

@@ -88,13 +88,18 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Run { dry_run, .. } => {
-            match runtime.block_on(solibot::app::run_until_signal(cfg, dry_run)) {
-                Ok(()) => ExitCode::SUCCESS,
+            let code = match runtime.block_on(solibot::app::run_until_signal(cfg, dry_run)) {
+                Ok(()) => 0,
                 Err(e) => {
                     eprintln!("error: {}", solibot::app::scrub_error(&e, &env));
-                    ExitCode::from(1)
+                    1
                 }
-            }
+            };
+            // Every task has stopped and the store is flushed: end here rather than tear
+            // the runtime's threads down. Their thread-local destructors (the runtime's,
+            // sled's, the HTTP client's) drop in no fixed order, and once, under load, one
+            // touched another already gone and aborted a clean shutdown.
+            std::process::exit(code)
         }
         Command::Feeds { action, .. } => run_feeds(&runtime, cfg, action),
         Command::Check {

@@ -20,6 +20,35 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 /// Prefix of every exported name.
 const PREFIX: &str = "solibot";
 
+/// Fetch error kinds exported at 0 from the start (`FetchError::kind`, `PollError::kind`
+/// and a poll that panicked), so rates and alerts on them work before the first error.
+/// Any other kind appears when first counted.
+pub const FETCH_ERROR_KINDS: &[&str] = &[
+    "bad_url",
+    "blocked",
+    "status",
+    "too_large",
+    "timeout",
+    "redirects",
+    "network",
+    "io",
+    "setup",
+    "not_a_feed",
+    "store",
+    "internal",
+];
+
+/// Send failure reasons exported at 0 from the start (the delivery worker's).
+pub const FAILURE_REASONS: &[&str] = &[
+    "blocked",
+    "kicked",
+    "deactivated",
+    "chat_not_found",
+    "forbidden",
+    "refused",
+    "transient",
+];
+
 /// Label set of a family with one label, such as `kind="timeout"`.
 type OneLabel = [(&'static str, &'static str); 1];
 
@@ -33,11 +62,16 @@ struct Labelled {
 }
 
 impl Labelled {
-    fn new(label: &'static str) -> Self {
+    fn new(label: &'static str, known: &[&'static str]) -> Self {
+        let family: Family<OneLabel, Counter> = Family::default();
+        let seen = known
+            .iter()
+            .map(|&v| (v, family.get_or_create_owned(&[(label, v)])))
+            .collect();
         Labelled {
             label,
-            family: Family::default(),
-            seen: Mutex::new(BTreeMap::new()),
+            family,
+            seen: Mutex::new(seen),
         }
     }
 
@@ -52,7 +86,12 @@ impl Labelled {
     fn snapshot(&self) -> BTreeMap<&'static str, u64> {
         self.seen
             .lock()
-            .map(|m| m.iter().map(|(k, c)| (*k, c.get())).collect())
+            .map(|m| {
+                m.iter()
+                    .map(|(k, c)| (*k, c.get()))
+                    .filter(|(_, n)| *n > 0)
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -114,8 +153,8 @@ impl Default for Counters {
             last_poll_at: AtomicI64::new(0),
             delivery_alive_at: AtomicI64::new(0),
             polling_alive_at: AtomicI64::new(0),
-            fetch_errors: Labelled::new("kind"),
-            failed: Labelled::new("reason"),
+            fetch_errors: Labelled::new("kind", FETCH_ERROR_KINDS),
+            failed: Labelled::new("reason", FAILURE_REASONS),
             gauges: ScrapeGauges::default(),
             registry: Registry::with_prefix(PREFIX),
         };

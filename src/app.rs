@@ -218,7 +218,7 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
     let me = crate::bot::start(&bot, &shared)
         .await
         .map_err(|e| anyhow::anyhow!(scrub(&e.to_string(), Some(&token))))?;
-    tracing::info!(bot = %me.username(), feeds = shared.store.feeds()?.len(), subscribers = shared.store.subscriber_count(), "solibot started");
+    tracing::info!(bot = %me.username(), feeds = shared.store.feed_count(), subscribers = shared.store.subscriber_count(), "solibot started");
 
     let mut tasks = tokio::task::JoinSet::new();
     let worker = crate::deliver::worker::Worker::new(

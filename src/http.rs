@@ -67,7 +67,7 @@ async fn metrics(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
 /// The `/metrics` text: the counters plus the store's sizes, read now.
 pub fn render_metrics(shared: &Shared) -> String {
     let sizes = StoreSizes {
-        feeds: shared.store.feeds().map(|f| f.len()).unwrap_or(0) as u64,
+        feeds: shared.store.feed_count() as u64,
         subscribers: shared.store.subscriber_count() as u64,
         outbox_depth: shared.store.outbox_len() as u64,
     };

@@ -195,7 +195,11 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         }
         Err(e) => {
             shared.counters.fetch_error(e.kind());
-            record_failure(shared, &mut feed, &e, now);
+            let retry_after = match &e {
+                PollError::Fetch(f) => f.retry_after(),
+                _ => None,
+            };
+            record_failure(shared, &mut feed, &e.to_string(), retry_after, now);
             shared.store.modify_feed(feed.id, &poll_fields(&feed))?;
             return Err(e);
         }
@@ -367,8 +371,16 @@ fn record_success(shared: &Shared, feed: &mut FeedRecord, now: i64, hint: Option
     feed.next_poll_at = Some(now + next_delay(interval, 0, hint, None).as_secs() as i64);
 }
 
-fn record_failure(shared: &Shared, feed: &mut FeedRecord, e: &PollError, now: i64) {
-    let message = crate::app::scrub(&e.to_string(), shared.config.token.as_deref());
+/// A failed poll: the error on the feed's health, organizers told once it has failed for
+/// `failure_notice_after`, the next poll backed off (and never before a Retry-After).
+fn record_failure(
+    shared: &Shared,
+    feed: &mut FeedRecord,
+    error: &str,
+    retry_after: Option<Duration>,
+    now: i64,
+) {
+    let message = crate::app::scrub(error, shared.config.token.as_deref());
     tracing::warn!(feed = feed.id, url = %feed.url, error = %message, "poll failed");
     feed.health.last_error = Some(message);
     feed.health.last_error_at = Some(now);
@@ -379,10 +391,6 @@ fn record_failure(shared: &Shared, feed: &mut FeedRecord, e: &PollError, now: i6
         feed.health.told_failing = true;
         crate::bot::notice::feed_failing(shared, feed);
     }
-    let retry_after = match e {
-        PollError::Fetch(f) => f.retry_after(),
-        _ => None,
-    };
     let delay = next_delay(
         shared.config.poll_interval,
         feed.health.consecutive_failures,
@@ -548,16 +556,16 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
 fn record_panic(shared: &Shared, id: u64) {
     tracing::error!(feed = id, "poll panicked; the feed will be retried later");
     shared.counters.fetch_error("internal");
-    let now = now_unix();
-    let interval = shared.config.poll_interval;
-    let _ = shared.store.modify_feed(id, &|f: &mut FeedRecord| {
-        f.health.last_error = Some("internal error while polling".into());
-        f.health.last_error_at = Some(now);
-        f.health.consecutive_failures = f.health.consecutive_failures.saturating_add(1);
-        f.health.failing_since.get_or_insert(now);
-        let delay = next_delay(interval, f.health.consecutive_failures, None, None);
-        f.next_poll_at = Some(now + delay.as_secs() as i64);
-    });
+    if let Ok(Some(mut feed)) = shared.store.feed(id) {
+        record_failure(
+            shared,
+            &mut feed,
+            "internal error while polling",
+            None,
+            now_unix(),
+        );
+        let _ = shared.store.modify_feed(id, &poll_fields(&feed));
+    }
 }
 
 const PER_HOST: usize = 2;

@@ -336,6 +336,18 @@ impl SeenSet {
         }
     }
 
+    /// Marks an entry seen by all its keys, unless its first key (its id) was seen
+    /// already; whether it was new.
+    fn take(&mut self, keys: &[String]) -> bool {
+        match keys.first() {
+            Some(id) if !self.contains(id) => {
+                keys.iter().for_each(|k| self.insert(seen_hash(k)));
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// Forgets the oldest keys beyond `keep`.
     fn keep_newest(&mut self, keep: usize) {
         while self.order.len() > keep {
@@ -367,7 +379,35 @@ impl SeenSet {
     }
 }
 
+/// A feed's stored seen set (`None`: the record is absent).
+fn decode_seen_set(feed_id: u64, bytes: Option<&[u8]>) -> Result<Option<SeenSet>, StoreError> {
+    bytes
+        .map(|b| {
+            SeenSet::from_bytes(b).ok_or_else(|| StoreError::Corrupt {
+                key: format!("seen_sets/{feed_id}"),
+                message: "not a seen set".into(),
+            })
+        })
+        .transpose()
+}
+
 type TxResult<T> = Result<T, ConflictableTransactionError<StoreError>>;
+
+/// `old` with `change` applied and the entry and appeal counts added (`change` may not
+/// touch the id or the counts).
+fn changed_feed(
+    old: &FeedRecord,
+    change: &(dyn Fn(&mut FeedRecord) + Sync),
+    entries_seen: u64,
+    appeals_sent: u64,
+) -> FeedRecord {
+    let mut rec = old.clone();
+    change(&mut rec);
+    rec.id = old.id;
+    rec.health.entries_seen = old.health.entries_seen + entries_seen;
+    rec.health.appeals_sent = old.health.appeals_sent + appeals_sent;
+    rec
+}
 
 /// Inside a transaction: applies `change` to a stored feed record and adds to its counts.
 fn apply_feed_change(
@@ -382,11 +422,7 @@ fn apply_feed_change(
         return Ok(None);
     };
     let old: FeedRecord = dec(b"feed", &bytes).map_err(abort)?;
-    let mut rec = old.clone();
-    change(&mut rec);
-    rec.id = id;
-    rec.health.entries_seen = old.health.entries_seen + entries_seen;
-    rec.health.appeals_sent = old.health.appeals_sent + appeals_sent;
+    let mut rec = changed_feed(&old, change, entries_seen, appeals_sent);
     if rec.url != old.url {
         match urls.get(rec.url.as_bytes())? {
             Some(other) if other.as_ref() != id.to_be_bytes() => rec.url = old.url.clone(),
@@ -572,6 +608,11 @@ impl Store {
         self.cache.feed_set.load(Ordering::Acquire)
     }
 
+    /// How many feeds are stored (without decoding them).
+    pub fn feed_count(&self) -> usize {
+        self.feeds.len()
+    }
+
     pub fn feed(&self, id: u64) -> Result<Option<FeedRecord>, StoreError> {
         let key = id.to_be_bytes();
         self.feeds.get(key)?.map(|v| dec(&key, &v)).transpose()
@@ -646,16 +687,12 @@ impl Store {
                 return Ok(None);
             };
             let old: FeedRecord = dec(&key, &old_bytes)?;
-            let mut rec = old.clone();
-            change(&mut rec);
+            let rec = changed_feed(&old, change, entries_seen, appeals_sent);
             if rec.url != old.url {
                 return Ok((&self.feeds, &self.feed_urls).transaction(|(feeds, urls)| {
                     apply_feed_change(feeds, urls, id, change, entries_seen, appeals_sent)
                 })?);
             }
-            rec.id = id;
-            rec.health.entries_seen = old.health.entries_seen + entries_seen;
-            rec.health.appeals_sent = old.health.appeals_sent + appeals_sent;
             if rec == old {
                 return Ok(Some(rec));
             }
@@ -689,16 +726,8 @@ impl Store {
     /// The keys of a feed's entries already seen; `None` until the feed's first poll
     /// (or its addition) has taken its backlog.
     pub fn seen_set(&self, feed_id: u64) -> Result<Option<SeenSet>, StoreError> {
-        let key = feed_id.to_be_bytes();
-        self.seen_sets
-            .get(key)?
-            .map(|v| {
-                SeenSet::from_bytes(&v).ok_or_else(|| StoreError::Corrupt {
-                    key: format!("seen_sets/{feed_id}"),
-                    message: "not a seen set".into(),
-                })
-            })
-            .transpose()
+        let bytes = self.seen_sets.get(feed_id.to_be_bytes())?;
+        decode_seen_set(feed_id, bytes.as_deref())
     }
 
     pub fn is_seen(&self, feed_id: u64, key: &str) -> Result<bool, StoreError> {
@@ -754,24 +783,12 @@ impl Store {
                 .flat_map(|(entries, chats)| entries.iter().map(move |e| (e, chats)))
         };
         let set_key = feed_id.to_be_bytes();
-        let corrupt = || StoreError::Corrupt {
-            key: format!("seen_sets/{feed_id}"),
-            message: "not a seen set".into(),
-        };
         let (written, fresh, appeals) = if entries().all(|(e, _)| e.alert.is_none()) {
-            let mut seen = match self.seen_sets.get(set_key)? {
-                Some(v) => SeenSet::from_bytes(&v).ok_or_else(corrupt)?,
-                None => SeenSet::default(),
-            };
-            let before = seen.len();
-            let mut fresh = 0u64;
-            for (e, _) in entries() {
-                if !e.keys.is_empty() && !seen.contains(&e.keys[0]) {
-                    fresh += 1;
-                    e.keys.iter().for_each(|k| seen.insert(seen_hash(k)));
-                }
-            }
-            if fresh > 0 || before == 0 {
+            let stored = self.seen_set(feed_id)?;
+            let taken_before = stored.is_some();
+            let mut seen = stored.unwrap_or_default();
+            let fresh = entries().filter(|(e, _)| seen.take(&e.keys)).count() as u64;
+            if fresh > 0 || !taken_before {
                 seen.keep_newest(keep);
                 self.seen_sets.insert(set_key, seen.bytes())?;
             }
@@ -791,18 +808,17 @@ impl Store {
             let now = now_unix();
             (&self.seen_sets, &self.alerts, &self.outbox).transaction(
                 |(seen_sets, alerts, outbox)| {
-                    let mut seen = match seen_sets.get(set_key)? {
-                        Some(v) => SeenSet::from_bytes(&v).ok_or_else(|| abort(corrupt()))?,
-                        None => SeenSet::default(),
-                    };
+                    let stored = seen_sets.get(set_key)?;
+                    let mut seen = decode_seen_set(feed_id, stored.as_deref())
+                        .map_err(abort)?
+                        .unwrap_or_default();
                     let mut written = Vec::new();
                     let (mut fresh, mut appeals) = (0u64, 0u64);
                     for ((e, chats), ids) in entries().zip(&seqs) {
-                        if e.keys.is_empty() || seen.contains(&e.keys[0]) {
+                        if !seen.take(&e.keys) {
                             continue;
                         }
                         fresh += 1;
-                        e.keys.iter().for_each(|k| seen.insert(seen_hash(k)));
                         let (Some(alert), Some((&alert_id, out))) = (&e.alert, ids.split_first())
                         else {
                             continue;

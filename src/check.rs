@@ -139,7 +139,9 @@ pub async fn run(
         source_name: source.to_string(),
         error,
     })?;
-    let ctx = detector.feed_context(&feed.entries);
+    let ctx = detector
+        .feed_context(&feed.entries)
+        .with_publisher([feed.title.as_str()]);
     let write_err = |e: std::io::Error| CheckError::Read {
         source_name: "standard output".into(),
         message: e.to_string(),

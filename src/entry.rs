@@ -25,6 +25,8 @@ pub struct Entry {
     pub categories: Vec<String>,
     /// Language declared by the entry or its feed (`xml:lang`, `<language>`), if any.
     pub declared_lang: Option<String>,
+    /// The entry's author as named (`dc:creator`, Atom `author`, JSON Feed `authors`), if any.
+    pub author: Option<String>,
 }
 
 impl Entry {

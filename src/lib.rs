@@ -13,6 +13,7 @@
 //! - [`bot`]: Telegram commands, permissions and replies.
 //! - [`app`]: starts, owns and stops every task.
 //! - [`check`]: the `solibot check` command.
+//! - [`gold`]: the hand-labelled gold set, read for the detector's tools.
 
 pub mod app;
 pub mod bot;
@@ -22,6 +23,7 @@ pub mod deliver;
 pub mod detect;
 pub mod entry;
 pub mod feeds;
+pub mod gold;
 pub mod http;
 pub mod i18n;
 pub mod manage;

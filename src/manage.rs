@@ -304,10 +304,18 @@ pub async fn add_feed(
     if let Some(f) = shared.store.feed_by_url(&url)? {
         return Err(AddError::AlreadyAdded(f.id));
     }
-    let snap = poll::snapshot(shared, &url, &Validators::default(), false, &req.hashtags)
-        .await
-        .map_err(AddError::from)?
-        .ok_or(AddError::NotModified)?;
+    let partner = req.name.clone().unwrap_or_default();
+    let snap = poll::snapshot(
+        shared,
+        &url,
+        &Validators::default(),
+        false,
+        &req.hashtags,
+        &partner,
+    )
+    .await
+    .map_err(AddError::from)?
+    .ok_or(AddError::NotModified)?;
     let stored_url = snap.moved_permanently.clone().unwrap_or(url);
     if let Some(f) = shared.store.feed_by_url(&stored_url)? {
         return Err(AddError::AlreadyAdded(f.id));

@@ -69,13 +69,15 @@ pub struct Snapshot {
     pub ttl: Option<Duration>,
 }
 
-/// Fetches and parses a feed and runs detection on every entry. `Ok(None)` is 304.
+/// Fetches and parses a feed and runs detection on every entry, with the feed's title and
+/// the configured `partner` name as the publisher's names. `Ok(None)` is 304.
 pub async fn snapshot(
     shared: &Shared,
     url: &str,
     validators: &Validators,
     allow_files: bool,
     hashtags: &[String],
+    partner: &str,
 ) -> Result<Option<Snapshot>, PollError> {
     let fetched = shared.fetcher.fetch(url, validators, allow_files).await?;
     let Fetched::Body {
@@ -96,10 +98,13 @@ pub async fn snapshot(
     })?;
     let detector = shared.detector.clone();
     let tags = hashtags.to_vec();
+    let names = [feed.title.clone(), partner.to_string()];
     let entries = feed.entries;
     // Detection is CPU work: keep it off the async workers.
     let (entries, verdicts) = tokio::task::spawn_blocking(move || {
-        let ctx = detector.feed_context(&entries);
+        let ctx = detector
+            .feed_context(&entries)
+            .with_publisher(names.iter().map(String::as_str));
         let verdicts: Vec<Verdict> = entries
             .iter()
             .map(|e| detector.detect(e, &ctx, &tags))
@@ -175,6 +180,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         &validators,
         feed.from_config,
         &feed.hashtags,
+        &feed.name,
     )
     .await;
     let now = now_unix();

@@ -190,12 +190,14 @@ pub(super) async fn preview(ctx: &Ctx<'_>, args: &str) -> String {
         .as_ref()
         .map(|f| f.hashtags.clone())
         .unwrap_or_default();
+    let partner = feed.as_ref().map(|f| f.name.clone()).unwrap_or_default();
     let snap = match crate::poll::snapshot(
         ctx.shared,
         &url,
         &Default::default(),
         allow_files,
         &hashtags,
+        &partner,
     )
     .await
     {

@@ -11,11 +11,15 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::cues::{Class, Hit};
+use super::features::{Totals, Voices, features, genre_kinds};
 use super::fingerprint::{FnvBuild, SimHasher, fast_hash};
+use super::genre;
 use super::hashtags::Hashtags;
 use super::html::{self, BlockKind, Doc, LinkSource};
 use super::links::{UrlParts, UrlType, base_host, canonical_url, clean_url, key_parts, type_parts};
+use super::model::Features;
 use super::text::{fold_clean_into, fold_into};
+use super::voice::{self, Publisher};
 use super::{Action, ActionKind, Detector, FeedContext, Fingerprint, Verdict, lang, summary};
 use crate::entry::Entry;
 
@@ -361,10 +365,6 @@ fn has_hashtag(text: &str) -> bool {
     !tags.into_vec().is_empty()
 }
 
-fn inside_quotes(norm: &str, pos: usize) -> bool {
-    norm[..pos].bytes().filter(|&b| b == b'"').count() % 2 == 1
-}
-
 /// The entry's language: script, trigrams, declared language, and for short texts the
 /// language whose cues match.
 fn identify_lang(det: &Detector, title: &str, doc: &Doc, entry: &Entry) -> &'static str {
@@ -402,17 +402,12 @@ fn identify_lang(det: &Detector, title: &str, doc: &Doc, entry: &Entry) -> &'sta
     )
 }
 
-/// Sums a list with a cap.
-fn capped(v: f32, cap: f32) -> f32 {
-    v.min(cap)
-}
-
 pub(crate) fn detect(
     det: &Detector,
     entry: &Entry,
     ctx: &FeedContext,
     feed_hashtags: &[String],
-) -> Verdict {
+) -> (Verdict, Features) {
     let cached = if ctx.prepared.is_empty() {
         None
     } else {
@@ -424,6 +419,13 @@ pub(crate) fn detect(
     let mut reasons = Reasons { items: Vec::new() };
     let lang = identify_lang(det, title, doc, entry);
     let mut p = parse(det, title, &prep, ctx, lang);
+    let publisher = Publisher::new(
+        ctx.publisher
+            .iter()
+            .map(String::as_str)
+            .chain(entry.author.as_deref()),
+    );
+    let arabic = lang == "ar";
     p.mark_zones(det, &mut reasons);
     let templ = p.sents.iter().filter(|s| s.template).count();
     if templ > 0 {
@@ -492,7 +494,6 @@ pub(crate) fn detect(
     let mut ctx_bonus = 0.0f32;
     let (mut job, mut partnership, mut inform, mut condemn, mut negative) =
         (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
-    let mut reported_news = 0.0f32;
     let mut past_news = 0.0f32;
     let mut kind_ev = [0.0f32; 7];
     let mut sent_pos = vec![0.0f32; p.sents.len()];
@@ -500,6 +501,12 @@ pub(crate) fn detect(
     let mut first_condemn: Option<String> = None;
     let mut reader_pos = vec![0.0f32; p.sents.len()];
     let mut title_penalty = 0.0f32;
+    let mut ev = Voices::default();
+    let mut found = genre::Counts::default();
+    let mut genre_ctx = [0.0f32; 7];
+    let mut self_refs: Vec<(usize, usize)> = Vec::new();
+    let (mut body_kept, mut body_narrative) = (0u32, 0u32);
+    let mut sent_narrative = vec![1.0f32; p.sents.len()];
 
     for (i, s) in p.sents.iter().enumerate() {
         if !p.kept(s) {
@@ -507,20 +514,57 @@ pub(crate) fn detect(
         }
         let seg = &p.segs[s.seg];
         let sh = &p.hits[s.hits.clone()];
-        if sh.is_empty() {
-            continue;
-        }
         let norm = &p.folded[s.fold.clone()];
+        self_refs.clear();
+        self_refs.extend(
+            sh.iter()
+                .filter(|h| det.cues.cue(h).class == Class::SelfRef)
+                .map(|h| (h.start as usize, h.end as usize)),
+        );
         let mut reported: Option<&Hit> = None;
         let mut past: Option<&Hit> = None;
         let mut target: Option<&Hit> = None;
         for h in sh {
             match det.cues.cue(h).class {
-                Class::Reported => reported = reported.or(Some(h)),
+                Class::Reported => {
+                    let who = voice::speaker(
+                        norm,
+                        h.start as usize,
+                        h.end as usize,
+                        &publisher,
+                        &self_refs,
+                        arabic,
+                    );
+                    if ev.attribution(who) {
+                        reasons.add(
+                            1.0,
+                            format!("the publisher speaks: '{}'", det.cues.phrase(h)),
+                        );
+                    } else {
+                        reported = reported.or(Some(h));
+                    }
+                }
                 Class::Past => past = past.or(Some(h)),
                 Class::Target => target = target.or(Some(h)),
                 _ => {}
             }
+        }
+        if seg.kind != SegKind::Title {
+            body_kept += 1;
+            if reported.is_some() || past.is_some() {
+                body_narrative += 1;
+            } else {
+                found.scan(&det.patterns, norm);
+                for h in sh {
+                    if let (Class::Kind(k), true) = (det.cues.cue(h).class, det.cues.cue(h).context)
+                    {
+                        genre_ctx[kind_idx(k)] += 1.0;
+                    }
+                }
+            }
+        }
+        if sh.is_empty() {
+            continue;
         }
         let mut m = 1.0f32;
         if reported.is_some() {
@@ -552,7 +596,7 @@ pub(crate) fn detect(
         for h in sh {
             let cue = det.cues.cue(h);
             let w = cue.weight;
-            let q = if inside_quotes(norm, h.start as usize) {
+            let q = if voice::inside_quotes(norm, h.start as usize) {
                 0.5
             } else {
                 1.0
@@ -564,6 +608,9 @@ pub(crate) fn detect(
                     ctx_kinds.push((k, w));
                 }
                 Class::Kind(_) | Class::Cta => {
+                    if q < 1.0 {
+                        ev.quoted_ask += w;
+                    }
                     let c = w * m * q * zone * button;
                     lost += w * zone - c;
                     pos += c;
@@ -580,12 +627,27 @@ pub(crate) fn detect(
                     reasons.add(c, format!("imperative '{phrase}' in {where_}"));
                 }
                 Class::Demand if w < 2.0 => {
-                    // "X calls on…": someone's demand, ours only if nothing says otherwise.
+                    // "X calls on…": the publisher's demand when X is the publisher.
+                    let who = voice::speaker(
+                        norm,
+                        h.start as usize,
+                        h.end as usize,
+                        &publisher,
+                        &self_refs,
+                        arabic,
+                    );
                     let c = w * m * q;
                     lost += w - c;
                     pos += c;
-                    demand_third += c;
-                    reasons.add(c, format!("demand '{phrase}' in {where_}"));
+                    if ev.demand(who, c) {
+                        reasons.add(
+                            c + 1.0,
+                            format!("publisher's demand '{phrase}' in {where_}"),
+                        );
+                    } else {
+                        demand_third += c;
+                        reasons.add(c, format!("demand '{phrase}' in {where_}"));
+                    }
                 }
                 Class::Demand => {
                     let c = w * m * q * zone.min(1.2);
@@ -626,6 +688,9 @@ pub(crate) fn detect(
                 _ => {}
             }
         }
+        if target.is_some() && (dem_here > 0.0 || pos > 0.0) {
+            ev.target = 1.0;
+        }
         if dem_here > 0.0 && target.is_some() {
             dem_here += 1.0 * m;
             pos += 1.0 * m;
@@ -635,8 +700,10 @@ pub(crate) fn detect(
             pos = pos.max(0.0);
         }
         if seg.kind == SegKind::Title {
+            ev.reader_title = ev.reader_title.max(rpos);
             if let Some(h) = past.or(reported) {
                 title_penalty += 1.0;
+                ev.title_reports = 1.0;
                 reasons.add(-1.0, format!("title reports ('{}')", det.cues.phrase(h)));
             }
             if let Some(h) = sh
@@ -644,6 +711,7 @@ pub(crate) fn detect(
                 .find(|h| det.cues.cue(h).class == Class::Boilerplate)
             {
                 title_penalty += 6.0;
+                ev.site_page = 1.0;
                 reasons.add(-6.0, format!("site page ('{}')", det.cues.phrase(h)));
             }
         }
@@ -671,14 +739,21 @@ pub(crate) fn detect(
             }
         }
         sent_pos[i] = pos;
+        sent_narrative[i] = if reported.is_some() {
+            0.25
+        } else if past.is_some() {
+            0.35
+        } else {
+            1.0
+        };
         if let Some(r) = reported {
+            ev.attributed += 1.0;
             if lost > 0.5 {
                 reasons.add(
                     -lost,
                     format!("reported speech '{}' lowers score", det.cues.phrase(r)),
                 );
             } else {
-                reported_news += 0.3;
                 reasons.add(-0.3, format!("reported speech '{}'", det.cues.phrase(r)));
             }
         }
@@ -750,18 +825,7 @@ pub(crate) fn detect(
     let mut link_ev = 0.0f32;
     let mut untyped_bonus = 0.0f32;
     for li in infos.iter().filter(|l| l.usable) {
-        let m = li.sent.map_or(1.0, |si| {
-            let s = &p.sents[si];
-            let mut m = 1.0;
-            for h in &p.hits[s.hits.clone()] {
-                match det.cues.cue(h).class {
-                    Class::Reported => m = 0.25f32.min(m),
-                    Class::Past => m = 0.35f32.min(m),
-                    _ => {}
-                }
-            }
-            m
-        });
+        let m = li.sent.map_or(1.0, |si| sent_narrative[si]);
         match li.ty.rule {
             Some(Some(k)) => {
                 let mut w = if li.ty.platform || li.ty.official {
@@ -781,6 +845,9 @@ pub(crate) fn detect(
                 }
                 let c = w * m;
                 link_ev += c;
+                if (li.ty.platform || li.ty.official) && !li.ty.generic && m >= 1.0 {
+                    ev.links_platform = 1.0;
+                }
                 // A typed link says which kind more surely than it says "appeal".
                 kind_ev[kind_idx(k)] += c * 1.7;
                 let what = if li.ty.official {
@@ -800,49 +867,52 @@ pub(crate) fn detect(
         }
     }
 
-    // ---------------------------------------------------------------- score
-    let demand = demand + capped(demand_third, 1.5);
-    let positive = reader + demand + link_ev;
-    let mut raw = capped(reader, 8.0)
-        + capped(link_ev, 4.0)
-        + capped(demand, 5.0)
-        + capped(ctx_bonus, 1.0)
-        + untyped_bonus;
-    if positive > 0.0 {
-        raw += capped(urgency, 1.2);
-    }
-    if demand > 0.0 {
-        raw += capped(voice, 1.0);
-        if voice > 0.0 {
-            reasons.add(
-                voice.min(1.0),
-                "statement in the organisation's own voice".into(),
-            );
-        }
-    }
-    let volunteer = kind_ev[kind_idx(ActionKind::Volunteer)] > 0.0;
-    raw -= capped(job, 6.0) * if volunteer { 0.3 } else { 1.0 };
-    raw -= title_penalty;
-    raw -= capped(partnership, 3.0);
-    raw -= capped(inform, 1.5) * if reader < 2.0 { 1.0 } else { 0.3 };
-    raw -= capped(negative, 1.0);
-    if condemn > 0.0 && reader + demand < 2.0 {
-        raw -= capped(condemn, 1.0);
-        if let Some(c) = &first_condemn {
-            reasons.add(-0.5, format!("condemnation without an ask '{c}'"));
-        }
-    }
-    raw -= capped(reported_news, 1.5);
-    raw -= capped(past_news, 1.0);
-    let score = (1.0 / (1.0 + (-(raw - 2.5) * 1.1).exp())).clamp(0.0, 1.0);
+    // ---------------------------------------------------------------- features
+    let _ = title_penalty;
+    let short_items = p
+        .segs
+        .iter()
+        .filter(|sg| sg.kind == SegKind::Item && !sg.dropped && words_upto(sg.text, 10) <= 10)
+        .count();
+    let totals = Totals {
+        reader,
+        link_ev,
+        demand,
+        demand_third,
+        urgency,
+        voice,
+        job,
+        partnership,
+        inform,
+        negative,
+        condemn,
+        ctx_bonus,
+        untyped_bonus,
+        past_news,
+        body_kept,
+        body_narrative,
+        short_items,
+    };
+    let features = features(&totals, &ev, &found, &genre_ctx);
+    let score = det.model.score(&features);
     let is_appeal = score >= det.threshold;
-    if positive == 0.0 {
+    for (name, c) in det.model.strongest(&features, 3) {
+        reasons.add(c.abs() * 0.5, format!("model: {name} {c:+.2}"));
+    }
+    if reader + demand + demand_third + link_ev == 0.0 {
         reasons.add(0.0, "no ask found".into());
     }
+    if let (Some(c), true) = (&first_condemn, features.get("condemn_only") > 0.0) {
+        reasons.add(-0.5, format!("condemnation without an ask '{c}'"));
+    }
+    genre_kinds(&features, &mut kind_ev);
 
     // ---------------------------------------------------------------- actions
     let mut actions = Vec::new();
-    if is_appeal && reader + link_ev >= 3.0 {
+    let genre_ask = ["gift", "petition_page", "event", "urgent_action"]
+        .iter()
+        .any(|g| features.get(g) >= 1.0);
+    if is_appeal && (reader + link_ev >= 3.0 || genre_ask) {
         let mut kinds: Vec<(ActionKind, f32)> = ActionKind::ALL
             .into_iter()
             .map(|k| (k, kind_ev[kind_idx(k)]))
@@ -935,7 +1005,7 @@ pub(crate) fn detect(
     action_urls.sort();
     action_urls.dedup();
 
-    Verdict {
+    let verdict = Verdict {
         lang: lang.to_string(),
         is_appeal,
         score,
@@ -947,7 +1017,8 @@ pub(crate) fn detect(
             action_urls,
             simhash: sim.finish(),
         },
-    }
+    };
+    (verdict, features)
 }
 
 /// Platform pages and deep links identify one appeal; a site's `/donate` or a mailbox do not.
@@ -1081,6 +1152,7 @@ pub(crate) fn learn(det: &Detector, entries: &[Entry]) -> FeedContext {
         sentences,
         entries: n,
         prepared,
+        publisher: Vec::new(),
     }
 }
 

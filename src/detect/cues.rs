@@ -49,7 +49,9 @@
 //! `reported` attribution ("said", "called on") and `past` recaps lower the cues of their
 //! sentence; `job`, `condemn`, `inform`, `partnership` and `negative` lower the score;
 //! `boilerplate` drops the block it occurs in; `opener` lists words that may precede an
-//! `initial` cue ("please", "يا").
+//! `initial` cue ("please", "يا"); `self` are the words a publisher names itself with
+//! ("the coalition", "l'association", "الهيئة"): a demand or attribution verb whose
+//! subject is one of them is the publisher's own voice.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -89,6 +91,8 @@ pub(crate) enum Class {
     Negative,
     Boilerplate,
     Opener,
+    /// The publisher naming itself without its name ("the coalition", "الهيئة").
+    SelfRef,
 }
 
 impl Class {
@@ -112,6 +116,7 @@ impl Class {
             "negative" => Class::Negative,
             "boilerplate" => Class::Boilerplate,
             "opener" => Class::Opener,
+            "self" => Class::SelfRef,
             _ => return None,
         })
     }
@@ -122,7 +127,12 @@ impl Class {
             Class::Kind(_) => 3.0,
             Class::Cta => 2.0,
             Class::Demand => 2.5,
-            Class::Target | Class::Voice | Class::Heading | Class::Reported | Class::Past => 1.0,
+            Class::Target
+            | Class::SelfRef
+            | Class::Voice
+            | Class::Heading
+            | Class::Reported
+            | Class::Past => 1.0,
             Class::Negative => 1.0,
             Class::Urgency => 0.5,
             Class::Job => 3.0,

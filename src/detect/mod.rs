@@ -18,13 +18,19 @@ use crate::entry::Entry;
 
 mod analyze;
 mod cues;
+mod features;
 mod fingerprint;
+mod genre;
 mod hashtags;
 mod html;
 mod lang;
 mod links;
+mod model;
 mod summary;
 mod text;
+mod voice;
+
+pub use model::{FEATURE_NAMES, Features, Model};
 
 pub use links::{canonical_url, clean_url};
 
@@ -168,6 +174,8 @@ pub struct FeedContext {
     /// The entries' bodies as already read while learning, so that `detect` on the same
     /// entries does not read them twice (keyed by a hash of link, title and body).
     pub(crate) prepared: HashMap<u64, Arc<analyze::Prepared>, fingerprint::FnvBuild>,
+    /// The publisher's names as given (feed title, configured partner name).
+    pub(crate) publisher: Vec<String>,
 }
 
 impl FeedContext {
@@ -181,6 +189,18 @@ impl FeedContext {
         self.links.is_empty() && self.sentences.is_empty()
     }
 
+    /// Names the publisher by (the feed's title, the partner name given at `/addfeed` or in
+    /// the config): a demand whose subject is one of them is the publisher's own voice.
+    pub fn with_publisher<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> FeedContext {
+        self.publisher = names
+            .into_iter()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+            .map(str::to_string)
+            .collect();
+        self
+    }
+
     /// The canonical URLs treated as the site's template.
     pub fn template_links(&self) -> impl Iterator<Item = &str> {
         self.links.iter().map(String::as_str)
@@ -191,6 +211,8 @@ impl FeedContext {
 /// with an `Arc`.
 pub struct Detector {
     threshold: f32,
+    pub(crate) model: Model,
+    pub(crate) patterns: genre::Patterns,
     pub(crate) cues: cues::CueSet,
     pub(crate) html: html::HtmlConfig,
     pub(crate) whatlang: whatlang::Detector,
@@ -206,15 +228,14 @@ impl std::fmt::Debug for Detector {
     }
 }
 
-/// The score at or above which an entry is an appeal, chosen on the tuning split of the
-/// gold set (`tests/gold.rs`): there the lowest appeal scored 0.71 and the highest
-/// non-appeal 0.39; 0.55 is their midpoint on the logit scale the scorer uses.
-pub const DEFAULT_THRESHOLD: f32 = 0.55;
-
 impl Detector {
     /// Compiles the built-in cue lists and the operator's `extra_cues`.
     pub fn new(opts: &DetectOptions) -> Result<Detector, DetectError> {
-        let threshold = opts.threshold.unwrap_or(DEFAULT_THRESHOLD);
+        let model = Model::parse(model::BUILTIN).map_err(|message| DetectError::BadCues {
+            name: "weights.toml".into(),
+            message,
+        })?;
+        let threshold = opts.threshold.unwrap_or(model.threshold);
         if !(0.0..=1.0).contains(&threshold) || threshold.is_nan() {
             return Err(DetectError::BadThreshold(threshold));
         }
@@ -233,8 +254,14 @@ impl Detector {
             name: "(built-in sentence terminators)".into(),
             message,
         })?;
+        let patterns = genre::Patterns::new().map_err(|message| DetectError::BadCues {
+            name: "(built-in genre patterns)".into(),
+            message,
+        })?;
         Ok(Detector {
             threshold,
+            model,
+            patterns,
             cues,
             html,
             whatlang: lang::whatlang_detector(),
@@ -255,6 +282,22 @@ impl Detector {
     /// The verdict for one entry. `feed_hashtags` are the feed's configured hashtags,
     /// always part of the verdict's hashtags (after those of the entry).
     pub fn detect(&self, entry: &Entry, ctx: &FeedContext, feed_hashtags: &[String]) -> Verdict {
+        analyze::detect(self, entry, ctx, feed_hashtags).0
+    }
+
+    /// The verdict and the features the model scored it from (for the fitting tool and
+    /// for explaining a verdict).
+    pub fn explain(
+        &self,
+        entry: &Entry,
+        ctx: &FeedContext,
+        feed_hashtags: &[String],
+    ) -> (Verdict, Features) {
         analyze::detect(self, entry, ctx, feed_hashtags)
+    }
+
+    /// The model the detector scores with.
+    pub fn model(&self) -> &Model {
+        &self.model
     }
 }

@@ -112,6 +112,11 @@ fn convert_entry(e: feed_rs::model::Entry, feed_lang: Option<&str>, base: Option
         .as_deref()
         .map(normalise_lang)
         .or_else(|| feed_lang.map(str::to_string));
+    let author = e
+        .authors
+        .iter()
+        .filter_map(|a| a.name.as_deref().map(text::html_to_text))
+        .find(|n| !n.trim().is_empty() && n.trim() != "unknown");
     let mut entry = Entry {
         id: String::new(),
         guid,
@@ -122,6 +127,7 @@ fn convert_entry(e: feed_rs::model::Entry, feed_lang: Option<&str>, base: Option
         content_html,
         categories,
         declared_lang,
+        author,
     };
     entry.id = stable_id(&entry);
     entry

@@ -1,0 +1,174 @@
+//! Fits the detector's linear model on the gold set and writes `src/detect/weights.toml`.
+//!
+//! `cargo run --release --example fit_weights` — reproducible: no randomness, fixed
+//! iterations. Logistic regression with an L2 penalty is fitted on the `train` split's
+//! features; the threshold is the one with the best F1 on the `validation` split among
+//! those with precision at least 0.9 (the best F1 if none reaches it). The `blind` split
+//! is never read. The file records the command, the date and a SHA-256 of the train and
+//! validation files.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use sha2::{Digest, Sha256};
+use solibot::detect::{DetectOptions, Detector, FEATURE_NAMES, Features};
+use solibot::gold;
+
+const L2: f64 = 0.002;
+const ITERATIONS: usize = 20000;
+const STEP: f64 = 0.5;
+const MIN_PRECISION: f64 = 0.90;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let detector = Detector::new(&DetectOptions::default()).expect("detector builds");
+    let train = examples(&detector, root, "train");
+    let validation = examples(&detector, root, "validation");
+    let (bias, weights) = fit(&train);
+    let scores: Vec<(f64, bool)> = validation
+        .iter()
+        .map(|(f, y)| (score(bias, &weights, f), *y))
+        .collect();
+    let (threshold, p, r) = choose_threshold(&scores);
+    let train_scores: Vec<(f64, bool)> = train
+        .iter()
+        .map(|(f, y)| (score(bias, &weights, f), *y))
+        .collect();
+    let (tp_, tr_) = precision_recall(&train_scores, threshold);
+    println!(
+        "train: {} entries, P {tp_:.3} R {tr_:.3}; validation: {} entries, P {p:.3} R {r:.3} at threshold {threshold:.3}",
+        train.len(),
+        validation.len()
+    );
+    let text = weights_file(bias, &weights, threshold, &data_hash(root));
+    let out = root.join("src/detect/weights.toml");
+    std::fs::write(&out, text).expect("write weights.toml");
+    println!("wrote {}", out.display());
+}
+
+/// (features, is an appeal) for every entry of a split.
+fn examples(detector: &Detector, root: &Path, split: &str) -> Vec<(Vec<f64>, bool)> {
+    let loaded = gold::load_split(detector, &gold::split_dir(root, split))
+        .unwrap_or_else(|e| panic!("{split}: {e}"));
+    assert!(
+        loaded.problems.is_empty(),
+        "{split}: {}",
+        loaded.problems.join("; ")
+    );
+    let mut out = Vec::with_capacity(loaded.len());
+    for feed in &loaded.feeds {
+        for (entry, label) in &feed.entries {
+            let (_, f): (_, Features) = detector.explain(entry, &feed.ctx, &[]);
+            out.push((f.0.iter().map(|&x| f64::from(x)).collect(), label.appeal));
+        }
+    }
+    out
+}
+
+fn sigmoid(z: f64) -> f64 {
+    1.0 / (1.0 + (-z).exp())
+}
+
+fn score(bias: f64, w: &[f64], x: &[f64]) -> f64 {
+    sigmoid(bias + w.iter().zip(x).map(|(a, b)| a * b).sum::<f64>())
+}
+
+/// Batch gradient descent on the mean log-loss plus `L2`·|w|² (the bias is not penalised).
+fn fit(data: &[(Vec<f64>, bool)]) -> (f64, Vec<f64>) {
+    let n = data.len() as f64;
+    let dims = FEATURE_NAMES.len();
+    let mut w = vec![0.0; dims];
+    let mut b = 0.0;
+    for _ in 0..ITERATIONS {
+        let mut gw = vec![0.0; dims];
+        let mut gb = 0.0;
+        for (x, y) in data {
+            let err = score(b, &w, x) - if *y { 1.0 } else { 0.0 };
+            gb += err;
+            for (g, xi) in gw.iter_mut().zip(x) {
+                *g += err * xi;
+            }
+        }
+        b -= STEP * gb / n;
+        for (wi, g) in w.iter_mut().zip(&gw) {
+            *wi -= STEP * (g / n + 2.0 * L2 * *wi);
+        }
+    }
+    (b, w)
+}
+
+fn precision_recall(scores: &[(f64, bool)], t: f64) -> (f64, f64) {
+    let tp = scores.iter().filter(|(s, y)| *s >= t && *y).count() as f64;
+    let fp = scores.iter().filter(|(s, y)| *s >= t && !*y).count() as f64;
+    let pos = scores.iter().filter(|(_, y)| *y).count() as f64;
+    let p = if tp + fp == 0.0 { 1.0 } else { tp / (tp + fp) };
+    let r = if pos == 0.0 { 1.0 } else { tp / pos };
+    (p, r)
+}
+
+/// The threshold (on a 0.01 grid) with the best validation F1 at precision ≥ 0.9.
+fn choose_threshold(scores: &[(f64, bool)]) -> (f64, f64, f64) {
+    let mut best: Option<(f64, f64, f64, f64, bool)> = None;
+    for i in 5..=95 {
+        let t = f64::from(i) / 100.0;
+        let (p, r) = precision_recall(scores, t);
+        let f1 = if p + r == 0.0 {
+            0.0
+        } else {
+            2.0 * p * r / (p + r)
+        };
+        let ok = p >= MIN_PRECISION;
+        let better = match best {
+            None => true,
+            Some((_, bf, _, _, bok)) => (ok && !bok) || (ok == bok && f1 > bf),
+        };
+        if better {
+            best = Some((t, f1, p, r, ok));
+        }
+    }
+    let (t, _, p, r, _) = best.expect("a threshold");
+    (t, p, r)
+}
+
+/// SHA-256 over the names and bytes of the train and validation files, in name order.
+fn data_hash(root: &Path) -> String {
+    let mut h = Sha256::new();
+    for split in ["train", "validation"] {
+        let dir = gold::split_dir(root, split);
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .expect("split dir")
+            .filter_map(Result::ok)
+            .map(|e| e.path())
+            .collect();
+        names.sort();
+        for p in names {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            h.update(format!("{split}/{name}\n").as_bytes());
+            h.update(std::fs::read(&p).expect("readable"));
+        }
+    }
+    h.finalize().iter().fold(String::new(), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+fn weights_file(bias: f64, w: &[f64], threshold: f64, hash: &str) -> String {
+    let mut s = String::new();
+    s.push_str("# The detector's linear model. Written by a tool: do not edit by hand.\n");
+    s.push_str("# Refit with: cargo run --release --example fit_weights\n");
+    s.push_str("# (logistic regression on the gold set's train split, threshold chosen on the\n");
+    s.push_str("# validation split; the blind split is never read).\n");
+    let _ = writeln!(s, "threshold = {threshold:.2}");
+    let _ = writeln!(s, "bias = {bias:.4}\n");
+    s.push_str("[provenance]\n");
+    s.push_str("command = \"cargo run --release --example fit_weights\"\n");
+    let _ = writeln!(s, "date = \"{}\"", chrono::Utc::now().format("%Y-%m-%d"));
+    let _ = writeln!(s, "data_sha256 = \"{hash}\"");
+    let _ = writeln!(s, "l2 = {L2}\niterations = {ITERATIONS}\n");
+    s.push_str("[weights]\n");
+    for (name, wi) in FEATURE_NAMES.iter().zip(w) {
+        let _ = writeln!(s, "{name} = {wi:.4}");
+    }
+    s
+}

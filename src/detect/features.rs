@@ -1,0 +1,166 @@
+//! The evidence the scorer gathered, turned into the model's features.
+//!
+//! Owns the definition of every feature in `model::FEATURE_NAMES` (each bounded, so that
+//! one long page cannot outweigh everything else) and the kinds that genre evidence
+//! implies. Pure arithmetic: no text, no cues.
+
+use super::ActionKind;
+use super::genre::Counts;
+use super::model::Features;
+use super::voice::Speaker;
+
+/// Who spoke the demands and attributions of an entry.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Voices {
+    /// Demand or attribution verbs whose subject is the publisher by name.
+    pub named: f32,
+    /// … whose subject is a self-reference ("the coalition").
+    pub selfref: f32,
+    /// Attributions to someone else ("the envoy said").
+    pub attributed: f32,
+    /// Asks inside quotation marks.
+    pub quoted_ask: f32,
+    /// Strongest ask in the title.
+    pub reader_title: f32,
+    /// A demand or ask with a named addressee (a minister, the Security Council).
+    pub target: f32,
+    pub links_platform: f32,
+    pub title_reports: f32,
+    pub site_page: f32,
+}
+
+impl Voices {
+    /// Records an attribution verb ("said", "called on", "قالت"); true when the publisher
+    /// is its subject (its own statement, not reported speech).
+    pub(crate) fn attribution(&mut self, who: Speaker) -> bool {
+        self.record(who, 1.0)
+    }
+
+    /// Records a third-person demand ("calls on", "تطالب") of weight `w`; true when the
+    /// publisher is its subject.
+    pub(crate) fn demand(&mut self, who: Speaker, w: f32) -> bool {
+        self.record(who, w)
+    }
+
+    fn record(&mut self, who: Speaker, w: f32) -> bool {
+        match who {
+            Speaker::Named => self.named += w,
+            Speaker::SelfRef => self.selfref += w,
+            Speaker::Quoted | Speaker::Other => return false,
+        }
+        true
+    }
+}
+
+/// The scorer's running sums for one entry.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Totals {
+    pub reader: f32,
+    pub link_ev: f32,
+    pub demand: f32,
+    pub demand_third: f32,
+    pub urgency: f32,
+    pub voice: f32,
+    pub job: f32,
+    pub partnership: f32,
+    pub inform: f32,
+    pub negative: f32,
+    pub condemn: f32,
+    pub ctx_bonus: f32,
+    pub untyped_bonus: f32,
+    pub past_news: f32,
+    /// Body sentences kept (not boilerplate, not the feed's template).
+    pub body_kept: u32,
+    /// … of which report or recall (attribution to others, past-tense recap).
+    pub body_narrative: u32,
+    /// Short list items (a signatory list is made of them).
+    pub short_items: usize,
+}
+
+fn ln1p(x: f32) -> f32 {
+    x.max(0.0).ln_1p()
+}
+
+fn flag(b: bool) -> f32 {
+    if b { 1.0 } else { 0.0 }
+}
+
+/// Genre-context cues per action kind, indexed by `ActionKind as usize`.
+pub(crate) type KindCounts = [f32; 7];
+
+pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> Features {
+    let of = |k: ActionKind| ctx[k as usize];
+    let own = v.named + v.selfref;
+    let mut f = Features::default();
+    f.set("reader", ln1p(t.reader.min(12.0)));
+    f.set("reader_title", (v.reader_title / 3.0).min(1.0));
+    f.set("reader_quoted", ln1p(v.quoted_ask));
+    f.set("links", ln1p(t.link_ev.min(8.0)));
+    f.set("links_platform", v.links_platform);
+    f.set("demand_own", ln1p(t.demand.min(10.0)));
+    f.set("demand_named", ln1p(v.named.min(6.0)));
+    f.set("demand_selfref", ln1p(v.selfref.min(6.0)));
+    f.set("demand_other", ln1p(t.demand_third.min(6.0)));
+    f.set("attributed", ln1p(v.attributed.min(10.0)));
+    f.set("target", v.target);
+    f.set("urgency", t.urgency.min(2.0));
+    f.set("voice", t.voice.min(2.0));
+    f.set("job", t.job.min(6.0) / 3.0);
+    f.set("partnership", t.partnership.min(3.0));
+    f.set("inform", t.inform.min(3.0));
+    f.set("negative", t.negative.min(2.0));
+    let asks = t.reader + t.demand + own;
+    f.set(
+        "condemn_only",
+        if asks < 2.0 { t.condemn.min(2.0) } else { 0.0 },
+    );
+    f.set("past", ln1p(t.past_news * 4.0));
+    f.set("title_reports", v.title_reports);
+    f.set("site_page", v.site_page);
+    let gift =
+        ln1p(g.amounts.min(6) as f32) * flag(of(ActionKind::Donate) > 0.0) + 0.5 * flag(g.bank > 0);
+    f.set("gift", gift.min(2.0));
+    f.set(
+        "petition_page",
+        flag(g.counters > 0) + 0.5 * of(ActionKind::Sign).min(2.0),
+    );
+    f.set(
+        "event",
+        (flag(g.times > 0) + flag(g.dates > 0)) * flag(of(ActionKind::Mobilize) > 0.0),
+    );
+    f.set(
+        "urgent_action",
+        flag(g.contacts > 0) * flag(of(ActionKind::Contact) > 0.0 || v.target > 0.0),
+    );
+    f.set(
+        "signatories",
+        flag(t.short_items >= 4) * flag(t.voice > 0.0 || t.demand > 0.0 || own > 0.0),
+    );
+    f.set("context_kinds", t.ctx_bonus.min(2.0));
+    f.set("untyped_link", t.untyped_bonus);
+    f.set("no_ask", flag(asks + t.link_ev + t.demand_third == 0.0));
+    let narrative = if t.body_kept == 0 {
+        0.0
+    } else {
+        t.body_narrative as f32 / t.body_kept as f32
+    };
+    f.set("narrative", narrative);
+    f
+}
+
+/// Genre evidence names a kind even without an imperative: a donation page asks for
+/// money, a petition page for a signature, an event announcement for attendance, an
+/// urgent action for a letter or call.
+pub(crate) fn genre_kinds(f: &Features, kind_ev: &mut KindCounts) {
+    let pairs = [
+        ("gift", ActionKind::Donate),
+        ("petition_page", ActionKind::Sign),
+        ("event", ActionKind::Mobilize),
+        ("urgent_action", ActionKind::Contact),
+    ];
+    for (name, k) in pairs {
+        if f.get(name) >= 1.0 {
+            kind_ev[k as usize] += 2.0;
+        }
+    }
+}

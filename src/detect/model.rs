@@ -1,0 +1,185 @@
+//! The linear model that turns an entry's features into a score.
+//!
+//! Owns the feature names, the weights file format (`weights.toml`, embedded with
+//! `include_str!`, written by `cargo run --release --example fit_weights`) and the
+//! logistic function. It does not compute features (the scorer does) and does not fit
+//! weights (the example does, from the gold set's train split).
+
+use serde::Deserialize;
+
+/// The features, in the order of [`Features`]' values. Each is documented where the
+/// scorer computes it (`analyze.rs`); all are 0 when their evidence is absent.
+pub const FEATURE_NAMES: [&str; 30] = [
+    "reader",
+    "reader_title",
+    "reader_quoted",
+    "links",
+    "links_platform",
+    "demand_own",
+    "demand_named",
+    "demand_selfref",
+    "demand_other",
+    "attributed",
+    "target",
+    "urgency",
+    "voice",
+    "job",
+    "partnership",
+    "inform",
+    "negative",
+    "condemn_only",
+    "past",
+    "title_reports",
+    "site_page",
+    "gift",
+    "petition_page",
+    "event",
+    "urgent_action",
+    "signatories",
+    "context_kinds",
+    "untyped_link",
+    "no_ask",
+    "narrative",
+];
+
+/// One entry's feature values, in [`FEATURE_NAMES`] order.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Features(pub [f32; FEATURE_NAMES.len()]);
+
+impl Features {
+    pub(crate) fn set(&mut self, name: &str, value: f32) {
+        let i = index(name);
+        self.0[i] = value;
+    }
+
+    pub fn get(&self, name: &str) -> f32 {
+        self.0[index(name)]
+    }
+
+    /// (name, value) pairs, for reports and the fitting tool.
+    pub fn named(&self) -> impl Iterator<Item = (&'static str, f32)> + '_ {
+        FEATURE_NAMES.iter().copied().zip(self.0.iter().copied())
+    }
+}
+
+fn index(name: &str) -> usize {
+    FEATURE_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .unwrap_or_else(|| panic!("unknown feature {name}"))
+}
+
+/// The fitted model: a bias, one weight per feature, and the threshold chosen on the
+/// validation split.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Model {
+    pub bias: f32,
+    pub weights: [f32; FEATURE_NAMES.len()],
+    pub threshold: f32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawModel {
+    threshold: f32,
+    bias: f32,
+    weights: std::collections::BTreeMap<String, f32>,
+    #[serde(default)]
+    provenance: Option<toml::Value>,
+}
+
+/// The built-in weights.
+pub(crate) const BUILTIN: &str = include_str!("weights.toml");
+
+impl Model {
+    /// Reads a weights file; every feature needs a weight and every weight a feature.
+    pub fn parse(text: &str) -> Result<Model, String> {
+        let raw: RawModel = toml::from_str(text).map_err(|e| e.to_string())?;
+        let _ = raw.provenance;
+        let mut weights = [0.0; FEATURE_NAMES.len()];
+        for (name, w) in &raw.weights {
+            let i = FEATURE_NAMES
+                .iter()
+                .position(|n| n == name)
+                .ok_or_else(|| format!("weights: unknown feature {name:?}"))?;
+            if !w.is_finite() {
+                return Err(format!("weights.{name} is not a number"));
+            }
+            weights[i] = *w;
+        }
+        if let Some(missing) = FEATURE_NAMES
+            .iter()
+            .find(|n| !raw.weights.contains_key(**n))
+        {
+            return Err(format!("weights: no weight for feature {missing:?}"));
+        }
+        if !(0.0..=1.0).contains(&raw.threshold) || !raw.bias.is_finite() {
+            return Err("threshold must be in [0, 1] and bias a number".into());
+        }
+        Ok(Model {
+            bias: raw.bias,
+            weights,
+            threshold: raw.threshold,
+        })
+    }
+
+    /// The probability-like score in [0, 1].
+    pub fn score(&self, f: &Features) -> f32 {
+        let z: f32 = self.bias
+            + self
+                .weights
+                .iter()
+                .zip(f.0.iter())
+                .map(|(w, x)| w * x)
+                .sum::<f32>();
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// The features that moved the score most for this entry, strongest first.
+    pub(crate) fn strongest(&self, f: &Features, n: usize) -> Vec<(&'static str, f32)> {
+        let mut c: Vec<(&'static str, f32)> = FEATURE_NAMES
+            .iter()
+            .copied()
+            .zip(self.weights.iter().zip(f.0.iter()).map(|(w, x)| w * x))
+            .filter(|(_, c)| c.abs() >= 0.05)
+            .collect();
+        c.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()));
+        c.truncate(n);
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_builtin_weights_name_every_feature() {
+        let m = Model::parse(BUILTIN).expect("built-in weights parse");
+        assert!(m.threshold > 0.0 && m.threshold < 1.0);
+    }
+
+    #[test]
+    fn a_weights_file_missing_a_feature_is_refused() {
+        let text = "threshold = 0.5\nbias = 0.0\n[weights]\nreader = 1.0\n";
+        let err = Model::parse(text).expect_err("incomplete weights");
+        assert!(err.contains("no weight for feature"), "{err}");
+        let text = "threshold = 0.5\nbias = 0.0\n[weights]\nwhatever = 1.0\n";
+        assert!(
+            Model::parse(text)
+                .expect_err("unknown")
+                .contains("unknown feature")
+        );
+    }
+
+    #[test]
+    fn score_is_the_logistic_of_the_weighted_sum() {
+        let mut m = Model::parse(BUILTIN).expect("weights");
+        m.bias = -1.0;
+        m.weights = [0.0; FEATURE_NAMES.len()];
+        m.weights[0] = 2.0;
+        let mut f = Features::default();
+        f.set("reader", 1.0);
+        assert!((m.score(&f) - 1.0 / (1.0 + (-1.0f32).exp())).abs() < 1e-6);
+    }
+}

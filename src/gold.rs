@@ -1,0 +1,163 @@
+//! The hand-labelled gold set, read for the detector's tools: the gold test
+//! (`tests/gold.rs`) and the weight fitting (`examples/fit_weights.rs`).
+//!
+//! Owns the label format and the reading of one split (a folder of feed files and
+//! `labels*.jsonl` files, one JSON object per entry: file, link, lang, appeal, kinds, urls,
+//! hashtags, case). Reads files; detects nothing itself: callers run the detector on the
+//! entries it returns, each with its feed's template and publisher.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::detect::{Detector, FeedContext};
+use crate::entry::Entry;
+use crate::feeds::parse::parse;
+
+/// One entry's label.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct Label {
+    pub file: String,
+    pub link: String,
+    pub lang: String,
+    pub appeal: bool,
+    #[serde(default)]
+    pub kinds: Vec<String>,
+    #[serde(default)]
+    pub urls: BTreeMap<String, String>,
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+    #[serde(default)]
+    pub case: String,
+}
+
+/// One feed file of a split, parsed, with its template learned and its labels.
+pub struct GoldFeed {
+    pub file: String,
+    pub ctx: FeedContext,
+    /// The feed's entries with their labels, in feed order.
+    pub entries: Vec<(Entry, Label)>,
+}
+
+/// A split read from disk, and what did not match up (unlabelled entries, labels without
+/// an entry, duplicate labels, files that do not parse).
+pub struct Split {
+    pub feeds: Vec<GoldFeed>,
+    pub problems: Vec<String>,
+}
+
+impl Split {
+    pub fn len(&self) -> usize {
+        self.feeds.iter().map(|f| f.entries.len()).sum()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// The folder of a split under `tests/fixtures/gold/` of the crate.
+pub fn split_dir(root: &Path, split: &str) -> PathBuf {
+    root.join("tests/fixtures/gold").join(split)
+}
+
+/// The feed files of a folder (everything but labels, README, hash lists and dot files),
+/// sorted by name.
+pub fn feed_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.is_file()
+                && p.file_name().and_then(|n| n.to_str()).is_some_and(|n| {
+                    (n.ends_with(".xml") || n.ends_with(".json")) && !n.starts_with('.')
+                })
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Every label of a folder's `labels*.jsonl` files.
+pub fn load_labels(dir: &Path) -> Result<Vec<Label>, String> {
+    let mut names: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with("labels") && n.ends_with(".jsonl"))
+        })
+        .collect();
+    names.sort();
+    let mut labels = Vec::new();
+    for path in names {
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let label: Label = serde_json::from_str(line)
+                .map_err(|e| format!("{}:{}: bad label: {e}", path.display(), n + 1))?;
+            labels.push(label);
+        }
+    }
+    Ok(labels)
+}
+
+/// Reads a split: parses each feed, learns its template with the feed's title as the
+/// publisher, and pairs every entry with its label.
+pub fn load_split(detector: &Detector, dir: &Path) -> Result<Split, String> {
+    let mut by_key: HashMap<(String, String), Label> = HashMap::new();
+    let mut problems = Vec::new();
+    for l in load_labels(dir)? {
+        let key = (l.file.clone(), l.link.clone());
+        if by_key.insert(key, l.clone()).is_some() {
+            problems.push(format!("duplicate label {} {}", l.file, l.link));
+        }
+    }
+    let mut feeds = Vec::new();
+    let files = feed_files(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    for path in files {
+        let name = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default()
+            .to_string();
+        let bytes = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let feed = match parse(&bytes, None) {
+            Ok(f) => f,
+            Err(e) => {
+                problems.push(format!("{name}: {e}"));
+                continue;
+            }
+        };
+        let ctx = detector
+            .feed_context(&feed.entries)
+            .with_publisher([feed.title.as_str()]);
+        let mut entries = Vec::new();
+        for entry in feed.entries {
+            let link = entry.link.clone().unwrap_or_default();
+            match by_key.remove(&(name.clone(), link.clone())) {
+                Some(label) => entries.push((entry, label)),
+                None => problems.push(format!(
+                    "{name}: entry {link:?} ({}) has no label",
+                    entry.title
+                )),
+            }
+        }
+        feeds.push(GoldFeed {
+            file: name,
+            ctx,
+            entries,
+        });
+    }
+    let mut left: Vec<_> = by_key.into_keys().collect();
+    left.sort();
+    for (file, link) in left {
+        problems.push(format!("label for {file} {link} matches no entry"));
+    }
+    Ok(Split { feeds, problems })
+}

@@ -912,7 +912,7 @@ pub(crate) fn detect(
     let genre_ask = ["gift", "petition_page", "event", "urgent_action"]
         .iter()
         .any(|g| features.get(g) >= 1.0);
-    if is_appeal && (reader + link_ev >= 3.0 || genre_ask) {
+    if is_appeal && (reader + link_ev >= 2.0 || genre_ask) {
         let mut kinds: Vec<(ActionKind, f32)> = ActionKind::ALL
             .into_iter()
             .map(|k| (k, kind_ev[kind_idx(k)]))

@@ -150,8 +150,11 @@ pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> 
 
 /// Genre evidence names a kind even without an imperative: a donation page asks for
 /// money, a petition page for a signature, an event announcement for attendance, an
-/// urgent action for a letter or call.
+/// urgent action for a letter or call. It fills in only when no ask named a kind.
 pub(crate) fn genre_kinds(f: &Features, kind_ev: &mut KindCounts) {
+    if kind_ev.iter().any(|&e| e >= 2.0) {
+        return;
+    }
     let pairs = [
         ("gift", ActionKind::Donate),
         ("petition_page", ActionKind::Sign),

@@ -70,16 +70,17 @@ pub async fn command(tg: &FakeTelegram, user_id: i64, text: &str) -> String {
     tg.sent_to(user_id)[before].visible_text.clone()
 }
 
-/// A clear appeal, as a partner would publish it.
+/// A clear appeal, as a partner would publish it (each with its own text: sentences that
+/// recur across a feed's entries are its template, not evidence).
 pub fn appeal(n: u32) -> Item {
     Item::new(
         &format!("appeal-{n}"),
         &format!("Sign the petition: free the detained aid workers ({n})"),
         &format!("https://partner.example/appeals/{n}"),
         &format!(
-            "<p>Sign our petition today and call on the Foreign Minister to demand the release of the \
-             twelve detained aid workers. <a href=\"https://www.change.org/p/free-aid-workers-{n}\">Sign the petition</a>. \
-             Share it with #FreeAidWorkers.</p>"
+            "<p>Sign our petition ({n}) today and call on the Foreign Minister to demand the release of the \
+             twelve detained aid workers. <a href=\"https://www.change.org/p/free-aid-workers-{n}\">Sign petition {n}</a>. \
+             Share appeal {n} with #FreeAidWorkers.</p>"
         ),
     )
 }

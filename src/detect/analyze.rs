@@ -359,6 +359,21 @@ impl Parsed<'_> {
     }
 }
 
+/// Names in a run ("Baytna Syria Kesh Malek Violet Organization …", a signatory list
+/// written as one paragraph): a count of four-word groups when most words are capitalised.
+fn name_run(text: &str) -> usize {
+    let (mut words, mut caps) = (0usize, 0usize);
+    for w in text.split_whitespace().take(200) {
+        words += 1;
+        caps += usize::from(w.chars().next().is_some_and(char::is_uppercase));
+    }
+    if words >= 16 && caps * 10 >= words * 7 {
+        words / 4
+    } else {
+        0
+    }
+}
+
 fn has_hashtag(text: &str) -> bool {
     let mut tags = Hashtags::default();
     tags.scan(text);
@@ -555,6 +570,9 @@ pub(crate) fn detect(
                 body_narrative += 1;
             } else {
                 found.scan(&det.patterns, norm);
+                det.cues
+                    .stems
+                    .scan(norm, lang, |k| genre_ctx[kind_idx(k)] += 1.0);
                 for h in sh {
                     if let (Class::Kind(k), true) = (det.cues.cue(h).class, det.cues.cue(h).context)
                     {
@@ -872,8 +890,14 @@ pub(crate) fn detect(
     let short_items = p
         .segs
         .iter()
-        .filter(|sg| sg.kind == SegKind::Item && !sg.dropped && words_upto(sg.text, 10) <= 10)
-        .count();
+        .filter(|sg| !sg.dropped)
+        .map(|sg| match sg.kind {
+            SegKind::Item if words_upto(sg.text, 10) <= 10 => 1,
+            SegKind::Para => name_run(sg.text),
+            _ => 0,
+        })
+        .sum();
+    let clear_ask = reader_pos.iter().copied().fold(0.0f32, f32::max);
     let totals = Totals {
         reader,
         link_ev,
@@ -892,6 +916,7 @@ pub(crate) fn detect(
         body_kept,
         body_narrative,
         short_items,
+        clear_ask,
     };
     let features = features(&totals, &ev, &found, &genre_ctx);
     let score = det.model.score(&features);

@@ -30,6 +30,10 @@
 //!                             #   with "*", word endings) that never count for this cue
 //! phrases = ["sign (the|our|this) petition", "add your name"]
 //!
+//! [[stem]]                    # optional: genre words, matched by Snowball stem (any
+//! kind = "donate"             #   inflection; German compounds by their parts)
+//! words = ["donation", "donor", "zakat"]
+//!
 //! [[link]]                    # optional: URL patterns that type a link as an action
 //! kind = "sign"               # an action kind, or "none" (never an action: newsletters, profiles)
 //! hosts = ["change.org"]      # host or parent domain; empty = any host
@@ -59,6 +63,7 @@ use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
 use serde::Deserialize;
 
 use super::ActionKind;
+use super::stems::StemSet;
 use super::text::fold_into;
 
 /// The built-in cue files, in the order they are compiled.
@@ -268,6 +273,8 @@ pub(crate) struct CueSet {
     openers: HashSet<String>,
     /// Whether a pattern starts with an Arabic-script letter (clitics allowed before it).
     arabic_pat: Vec<bool>,
+    /// Genre word families, matched by stem.
+    pub stems: StemSet,
 }
 
 #[derive(Deserialize)]
@@ -280,6 +287,15 @@ struct RawFile {
     cue: Vec<RawCue>,
     #[serde(default)]
     link: Vec<RawLink>,
+    #[serde(default)]
+    stem: Vec<RawStem>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawStem {
+    kind: String,
+    words: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -393,6 +409,7 @@ struct Builder {
     labels: BTreeMap<(&'static str, ActionKind), String>,
     links: Vec<LinkRule>,
     openers: HashSet<String>,
+    stems: Vec<(&'static str, ActionKind, String)>,
 }
 
 impl Builder {
@@ -471,6 +488,17 @@ impl Builder {
                     self.patterns.push(norm);
                     self.pat.push((cue_idx, phrase_idx));
                 }
+            }
+        }
+        for (n, st) in raw.stem.iter().enumerate() {
+            let kind = ActionKind::parse(&st.kind).ok_or_else(|| {
+                CueFileError(format!("stem #{}: unknown kind {:?}", n + 1, st.kind))
+            })?;
+            if lang == "*" || raw.stem.is_empty() {
+                return Err(CueFileError("stem tables need a language".into()));
+            }
+            for w in &st.words {
+                self.stems.push((lang, kind, normalise_phrase(w)));
             }
         }
         for (n, l) in raw.link.iter().enumerate() {
@@ -560,6 +588,7 @@ impl Builder {
             links: LinkRules::new(self.links)?,
             openers: self.openers,
             arabic_pat,
+            stems: StemSet::new(&self.stems)?,
         })
     }
 }

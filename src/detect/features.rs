@@ -73,8 +73,10 @@ pub(crate) struct Totals {
     pub body_kept: u32,
     /// … of which report or recall (attribution to others, past-tense recap).
     pub body_narrative: u32,
-    /// Short list items (a signatory list is made of them).
+    /// Short list items, or names in a run (a signatory list is made of them).
     pub short_items: usize,
+    /// The strongest single ask of the entry (one clear ask is enough).
+    pub clear_ask: f32,
 }
 
 fn ln1p(x: f32) -> f32 {
@@ -145,6 +147,7 @@ pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> 
         t.body_narrative as f32 / t.body_kept as f32
     };
     f.set("narrative", narrative);
+    f.set("clear_ask", ln1p(t.clear_ask.min(8.0)));
     f
 }
 

@@ -26,6 +26,7 @@ mod html;
 mod lang;
 mod links;
 mod model;
+mod stems;
 mod summary;
 mod text;
 mod voice;

@@ -132,6 +132,8 @@ struct LinkInfo<'a> {
     ty: UrlType,
     /// Kinds named by the anchor text.
     anchor_kinds: u8,
+    /// Kinds whose genre words the path of an untyped link holds ("/patenschaften/anmeldung").
+    path_kinds: u8,
     sent: Option<usize>,
     usable: bool,
     button: bool,
@@ -372,6 +374,26 @@ fn name_run(text: &str) -> usize {
     } else {
         0
     }
+}
+
+/// Kind evidence from an untyped link whose path names the kind (less than an ask: it
+/// needs another cue to name a kind).
+const PATH_KIND_EVIDENCE: f32 = 1.5;
+
+/// The kinds whose genre words a link's path holds, read as words of the entry's language.
+fn path_kinds(det: &Detector, path: &str, lang: &str) -> u8 {
+    let words: String = path
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let mut folded = String::with_capacity(words.len());
+    fold_into(&words, &mut folded);
+    let mut kinds = 0u8;
+    det.cues.stems.scan(&folded, lang, |k| kinds |= bit(k));
+    if lang != "en" {
+        det.cues.stems.scan(&folded, "en", |k| kinds |= bit(k));
+    }
+    kinds
 }
 
 fn has_hashtag(text: &str) -> bool {
@@ -830,11 +852,17 @@ pub(crate) fn detect(
             }
         }
         let button = l.block.is_some_and(|b| p.segs[b + 1].button);
+        let path_kinds = if usable && ty.rule.is_none() {
+            path_kinds(det, &parts.path, lang)
+        } else {
+            0
+        };
         infos.push(LinkInfo {
             href: l.href.as_str(),
             key: parts.key.as_str(),
             ty,
             anchor_kinds,
+            path_kinds,
             sent,
             usable,
             button,
@@ -842,6 +870,7 @@ pub(crate) fn detect(
     }
     let mut link_ev = 0.0f32;
     let mut untyped_bonus = 0.0f32;
+    let mut path_kind_bits = 0u8;
     for li in infos.iter().filter(|l| l.usable) {
         let m = li.sent.map_or(1.0, |si| sent_narrative[si]);
         match li.ty.rule {
@@ -881,7 +910,14 @@ pub(crate) fn detect(
                 if in_ask || li.anchor_kinds != 0 {
                     untyped_bonus = 0.5f32.max(untyped_bonus) * m.max(0.5);
                 }
+                path_kind_bits |= li.path_kinds;
             }
+        }
+    }
+    // A page of the site named for a kind ("/patenschaften/anmeldung") supports that kind.
+    for k in ActionKind::ALL {
+        if path_kind_bits & bit(k) != 0 {
+            kind_ev[kind_idx(k)] += PATH_KIND_EVIDENCE;
         }
     }
 
@@ -930,13 +966,13 @@ pub(crate) fn detect(
     if let (Some(c), true) = (&first_condemn, features.get("condemn_only") > 0.0) {
         reasons.add(-0.5, format!("condemnation without an ask '{c}'"));
     }
-    genre_kinds(&features, &mut kind_ev);
+    let genre_ask = genre_kinds(&features, &mut kind_ev)
+        || ["gift", "petition_page", "event", "urgent_action"]
+            .iter()
+            .any(|g| features.get(g) >= 1.0);
 
     // ---------------------------------------------------------------- actions
     let mut actions = Vec::new();
-    let genre_ask = ["gift", "petition_page", "event", "urgent_action"]
-        .iter()
-        .any(|g| features.get(g) >= 1.0);
     if is_appeal && (reader + link_ev >= 2.0 || genre_ask) {
         let mut kinds: Vec<(ActionKind, f32)> = ActionKind::ALL
             .into_iter()
@@ -1086,6 +1122,7 @@ fn best_url(c: &UrlChoice, k: ActionKind) -> Option<String> {
             Some(Some(rk)) if rk == k => 3.0 + if li.ty.platform { 0.5 } else { 0.0 },
             Some(Some(_)) => continue,
             None if li.anchor_kinds & bit(k) != 0 => 2.0,
+            None if li.path_kinds & bit(k) != 0 => 1.8,
             None if k == ActionKind::Contact && mail && !own => {
                 if in_sent {
                     1.6

@@ -153,10 +153,11 @@ pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> 
 
 /// Genre evidence names a kind even without an imperative: a donation page asks for
 /// money, a petition page for a signature, an event announcement for attendance, an
-/// urgent action for a letter or call. It fills in only when no ask named a kind.
-pub(crate) fn genre_kinds(f: &Features, kind_ev: &mut KindCounts) {
+/// urgent action for a letter or call. It fills in only when no ask named a kind, with
+/// the strongest genre; true when it did.
+pub(crate) fn genre_kinds(f: &Features, kind_ev: &mut KindCounts) -> bool {
     if kind_ev.iter().any(|&e| e >= 2.0) {
-        return;
+        return false;
     }
     let pairs = [
         ("gift", ActionKind::Donate),
@@ -164,9 +165,17 @@ pub(crate) fn genre_kinds(f: &Features, kind_ev: &mut KindCounts) {
         ("event", ActionKind::Mobilize),
         ("urgent_action", ActionKind::Contact),
     ];
-    for (name, k) in pairs {
-        if f.get(name) >= 1.0 {
-            kind_ev[k as usize] += 2.0;
-        }
+    let best = pairs
+        .iter()
+        .map(|&(name, k)| (f.get(name), k))
+        .filter(|&(v, _)| v >= GENRE_MIN)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    if let Some((_, k)) = best {
+        kind_ev[k as usize] += 2.0;
     }
+    best.is_some()
 }
+
+/// Least genre evidence that names a kind (one amount beside donation words, one
+/// signature counter, a date or time beside an event word, contact details).
+const GENRE_MIN: f32 = 0.6;

@@ -17,6 +17,8 @@ use std::sync::Arc;
 use crate::entry::Entry;
 
 mod analyze;
+#[cfg(test)]
+mod capability_tests;
 mod cues;
 mod features;
 mod fingerprint;

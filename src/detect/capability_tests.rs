@@ -1,0 +1,120 @@
+//! The detector on the genres partners really write: a press release naming the publisher
+//! in the third person, the same words reported by someone else, donation and petition
+//! pages without an imperative, an Arabic statement in the publisher's voice.
+
+use super::{DetectOptions, Detector, FeedContext, Verdict};
+use crate::entry::Entry;
+
+fn entry(link: &str, title: &str, body: &str) -> Entry {
+    Entry {
+        id: link.to_string(),
+        link: Some(link.to_string()),
+        title: title.to_string(),
+        content_html: body.to_string(),
+        ..Entry::default()
+    }
+}
+
+fn detect_as(publisher: &str, e: &Entry) -> Verdict {
+    let det = Detector::new(&DetectOptions::default()).expect("built-in cues compile");
+    let ctx = FeedContext::default().with_publisher([publisher]);
+    det.detect(e, &ctx, &[])
+}
+
+fn kinds(v: &Verdict) -> Vec<&'static str> {
+    let mut k: Vec<&'static str> = v.actions.iter().map(|a| a.kind.as_str()).collect();
+    k.sort_unstable();
+    k
+}
+
+const PRESS_RELEASE: &str = "<p>Levant Rights Watch calls on the UN Security Council to renew \
+    the authorisation of cross-border aid before it expires on 10 January.</p>\
+    <p>More than four million people in the north-west depend on the crossings for food, \
+    medicine and fuel. Levant Rights Watch urges member states to vote for a twelve-month \
+    renewal.</p>";
+
+#[test]
+fn a_press_release_naming_the_publisher_in_the_third_person_is_its_own_appeal() {
+    let e = entry(
+        "https://lrw.example/press/renew-cross-border-aid",
+        "Security Council must renew cross-border aid",
+        PRESS_RELEASE,
+    );
+    let own = detect_as("Levant Rights Watch", &e);
+    assert!(own.is_appeal, "{own:#?}");
+    assert!(
+        own.reasons
+            .iter()
+            .any(|r| r.starts_with("publisher's demand")),
+        "{:?}",
+        own.reasons
+    );
+    // The same words in another publisher's feed are someone else's call.
+    let other = detect_as("Daily Levant News", &e);
+    assert!(other.score < own.score, "{} vs {}", other.score, own.score);
+}
+
+#[test]
+fn a_news_report_of_someone_elses_call_is_not_an_appeal() {
+    let e = entry(
+        "https://news.example/2025/12/envoy-urges-council",
+        "UN envoy urges council to renew cross-border aid",
+        "<p>The UN envoy called on the Security Council on Monday to renew the authorisation \
+         of cross-border aid, according to diplomats.</p><p>\"Sign the petition and call \
+         your representatives,\" said a coordinator of the campaign, which launched last \
+         week.</p>",
+    );
+    let v = detect_as("Daily Levant News", &e);
+    assert!(!v.is_appeal, "{v:#?}");
+}
+
+#[test]
+fn a_donation_page_without_an_imperative_asks_for_money() {
+    let e = entry(
+        "https://relief.example/winter/fuel",
+        "Winter fuel for families in Idlib",
+        "<p>€38 fills one barrel of heating fuel, enough for a family for three weeks. \
+         €65 buys a safe stove with a chimney pipe, and €120 covers a full winter kit.</p>\
+         <p>Your gift goes straight to fuel bought in local markets. Zakat and sadaqa \
+         are accepted and distributed before the end of the month.</p>",
+    );
+    let v = detect_as("Idlib Relief Fund", &e);
+    assert!(v.is_appeal, "{v:#?}");
+    assert_eq!(kinds(&v), ["donate"], "{v:#?}");
+}
+
+#[test]
+fn a_petition_page_is_an_appeal_to_sign() {
+    let e = entry(
+        "https://families.example/petition/open-the-files",
+        "Petition to the Minister of Justice: open the detention files",
+        "<p>We the undersigned call on the Minister of Justice to open the records of \
+         every detention centre to the families of the disappeared.</p>\
+         <p>12,430 signatures of our 20,000 goal.</p>\
+         <p><a href=\"https://www.change.org/p/open-the-detention-files\">Add your name</a></p>",
+    );
+    let v = detect_as("Families for Truth", &e);
+    assert!(v.is_appeal, "{v:#?}");
+    assert!(kinds(&v).contains(&"sign"), "{v:#?}");
+}
+
+#[test]
+fn an_arabic_statement_in_the_publishers_voice_is_an_appeal() {
+    let e = entry(
+        "https://furat.example/ar/statements/water",
+        "بيان حول محطة علوك",
+        "<p>تطالب شبكة الفرات للمياه مجلس الأمن الدولي بالضغط من أجل إعادة تشغيل محطة علوك \
+         فوراً، وتدعو الشبكة جميع الأطراف إلى تحييد منشآت المياه.</p>\
+         <p>ويعتمد أكثر من مليون شخص على المحطة في الحسكة.</p>",
+    );
+    let v = detect_as("شبكة الفرات للمياه", &e);
+    assert!(v.is_appeal, "{v:#?}");
+    assert_eq!(v.lang, "ar");
+    assert!(
+        v.reasons
+            .iter()
+            .any(|r| r.starts_with("publisher's demand")),
+        "{:?}",
+        v.reasons
+    );
+}

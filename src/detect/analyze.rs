@@ -462,7 +462,8 @@ pub(crate) fn detect(
             .map(String::as_str)
             .chain(entry.author.as_deref()),
     );
-    let arabic = lang == "ar";
+    // Languages whose subject may follow the verb (verb-first Arabic, verb-second German).
+    let verb_first = matches!(lang, "ar" | "de");
     p.mark_zones(det, &mut reasons);
     let templ = p.sents.iter().filter(|s| s.template).count();
     if templ > 0 {
@@ -570,7 +571,7 @@ pub(crate) fn detect(
                         h.end as usize,
                         &publisher,
                         &self_refs,
-                        arabic,
+                        verb_first,
                     );
                     if ev.attribution(who) {
                         reasons.add(
@@ -674,7 +675,7 @@ pub(crate) fn detect(
                         h.end as usize,
                         &publisher,
                         &self_refs,
-                        arabic,
+                        verb_first,
                     );
                     let c = w * m * q;
                     lost += w - c;

@@ -4,7 +4,8 @@
 //! Owns the publisher's name forms (from the feed's title, the configured partner name and
 //! the entry's author) and the rule that finds the subject of a demand or attribution verb:
 //! the words before the verb in its clause (English, French, German, Turkish), and for
-//! Arabic, whose statements are verb-first ("تطالب الهيئة"), also the few words after it.
+//! Arabic, whose statements are verb-first ("تطالب الهيئة"), and German, whose verb comes
+//! second ("Zugleich appelliert das Netzwerk"), also the few words after it.
 //! Pure: works on folded text and byte offsets only; knows nothing of scores.
 
 use super::cues::is_word_char;
@@ -68,15 +69,25 @@ impl Publisher {
     }
 }
 
+/// Legal forms that a name carries in the feed title but rarely in the text.
+const LEGAL_FORMS: [&str; 10] = [
+    " e.v.", " e. v.", " ev", " ggmbh", " gmbh", " ltd", " inc", " cic", " asbl", " dernegi",
+];
+
 fn push_form(out: &mut Vec<String>, part: &str) {
     let mut folded = String::with_capacity(part.len());
     fold_into(part.trim(), &mut folded);
-    let folded = folded.trim().trim_start_matches("the ").trim().to_string();
-    let letters = folded.chars().filter(|c| c.is_alphanumeric()).count();
-    if letters < 3 || NOT_A_NAME.contains(&folded.as_str()) {
+    let mut name = folded.trim().trim_start_matches("the ").trim().to_string();
+    for form in LEGAL_FORMS {
+        if let Some(short) = name.strip_suffix(form) {
+            name = short.trim_end_matches([' ', '.', ',']).to_string();
+        }
+    }
+    let letters = name.chars().filter(|c| c.is_alphanumeric()).count();
+    if letters < 3 || NOT_A_NAME.contains(&name.as_str()) {
         return;
     }
-    out.push(folded);
+    out.push(name);
 }
 
 /// "Levant Rights Watch" -> "LRW"; `None` for fewer than three capitalised words.
@@ -139,13 +150,17 @@ pub(crate) fn speaker(
     end: usize,
     publisher: &Publisher,
     self_refs: &[(usize, usize)],
-    arabic: bool,
+    verb_first: bool,
 ) -> Speaker {
     if inside_quotes(norm, start) {
         return Speaker::Quoted;
     }
     let from = window_start(norm, start);
-    let to = if arabic { window_end(norm, end) } else { start };
+    let to = if verb_first {
+        window_end(norm, end)
+    } else {
+        start
+    };
     if !publisher.is_empty()
         && (publisher.named_in(norm, from, start) || publisher.named_in(norm, end, to.max(end)))
     {

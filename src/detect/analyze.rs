@@ -541,6 +541,7 @@ pub(crate) fn detect(
     let mut title_penalty = 0.0f32;
     let mut ev = Voices::default();
     let mut found = genre::Counts::default();
+    let mut dates: Vec<genre::NamedDate> = Vec::new();
     let mut genre_ctx = [0.0f32; 7];
     let mut self_refs: Vec<(usize, usize)> = Vec::new();
     let (mut body_kept, mut body_narrative) = (0u32, 0u32);
@@ -593,6 +594,7 @@ pub(crate) fn detect(
                 body_narrative += 1;
             } else {
                 found.scan(&det.patterns, norm);
+                det.patterns.named_dates(norm, &mut dates);
                 det.cues
                     .stems
                     .scan(norm, lang, |k| genre_ctx[kind_idx(k)] += 1.0);
@@ -955,7 +957,14 @@ pub(crate) fn detect(
         short_items,
         clear_ask,
     };
-    let features = features(&totals, &ev, &found, &genre_ctx);
+    let mut features = features(&totals, &ev, &found, &genre_ctx);
+    let passed = entry
+        .published
+        .is_some_and(|p| genre::all_dates_passed(&dates, p.date_naive()));
+    if passed {
+        features.set("dates_passed", 1.0);
+        reasons.add(-0.5, "every date named had passed at publication".into());
+    }
     let score = det.model.score(&features);
     let is_appeal = score >= det.threshold;
     for (name, c) in det.model.strongest(&features, 3) {

@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// The features, in the order of [`Features`]' values. Each is documented where the
 /// scorer computes it (`analyze.rs`); all are 0 when their evidence is absent.
-pub const FEATURE_NAMES: [&str; 31] = [
+pub const FEATURE_NAMES: [&str; 32] = [
     "reader",
     "reader_title",
     "reader_quoted",
@@ -41,6 +41,7 @@ pub const FEATURE_NAMES: [&str; 31] = [
     "no_ask",
     "narrative",
     "clear_ask",
+    "dates_passed",
 ];
 
 /// One entry's feature values, in [`FEATURE_NAMES`] order.

@@ -148,8 +148,19 @@ pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> 
     };
     f.set("narrative", narrative);
     f.set("clear_ask", ln1p(t.clear_ask.min(8.0)));
+    // Narrative does not cancel one clear ask in the publisher's voice: with one, the
+    // marks of reporting and recalling count half.
+    if t.clear_ask >= CLEAR_ASK {
+        for name in ["attributed", "past", "narrative"] {
+            f.set(name, f.get(name) * 0.5);
+        }
+    }
     f
 }
+
+/// An ask this strong in one sentence (an imperative at full weight, not reported, not
+/// past, not quoted) is a clear ask.
+const CLEAR_ASK: f32 = 3.0;
 
 /// Genre evidence names a kind even without an imperative: a donation page asks for
 /// money, a petition page for a signature, an event announcement for attendance, an

@@ -961,6 +961,9 @@ pub(crate) fn detect(
     let passed = entry
         .published
         .is_some_and(|p| genre::all_dates_passed(&dates, p.date_naive()));
+    if publisher.is_outlet() {
+        features.set("news_outlet", 1.0);
+    }
     if passed {
         features.set("dates_passed", 1.0);
         reasons.add(-0.5, "every date named had passed at publication".into());

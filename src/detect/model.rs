@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// The features, in the order of [`Features`]' values. Each is documented where the
 /// scorer computes it (`analyze.rs`); all are 0 when their evidence is absent.
-pub const FEATURE_NAMES: [&str; 32] = [
+pub const FEATURE_NAMES: [&str; 33] = [
     "reader",
     "reader_title",
     "reader_quoted",
@@ -42,11 +42,18 @@ pub const FEATURE_NAMES: [&str; 32] = [
     "narrative",
     "clear_ask",
     "dates_passed",
+    "news_outlet",
 ];
 
 /// One entry's feature values, in [`FEATURE_NAMES`] order.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Features(pub [f32; FEATURE_NAMES.len()]);
+
+impl Default for Features {
+    fn default() -> Features {
+        Features([0.0; FEATURE_NAMES.len()])
+    }
+}
 
 impl Features {
     pub(crate) fn set(&mut self, name: &str, value: f32) {

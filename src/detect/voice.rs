@@ -31,6 +31,51 @@ const NOT_A_NAME: [&str; 16] = [
     "posts",
 ];
 
+/// Words that name a news outlet ("The Levant Ledger", "Sınır Hattı Haber", "الشام بوست"):
+/// an outlet reports others' calls far more often than it makes its own.
+const OUTLET_WORDS: [&str; 40] = [
+    "news",
+    "times",
+    "post",
+    "daily",
+    "journal",
+    "gazette",
+    "dispatch",
+    "ledger",
+    "herald",
+    "tribune",
+    "observer",
+    "chronicle",
+    "press",
+    "review",
+    "monitor",
+    "report",
+    "reporter",
+    "magazine",
+    "nachrichten",
+    "zeitung",
+    "rundschau",
+    "kurier",
+    "anzeiger",
+    "courrier",
+    "depeche",
+    "quotidien",
+    "hebdo",
+    "gazete",
+    "haber",
+    "haberleri",
+    "ajans",
+    "medya",
+    "اخبار",
+    "الاخبار",
+    "بوست",
+    "جريده",
+    "صحيفه",
+    "الصحيفه",
+    "برس",
+    "نيوز",
+];
+
 /// The publisher's names in folded form, longest first.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Publisher {
@@ -59,6 +104,14 @@ impl Publisher {
 
     pub(crate) fn is_empty(&self) -> bool {
         self.names.is_empty()
+    }
+
+    /// True when a name reads as a news outlet's.
+    pub(crate) fn is_outlet(&self) -> bool {
+        self.names.iter().any(|n| {
+            n.split(|c: char| !is_word_char(c))
+                .any(|w| OUTLET_WORDS.contains(&w))
+        })
     }
 
     /// True when one of the names occurs in `norm[range]` as whole words (Arabic names
@@ -280,6 +333,14 @@ mod tests {
             who(&p, "وطالب المبعوث الأممي مجلس الأمن بالتحرك", "طالب", true),
             Speaker::Other
         );
+    }
+
+    #[test]
+    fn news_outlets_are_known_by_their_names() {
+        assert!(Publisher::new(["The Levant Ledger"]).is_outlet());
+        assert!(Publisher::new(["Sınır Hattı Haber"]).is_outlet());
+        assert!(Publisher::new(["الشام بوست"]).is_outlet());
+        assert!(!Publisher::new(["Levant Rights Watch"]).is_outlet());
     }
 
     #[test]

@@ -376,6 +376,9 @@ fn name_run(text: &str) -> usize {
     }
 }
 
+/// Least evidence for an action kind to be part of an appeal's verdict.
+const KIND_MIN: f32 = 1.5;
+
 /// Kind evidence from an untyped link whose path names the kind (less than an ask: it
 /// needs another cue to name a kind).
 const PATH_KIND_EVIDENCE: f32 = 1.5;
@@ -554,6 +557,7 @@ pub(crate) fn detect(
         let seg = &p.segs[s.seg];
         let sh = &p.hits[s.hits.clone()];
         let norm = &p.folded[s.fold.clone()];
+        let mut stem_bits = 0u8;
         self_refs.clear();
         self_refs.extend(
             sh.iter()
@@ -595,9 +599,10 @@ pub(crate) fn detect(
             } else {
                 found.scan(&det.patterns, norm);
                 det.patterns.named_dates(norm, &mut dates);
-                det.cues
-                    .stems
-                    .scan(norm, lang, |k| genre_ctx[kind_idx(k)] += 1.0);
+                det.cues.stems.scan(norm, lang, |k| {
+                    genre_ctx[kind_idx(k)] += 1.0;
+                    stem_bits |= bit(k);
+                });
                 for h in sh {
                     if let (Class::Kind(k), true) = (det.cues.cue(h).class, det.cues.cue(h).context)
                     {
@@ -770,7 +775,17 @@ pub(crate) fn detect(
             reasons.add(1.0 * m, "hashtag to spread".into());
         }
         reader_pos[i] = rpos;
-        // Context nouns type a kind-less ask ("Take action: the vigil starts at 6").
+        // Context nouns type a kind-less ask ("Take action: the vigil starts at 6"), and
+        // genre words in an ask's sentence support its kind ("Join us at the vigil").
+        if rpos >= 1.0 {
+            let kindless = sent_kinds[i] == 0;
+            for k in ActionKind::ALL
+                .into_iter()
+                .filter(|&k| stem_bits & bit(k) != 0)
+            {
+                kind_ev[kind_idx(k)] += if kindless { 1.5 } else { 0.75 } * m;
+            }
+        }
         if rpos >= 1.0 && sent_kinds[i] == 0 {
             for (k, w) in ctx_kinds {
                 kind_ev[kind_idx(k)] += w * 1.5 * m;
@@ -990,7 +1005,7 @@ pub(crate) fn detect(
         let mut kinds: Vec<(ActionKind, f32)> = ActionKind::ALL
             .into_iter()
             .map(|k| (k, kind_ev[kind_idx(k)]))
-            .filter(|&(_, e)| e >= 2.0)
+            .filter(|&(_, e)| e >= KIND_MIN)
             .collect();
         kinds.sort_by(|a, b| b.1.total_cmp(&a.1));
         let choice = UrlChoice {

@@ -1016,11 +1016,11 @@ pub(crate) fn detect(
             own_mail: &own_mail,
             base: entry.link.as_deref(),
         };
-        for (k, _) in kinds {
+        for (n, (k, _)) in kinds.into_iter().enumerate() {
             actions.push(Action {
                 kind: k,
                 label: det.cues.label(lang, k).to_string(),
-                url: best_url(&choice, k),
+                url: best_url(&choice, k, n == 0),
             });
         }
     }
@@ -1128,7 +1128,9 @@ struct UrlChoice<'a, 'b> {
     base: Option<&'a str>,
 }
 
-fn best_url(c: &UrlChoice, k: ActionKind) -> Option<String> {
+/// The best link for kind `k`; for the appeal's main kind (`main`), the entry's only web
+/// link when nothing names the kind.
+fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
     let UrlChoice {
         p,
         infos,
@@ -1174,7 +1176,21 @@ fn best_url(c: &UrlChoice, k: ActionKind) -> Option<String> {
             best = Some((s, li));
         }
     }
-    best.and_then(|(_, l)| clean_url(l.href, base))
+    best.map(|(_, l)| l)
+        .or_else(|| only_link(infos).filter(|_| main))
+        .and_then(|l| clean_url(l.href, base))
+}
+
+/// The entry's one usable web link, when it has exactly one that no rule types: in an
+/// appeal that is where the reader acts.
+fn only_link<'a, 'b>(infos: &'a [LinkInfo<'b>]) -> Option<&'a LinkInfo<'b>> {
+    let mut web = infos
+        .iter()
+        .filter(|l| l.usable && l.ty.rule.is_none() && l.key.contains('/'))
+        .filter(|l| !l.key.starts_with("mailto:") && !l.key.starts_with("tel:"));
+    let first = web.next()?;
+    let more = web.any(|l| l.key != first.key);
+    (!more).then_some(first)
 }
 
 /// Learns the template (links and sentences that recur in most entries) of one feed, and

@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use sha2::{Digest, Sha256};
-use solibot::detect::{DetectOptions, Detector, FEATURE_NAMES, Features};
+use solibot::detect::{
+    ActionKind, DetectOptions, Detector, FEATURE_NAMES, Features, KIND_FEATURE_NAMES,
+};
 use solibot::gold;
 
 const L2: f64 = 0.002;
@@ -23,9 +25,10 @@ const F1_TOLERANCE: f64 = 0.005;
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let detector = Detector::new(&DetectOptions::default()).expect("detector builds");
-    let train = examples(&detector, root, "train");
-    let validation = examples(&detector, root, "validation");
+    let (train, train_kinds) = examples(&detector, root, "train");
+    let (validation, validation_kinds) = examples(&detector, root, "validation");
     let (bias, weights) = fit(&train);
+    let kinds = fit_kinds(&train_kinds, &validation_kinds);
     let scores: Vec<(f64, bool)> = validation
         .iter()
         .map(|(f, y)| (score(bias, &weights, f), *y))
@@ -41,14 +44,23 @@ fn main() {
         train.len(),
         validation.len()
     );
-    let text = weights_file(bias, &weights, threshold, &data_hash(root));
+    let text = weights_file(bias, &weights, threshold, &kinds, &data_hash(root));
     let out = root.join("src/detect/weights.toml");
     std::fs::write(&out, text).expect("write weights.toml");
     println!("wrote {}", out.display());
 }
 
-/// (features, is an appeal) for every entry of a split.
-fn examples(detector: &Detector, root: &Path, split: &str) -> Vec<(Vec<f64>, bool)> {
+/// One kind of one labelled appeal: the kind's index, its features, and whether the label
+/// names it.
+type KindExample = (usize, Vec<f64>, bool);
+
+/// (features, is an appeal) for every entry of a split, and the kind examples of its
+/// appeals.
+fn examples(
+    detector: &Detector,
+    root: &Path,
+    split: &str,
+) -> (Vec<(Vec<f64>, bool)>, Vec<KindExample>) {
     let loaded = gold::load_split(detector, &gold::split_dir(root, split))
         .unwrap_or_else(|e| panic!("{split}: {e}"));
     assert!(
@@ -57,13 +69,71 @@ fn examples(detector: &Detector, root: &Path, split: &str) -> Vec<(Vec<f64>, boo
         loaded.problems.join("; ")
     );
     let mut out = Vec::with_capacity(loaded.len());
+    let mut kinds = Vec::new();
     for feed in &loaded.feeds {
         for (entry, label) in &feed.entries {
             let (_, f): (_, Features) = detector.explain(entry, &feed.ctx, &[]);
             out.push((f.0.iter().map(|&x| f64::from(x)).collect(), label.appeal));
+            if !label.appeal {
+                continue;
+            }
+            for k in ActionKind::ALL {
+                let x = f.1[k as usize].iter().map(|&v| f64::from(v)).collect();
+                let named = label.kinds.iter().any(|n| n == k.as_str());
+                kinds.push((k as usize, x, named));
+            }
         }
     }
-    out
+    (out, kinds)
+}
+
+/// The kind model: a bias per kind and shared weights, fitted like the appeal model on the
+/// train split's appeals; the threshold with the best micro-F1 on validation's appeals.
+struct KindModel {
+    bias: Vec<f64>,
+    weights: Vec<f64>,
+    threshold: f64,
+}
+
+fn fit_kinds(train: &[KindExample], validation: &[KindExample]) -> KindModel {
+    // One-hot kind columns first, then the shared features; a kind's bias is the
+    // intercept plus its column's weight.
+    let expand = |(k, x, y): &KindExample| {
+        let mut v = vec![0.0; 7];
+        v[*k] = 1.0;
+        v.extend_from_slice(x);
+        (v, *y)
+    };
+    let data: Vec<(Vec<f64>, bool)> = train.iter().map(expand).collect();
+    let (b, w) = fit(&data);
+    let bias: Vec<f64> = w[..7].iter().map(|wk| b + wk).collect();
+    let weights = w[7..].to_vec();
+    let probs: Vec<(f64, bool)> = validation
+        .iter()
+        .map(|(k, x, y)| (score(bias[*k], &weights, x), *y))
+        .collect();
+    let mut best = (0.5, -1.0);
+    for i in 10..=90 {
+        let t = f64::from(i) / 100.0;
+        let tp = probs.iter().filter(|(p, y)| *p >= t && *y).count() as f64;
+        let fp = probs.iter().filter(|(p, y)| *p >= t && !*y).count() as f64;
+        let fnn = probs.iter().filter(|(p, y)| *p < t && *y).count() as f64;
+        let f1 = 2.0 * tp / (2.0 * tp + fp + fnn).max(1.0);
+        if f1 > best.1 {
+            best = (t, f1);
+        }
+    }
+    println!(
+        "kinds: {} train examples; validation micro-F1 {:.3} at threshold {:.2}",
+        train.len(),
+        best.1,
+        best.0
+    );
+    KindModel {
+        bias,
+        weights,
+        threshold: best.0,
+    }
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -77,7 +147,7 @@ fn score(bias: f64, w: &[f64], x: &[f64]) -> f64 {
 /// Batch gradient descent on the mean log-loss plus `L2`·|w|² (the bias is not penalised).
 fn fit(data: &[(Vec<f64>, bool)]) -> (f64, Vec<f64>) {
     let n = data.len() as f64;
-    let dims = FEATURE_NAMES.len();
+    let dims = data.first().map_or(0, |(x, _)| x.len());
     let mut w = vec![0.0; dims];
     let mut b = 0.0;
     for _ in 0..ITERATIONS {
@@ -164,7 +234,7 @@ fn data_hash(root: &Path) -> String {
     })
 }
 
-fn weights_file(bias: f64, w: &[f64], threshold: f64, hash: &str) -> String {
+fn weights_file(bias: f64, w: &[f64], threshold: f64, kinds: &KindModel, hash: &str) -> String {
     let mut s = String::new();
     s.push_str("# The detector's linear model. Written by a tool: do not edit by hand.\n");
     s.push_str("# Refit with: cargo run --release --example fit_weights\n");
@@ -177,6 +247,20 @@ fn weights_file(bias: f64, w: &[f64], threshold: f64, hash: &str) -> String {
     let _ = writeln!(s, "date = \"{}\"", chrono::Utc::now().format("%Y-%m-%d"));
     let _ = writeln!(s, "data_sha256 = \"{hash}\"");
     let _ = writeln!(s, "l2 = {L2}\niterations = {ITERATIONS}\n");
+    s.push_str("[kinds]\n");
+    let _ = writeln!(s, "threshold = {:.2}", kinds.threshold);
+    let bias: Vec<String> = ActionKind::ALL
+        .iter()
+        .zip(&kinds.bias)
+        .map(|(k, b)| format!("{} = {b:.4}", k.as_str()))
+        .collect();
+    let _ = writeln!(s, "bias = {{ {} }}", bias.join(", "));
+    let weights: Vec<String> = KIND_FEATURE_NAMES
+        .iter()
+        .zip(&kinds.weights)
+        .map(|(n, v)| format!("{n} = {v:.4}"))
+        .collect();
+    let _ = writeln!(s, "weights = {{ {} }}\n", weights.join(", "));
     s.push_str("[weights]\n");
     for (name, wi) in FEATURE_NAMES.iter().zip(w) {
         let _ = writeln!(s, "{name} = {wi:.4}");

@@ -11,7 +11,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::cues::{Class, Hit};
-use super::features::{Totals, Voices, features, genre_kinds};
+use super::features::{KindEvidence, Totals, Voices, features, genre_kinds, kind_features};
 use super::fingerprint::{FnvBuild, SimHasher, fast_hash};
 use super::genre;
 use super::hashtags::Hashtags;
@@ -375,9 +375,6 @@ fn name_run(text: &str) -> usize {
         0
     }
 }
-
-/// Least evidence for an action kind to be part of an appeal's verdict.
-const KIND_MIN: f32 = 1.5;
 
 /// Kind evidence from an untyped link whose path names the kind (less than an ask: it
 /// needs another cue to name a kind).
@@ -889,10 +886,13 @@ pub(crate) fn detect(
     let mut link_ev = 0.0f32;
     let mut untyped_bonus = 0.0f32;
     let mut path_kind_bits = 0u8;
+    let (mut typed_bits, mut anchor_bits) = (0u8, 0u8);
     for li in infos.iter().filter(|l| l.usable) {
         let m = li.sent.map_or(1.0, |si| sent_narrative[si]);
+        anchor_bits |= li.anchor_kinds;
         match li.ty.rule {
             Some(Some(k)) => {
+                typed_bits |= bit(k);
                 let mut w = if li.ty.platform || li.ty.official {
                     2.0
                 } else {
@@ -1000,12 +1000,22 @@ pub(crate) fn detect(
             .any(|g| features.get(g) >= 1.0);
 
     // ---------------------------------------------------------------- actions
+    let asks_reader = reader + link_ev >= 2.0 || genre_ask;
+    features.1 = kind_features(&KindEvidence {
+        kind_ev: &kind_ev,
+        words: &genre_ctx,
+        typed: typed_bits,
+        anchors: anchor_bits,
+        paths: path_kind_bits,
+        asks_reader,
+        demand_only: reader < 1.0 && link_ev == 0.0,
+    });
     let mut actions = Vec::new();
-    if is_appeal && (reader + link_ev >= 2.0 || genre_ask) {
+    if is_appeal && asks_reader {
         let mut kinds: Vec<(ActionKind, f32)> = ActionKind::ALL
             .into_iter()
-            .map(|k| (k, kind_ev[kind_idx(k)]))
-            .filter(|&(_, e)| e >= KIND_MIN)
+            .map(|k| (k, det.model.kind_score(&features, kind_idx(k))))
+            .filter(|&(_, p)| p >= det.model.kind_threshold)
             .collect();
         kinds.sort_by(|a, b| b.1.total_cmp(&a.1));
         let choice = UrlChoice {

@@ -6,7 +6,7 @@
 
 use super::ActionKind;
 use super::genre::Counts;
-use super::model::Features;
+use super::model::{Features, KIND_FEATURE_NAMES, KindMatrix};
 use super::voice::Speaker;
 
 /// Who spoke the demands and attributions of an entry.
@@ -190,3 +190,46 @@ pub(crate) fn genre_kinds(f: &Features, kind_ev: &mut KindCounts) -> bool {
 /// Least genre evidence that names a kind (one amount beside donation words, one
 /// signature counter, a date or time beside an event word, contact details).
 const GENRE_MIN: f32 = 0.6;
+
+/// What the scorer found for each action kind.
+pub(crate) struct KindEvidence<'a> {
+    /// Cue, link and genre evidence per kind.
+    pub kind_ev: &'a KindCounts,
+    /// Genre words per kind in sentences that neither report nor recall.
+    pub words: &'a KindCounts,
+    /// Kinds of the usable links typed by a rule (a petition platform, a donation page).
+    pub typed: u8,
+    /// Kinds named by usable links' anchor texts.
+    pub anchors: u8,
+    /// Kinds named by the paths of untyped links.
+    pub paths: u8,
+    /// The entry asks the reader something (an ask, an action link or a genre).
+    pub asks_reader: bool,
+    /// The entry only calls on others (no ask of the reader, no action link).
+    pub demand_only: bool,
+}
+
+/// The kind model's features, per kind (`KIND_FEATURE_NAMES`).
+pub(crate) fn kind_features(e: &KindEvidence) -> KindMatrix {
+    let strongest = e.kind_ev.iter().copied().fold(0.0f32, f32::max);
+    let mut m = [[0.0; KIND_FEATURE_NAMES.len()]; 7];
+    for k in ActionKind::ALL {
+        let i = k as usize;
+        let has = |bits: u8| flag(bits & (1 << (k as u8)) != 0);
+        m[i] = [
+            ln1p(e.kind_ev[i].min(12.0)),
+            if strongest > 0.0 {
+                e.kind_ev[i] / strongest
+            } else {
+                0.0
+            },
+            ln1p(e.words[i].min(8.0)),
+            has(e.typed),
+            has(e.anchors),
+            has(e.paths),
+            flag(e.asks_reader),
+            flag(e.demand_only),
+        ];
+    }
+    m
+}

@@ -33,7 +33,7 @@ mod summary;
 mod text;
 mod voice;
 
-pub use model::{FEATURE_NAMES, Features, Model};
+pub use model::{FEATURE_NAMES, Features, KIND_FEATURE_NAMES, KindMatrix, Model};
 
 pub use links::{canonical_url, clean_url};
 

@@ -45,13 +45,32 @@ pub const FEATURE_NAMES: [&str; 33] = [
     "news_outlet",
 ];
 
-/// One entry's feature values, in [`FEATURE_NAMES`] order.
+/// The features of one action kind in one entry, in this order. Each is documented where
+/// the scorer computes it (`analyze::kind_features`).
+pub const KIND_FEATURE_NAMES: [&str; 8] = [
+    "evidence",
+    "relative",
+    "words",
+    "typed_link",
+    "anchor",
+    "path",
+    "asks_reader",
+    "demand_only",
+];
+
+/// Per action kind (`ActionKind as usize`), its features.
+pub type KindMatrix = [[f32; KIND_FEATURE_NAMES.len()]; 7];
+
+/// One entry's feature values, in [`FEATURE_NAMES`] order, and each kind's.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Features(pub [f32; FEATURE_NAMES.len()]);
+pub struct Features(pub [f32; FEATURE_NAMES.len()], pub KindMatrix);
 
 impl Default for Features {
     fn default() -> Features {
-        Features([0.0; FEATURE_NAMES.len()])
+        Features(
+            [0.0; FEATURE_NAMES.len()],
+            [[0.0; KIND_FEATURE_NAMES.len()]; 7],
+        )
     }
 }
 
@@ -85,6 +104,10 @@ pub struct Model {
     pub bias: f32,
     pub weights: [f32; FEATURE_NAMES.len()],
     pub threshold: f32,
+    /// Which kinds an appeal asks for: a bias per kind, weights shared by the kinds.
+    pub kind_bias: [f32; 7],
+    pub kind_weights: [f32; KIND_FEATURE_NAMES.len()],
+    pub kind_threshold: f32,
 }
 
 #[derive(Deserialize)]
@@ -95,6 +118,38 @@ struct RawModel {
     weights: std::collections::BTreeMap<String, f32>,
     #[serde(default)]
     provenance: Option<toml::Value>,
+    kinds: RawKinds,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawKinds {
+    threshold: f32,
+    bias: std::collections::BTreeMap<String, f32>,
+    weights: std::collections::BTreeMap<String, f32>,
+}
+
+/// Values for every name of `names`, refusing unknown and missing names.
+fn named_values<const N: usize>(
+    what: &str,
+    names: &[&str; N],
+    map: &std::collections::BTreeMap<String, f32>,
+) -> Result<[f32; N], String> {
+    let mut out = [0.0; N];
+    for (name, w) in map {
+        let i = names
+            .iter()
+            .position(|n| n == name)
+            .ok_or_else(|| format!("{what}: unknown name {name:?}"))?;
+        if !w.is_finite() {
+            return Err(format!("{what}.{name} is not a number"));
+        }
+        out[i] = *w;
+    }
+    if let Some(missing) = names.iter().find(|n| !map.contains_key(**n)) {
+        return Err(format!("{what}: no value for {missing:?}"));
+    }
+    Ok(out)
 }
 
 /// The built-in weights.
@@ -125,10 +180,19 @@ impl Model {
         if !(0.0..=1.0).contains(&raw.threshold) || !raw.bias.is_finite() {
             return Err("threshold must be in [0, 1] and bias a number".into());
         }
+        let kind_names = super::ActionKind::ALL.map(super::ActionKind::as_str);
+        let kind_bias = named_values("kinds.bias", &kind_names, &raw.kinds.bias)?;
+        let kind_weights = named_values("kinds.weights", &KIND_FEATURE_NAMES, &raw.kinds.weights)?;
+        if !(0.0..=1.0).contains(&raw.kinds.threshold) {
+            return Err("kinds.threshold must be in [0, 1]".into());
+        }
         Ok(Model {
             bias: raw.bias,
             weights,
             threshold: raw.threshold,
+            kind_bias,
+            kind_weights,
+            kind_threshold: raw.kinds.threshold,
         })
     }
 
@@ -139,6 +203,18 @@ impl Model {
                 .weights
                 .iter()
                 .zip(f.0.iter())
+                .map(|(w, x)| w * x)
+                .sum::<f32>();
+        1.0 / (1.0 + (-z).exp())
+    }
+
+    /// The probability that an appeal asks for kind `k` (index `ActionKind as usize`).
+    pub fn kind_score(&self, f: &Features, k: usize) -> f32 {
+        let z: f32 = self.kind_bias[k]
+            + self
+                .kind_weights
+                .iter()
+                .zip(f.1[k].iter())
                 .map(|(w, x)| w * x)
                 .sum::<f32>();
         1.0 / (1.0 + (-z).exp())
@@ -170,15 +246,16 @@ mod tests {
 
     #[test]
     fn a_weights_file_missing_a_feature_is_refused() {
-        let text = "threshold = 0.5\nbias = 0.0\n[weights]\nreader = 1.0\n";
-        let err = Model::parse(text).expect_err("incomplete weights");
+        let kinds = "[kinds]\nthreshold = 0.5\nbias = {}\nweights = {}\n";
+        let text = format!("threshold = 0.5\nbias = 0.0\n{kinds}[weights]\nreader = 1.0\n");
+        let err = Model::parse(&text).expect_err("incomplete weights");
         assert!(err.contains("no weight for feature"), "{err}");
-        let text = "threshold = 0.5\nbias = 0.0\n[weights]\nwhatever = 1.0\n";
-        assert!(
-            Model::parse(text)
-                .expect_err("unknown")
-                .contains("unknown feature")
-        );
+        let text = format!("threshold = 0.5\nbias = 0.0\n{kinds}[weights]\nwhatever = 1.0\n");
+        let err = Model::parse(&text).expect_err("unknown");
+        assert!(err.contains("unknown feature"), "{err}");
+        let builtin = BUILTIN.replace("boycott = ", "boykott = ");
+        let err = Model::parse(&builtin).expect_err("unknown kind");
+        assert!(err.contains("kinds.bias"), "{err}");
     }
 
     #[test]

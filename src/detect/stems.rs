@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::ActionKind;
@@ -80,6 +80,7 @@ impl StemSet {
             let finder_stems: Vec<String> = stems.keys().cloned().collect();
             let finder = AhoCorasick::builder()
                 .match_kind(MatchKind::Standard)
+                .kind(Some(AhoCorasickKind::DFA))
                 .build(&finder_stems)
                 .map_err(|e| e.to_string())?;
             families.push((

@@ -30,6 +30,18 @@ pub struct Entry {
 }
 
 impl Entry {
+    /// An entry with a link, a title and an HTML body, for tests.
+    #[cfg(test)]
+    pub(crate) fn sample(link: &str, title: &str, body: &str) -> Entry {
+        Entry {
+            id: link.to_string(),
+            link: Some(link.to_string()),
+            title: title.to_string(),
+            content_html: body.to_string(),
+            ..Entry::default()
+        }
+    }
+
     /// The richest HTML body the entry has: content if present, else the summary.
     pub fn body_html(&self) -> &str {
         if self.content_html.trim().is_empty() {

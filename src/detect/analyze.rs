@@ -19,7 +19,7 @@ use super::html::{self, BlockKind, Doc, LinkSource};
 use super::links::{UrlParts, UrlType, base_host, canonical_url, clean_url, key_parts, type_parts};
 use super::model::Features;
 use super::text::{fold_clean_into, fold_into};
-use super::voice::{self, Publisher};
+use super::voice;
 use super::{Action, ActionKind, Detector, FeedContext, Fingerprint, Verdict, lang, summary};
 use crate::entry::Entry;
 
@@ -456,12 +456,14 @@ pub(crate) fn detect(
     let mut reasons = Reasons { items: Vec::new() };
     let lang = identify_lang(det, title, doc, entry);
     let mut p = parse(det, title, &prep, ctx, lang);
-    let publisher = Publisher::new(
-        ctx.publisher
-            .iter()
-            .map(String::as_str)
-            .chain(entry.author.as_deref()),
-    );
+    let with_author;
+    let publisher = match entry.author.as_deref() {
+        Some(author) => {
+            with_author = ctx.publisher.with(author);
+            &with_author
+        }
+        None => &ctx.publisher,
+    };
     // Languages whose subject may follow the verb (verb-first Arabic, verb-second German).
     let verb_first = matches!(lang, "ar" | "de");
     p.mark_zones(det, &mut reasons);
@@ -538,7 +540,6 @@ pub(crate) fn detect(
     let mut sent_kinds = vec![0u8; p.sents.len()];
     let mut first_condemn: Option<String> = None;
     let mut reader_pos = vec![0.0f32; p.sents.len()];
-    let mut title_penalty = 0.0f32;
     let mut ev = Voices::default();
     let mut found = genre::Counts::default();
     let mut dates: Vec<genre::NamedDate> = Vec::new();
@@ -561,21 +562,23 @@ pub(crate) fn detect(
                 .filter(|h| det.cues.cue(h).class == Class::SelfRef)
                 .map(|h| (h.start as usize, h.end as usize)),
         );
+        let speaker_of = |h: &Hit| {
+            voice::speaker(
+                norm,
+                h.start as usize,
+                h.end as usize,
+                publisher,
+                &self_refs,
+                verb_first,
+            )
+        };
         let mut reported: Option<&Hit> = None;
         let mut past: Option<&Hit> = None;
         let mut target: Option<&Hit> = None;
         for h in sh {
             match det.cues.cue(h).class {
                 Class::Reported => {
-                    let who = voice::speaker(
-                        norm,
-                        h.start as usize,
-                        h.end as usize,
-                        &publisher,
-                        &self_refs,
-                        verb_first,
-                    );
-                    if ev.attribution(who) {
+                    if ev.attribution(speaker_of(h)) {
                         reasons.add(
                             1.0,
                             format!("the publisher speaks: '{}'", det.cues.phrase(h)),
@@ -673,18 +676,10 @@ pub(crate) fn detect(
                 }
                 Class::Demand if w < 2.0 => {
                     // "X calls on…": the publisher's demand when X is the publisher.
-                    let who = voice::speaker(
-                        norm,
-                        h.start as usize,
-                        h.end as usize,
-                        &publisher,
-                        &self_refs,
-                        verb_first,
-                    );
                     let c = w * m * q;
                     lost += w - c;
                     pos += c;
-                    if ev.demand(who, c) {
+                    if ev.demand(speaker_of(h), c) {
                         reasons.add(
                             c + 1.0,
                             format!("publisher's demand '{phrase}' in {where_}"),
@@ -747,7 +742,6 @@ pub(crate) fn detect(
         if seg.kind == SegKind::Title {
             ev.reader_title = ev.reader_title.max(rpos);
             if let Some(h) = past.or(reported) {
-                title_penalty += 1.0;
                 ev.title_reports = 1.0;
                 reasons.add(-1.0, format!("title reports ('{}')", det.cues.phrase(h)));
             }
@@ -755,7 +749,6 @@ pub(crate) fn detect(
                 .iter()
                 .find(|h| det.cues.cue(h).class == Class::Boilerplate)
             {
-                title_penalty += 6.0;
                 ev.site_page = 1.0;
                 reasons.add(-6.0, format!("site page ('{}')", det.cues.phrase(h)));
             }
@@ -940,7 +933,6 @@ pub(crate) fn detect(
     }
 
     // ---------------------------------------------------------------- features
-    let _ = title_penalty;
     let short_items = p
         .segs
         .iter()
@@ -1268,7 +1260,7 @@ pub(crate) fn learn(det: &Detector, entries: &[Entry]) -> FeedContext {
         sentences,
         entries: n,
         prepared,
-        publisher: Vec::new(),
+        publisher: voice::Publisher::default(),
     }
 }
 
@@ -1278,13 +1270,7 @@ mod tests {
     use crate::entry::Entry;
 
     fn entry(link: &str, title: &str, body: &str) -> Entry {
-        Entry {
-            id: link.to_string(),
-            link: Some(link.to_string()),
-            title: title.to_string(),
-            content_html: body.to_string(),
-            ..Entry::default()
-        }
+        Entry::sample(link, title, body)
     }
 
     fn detector() -> Detector {

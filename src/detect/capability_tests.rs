@@ -6,13 +6,12 @@ use super::{DetectOptions, Detector, FeedContext, Verdict};
 use crate::entry::Entry;
 
 fn entry(link: &str, title: &str, body: &str) -> Entry {
-    Entry {
-        id: link.to_string(),
-        link: Some(link.to_string()),
-        title: title.to_string(),
-        content_html: body.to_string(),
-        ..Entry::default()
-    }
+    Entry::sample(link, title, body)
+}
+
+/// True when one of the verdict's reasons starts with `prefix`.
+fn has_reason(v: &Verdict, prefix: &str) -> bool {
+    v.reasons.iter().any(|r| r.starts_with(prefix))
 }
 
 fn detect_as(publisher: &str, e: &Entry) -> Verdict {
@@ -42,13 +41,7 @@ fn a_press_release_naming_the_publisher_in_the_third_person_is_its_own_appeal() 
     );
     let own = detect_as("Levant Rights Watch", &e);
     assert!(own.is_appeal, "{own:#?}");
-    assert!(
-        own.reasons
-            .iter()
-            .any(|r| r.starts_with("publisher's demand")),
-        "{:?}",
-        own.reasons
-    );
+    assert!(has_reason(&own, "publisher's demand"), "{:?}", own.reasons);
     // The same words in another publisher's feed are someone else's call.
     let other = detect_as("Daily Levant News", &e);
     assert!(other.score < own.score, "{} vs {}", other.score, own.score);
@@ -110,11 +103,5 @@ fn an_arabic_statement_in_the_publishers_voice_is_an_appeal() {
     let v = detect_as("شبكة الفرات للمياه", &e);
     assert!(v.is_appeal, "{v:#?}");
     assert_eq!(v.lang, "ar");
-    assert!(
-        v.reasons
-            .iter()
-            .any(|r| r.starts_with("publisher's demand")),
-        "{:?}",
-        v.reasons
-    );
+    assert!(has_reason(&v, "publisher's demand"), "{:?}", v.reasons);
 }

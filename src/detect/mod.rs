@@ -177,8 +177,8 @@ pub struct FeedContext {
     /// The entries' bodies as already read while learning, so that `detect` on the same
     /// entries does not read them twice (keyed by a hash of link, title and body).
     pub(crate) prepared: HashMap<u64, Arc<analyze::Prepared>, fingerprint::FnvBuild>,
-    /// The publisher's names as given (feed title, configured partner name).
-    pub(crate) publisher: Vec<String>,
+    /// The publisher's name forms (feed title, configured partner name).
+    pub(crate) publisher: voice::Publisher,
 }
 
 impl FeedContext {
@@ -195,12 +195,7 @@ impl FeedContext {
     /// Names the publisher by (the feed's title, the partner name given at `/addfeed` or in
     /// the config): a demand whose subject is one of them is the publisher's own voice.
     pub fn with_publisher<'a>(mut self, names: impl IntoIterator<Item = &'a str>) -> FeedContext {
-        self.publisher = names
-            .into_iter()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-            .map(str::to_string)
-            .collect();
+        self.publisher = voice::Publisher::new(names);
         self
     }
 

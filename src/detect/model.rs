@@ -129,9 +129,11 @@ struct RawKinds {
     weights: std::collections::BTreeMap<String, f32>,
 }
 
-/// Values for every name of `names`, refusing unknown and missing names.
+/// Values for every name of `names` (a table `what` of `noun`s), refusing unknown and
+/// missing names.
 fn named_values<const N: usize>(
     what: &str,
+    noun: &str,
     names: &[&str; N],
     map: &std::collections::BTreeMap<String, f32>,
 ) -> Result<[f32; N], String> {
@@ -140,14 +142,14 @@ fn named_values<const N: usize>(
         let i = names
             .iter()
             .position(|n| n == name)
-            .ok_or_else(|| format!("{what}: unknown name {name:?}"))?;
+            .ok_or_else(|| format!("{what}: unknown {noun} {name:?}"))?;
         if !w.is_finite() {
             return Err(format!("{what}.{name} is not a number"));
         }
         out[i] = *w;
     }
     if let Some(missing) = names.iter().find(|n| !map.contains_key(**n)) {
-        return Err(format!("{what}: no value for {missing:?}"));
+        return Err(format!("{what}: no weight for {noun} {missing:?}"));
     }
     Ok(out)
 }
@@ -160,29 +162,18 @@ impl Model {
     pub fn parse(text: &str) -> Result<Model, String> {
         let raw: RawModel = toml::from_str(text).map_err(|e| e.to_string())?;
         let _ = raw.provenance;
-        let mut weights = [0.0; FEATURE_NAMES.len()];
-        for (name, w) in &raw.weights {
-            let i = FEATURE_NAMES
-                .iter()
-                .position(|n| n == name)
-                .ok_or_else(|| format!("weights: unknown feature {name:?}"))?;
-            if !w.is_finite() {
-                return Err(format!("weights.{name} is not a number"));
-            }
-            weights[i] = *w;
-        }
-        if let Some(missing) = FEATURE_NAMES
-            .iter()
-            .find(|n| !raw.weights.contains_key(**n))
-        {
-            return Err(format!("weights: no weight for feature {missing:?}"));
-        }
+        let weights = named_values("weights", "feature", &FEATURE_NAMES, &raw.weights)?;
         if !(0.0..=1.0).contains(&raw.threshold) || !raw.bias.is_finite() {
             return Err("threshold must be in [0, 1] and bias a number".into());
         }
         let kind_names = super::ActionKind::ALL.map(super::ActionKind::as_str);
-        let kind_bias = named_values("kinds.bias", &kind_names, &raw.kinds.bias)?;
-        let kind_weights = named_values("kinds.weights", &KIND_FEATURE_NAMES, &raw.kinds.weights)?;
+        let kind_bias = named_values("kinds.bias", "kind", &kind_names, &raw.kinds.bias)?;
+        let kind_weights = named_values(
+            "kinds.weights",
+            "feature",
+            &KIND_FEATURE_NAMES,
+            &raw.kinds.weights,
+        )?;
         if !(0.0..=1.0).contains(&raw.kinds.threshold) {
             return Err("kinds.threshold must be in [0, 1]".into());
         }

@@ -106,6 +106,16 @@ impl Publisher {
         self.names.is_empty()
     }
 
+    /// These names and an entry's author's.
+    pub(crate) fn with(&self, author: &str) -> Publisher {
+        let mut p = self.clone();
+        let extra = Publisher::new([author]);
+        p.names.extend(extra.names);
+        p.names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        p.names.dedup();
+        p
+    }
+
     /// True when a name reads as a news outlet's.
     pub(crate) fn is_outlet(&self) -> bool {
         self.names.iter().any(|n| {

@@ -167,6 +167,16 @@ fn run_split(split: &str) -> Report {
                     v.reasons,
                     f.named().filter(|(_, x)| *x != 0.0).collect::<Vec<_>>()
                 );
+                for (k, row) in
+                    f.1.iter()
+                        .enumerate()
+                        .filter(|(_, r)| r.iter().any(|x| *x != 0.0))
+                {
+                    println!(
+                        "    kind {k}: {row:?} p={:.3}",
+                        detector.model().kind_score(&f, k)
+                    );
+                }
             }
             report.entries += 1;
             if label.appeal {

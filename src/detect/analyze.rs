@@ -1003,7 +1003,7 @@ pub(crate) fn detect(
         demand_only: reader < 1.0 && link_ev == 0.0,
     });
     let mut actions = Vec::new();
-    if is_appeal && asks_reader {
+    if is_appeal {
         let mut kinds: Vec<(ActionKind, f32)> = ActionKind::ALL
             .into_iter()
             .map(|k| (k, det.model.kind_score(&features, kind_idx(k))))

@@ -26,6 +26,9 @@
 //!                             #   (imperative endings: French "*ez", German "*en sie")
 //! final = false               # optional; true = counts only at the end of a clause
 //!                             #   (verb-final languages: Turkish "*in")
+//! then = ["auf", "ein"]      # optional; counts only when one of these words closes a later
+//!                             #   clause of the same sentence (German separable verbs:
+//!                             #   "ruft … zum Warnstreik auf", "nehmt … teil")
 //! except = ["chez", "*ions"]  # optional; words (or phrases starting at the cue's word, or
 //!                             #   with "*", word endings) that never count for this cue
 //! phrases = ["sign (the|our|this) petition", "add your name"]
@@ -159,6 +162,8 @@ pub(crate) struct Cue {
     pub prefix: bool,
     pub suffix: bool,
     pub fin: bool,
+    /// Particles of which one must close a later clause of the sentence.
+    pub then: Vec<String>,
     /// Folded whole words that never count.
     pub except: Vec<String>,
     /// Language code of the file it came from.
@@ -314,6 +319,8 @@ struct RawCue {
     #[serde(default, rename = "final")]
     fin: bool,
     #[serde(default)]
+    then: Vec<String>,
+    #[serde(default)]
     except: Vec<String>,
     phrases: Vec<String>,
 }
@@ -463,6 +470,7 @@ impl Builder {
                 prefix: c.prefix,
                 suffix: c.suffix,
                 fin: c.fin,
+                then: c.then.iter().map(|w| normalise_phrase(w)).collect(),
                 except: c.except.iter().map(|w| normalise_phrase(w)).collect(),
                 lang,
             });
@@ -695,6 +703,9 @@ impl CueSet {
             if cue.fin && !clause_final(&norm[word_end..]) {
                 return;
             }
+            if !cue.then.is_empty() && !particle_closes(&norm[word_end..], &cue.then) {
+                return;
+            }
             if !cue.except.is_empty() {
                 let first_word = norm[word_start..]
                     .split(|c: char| !is_word_char(c))
@@ -865,6 +876,35 @@ fn clause_final(after: &str) -> bool {
     true
 }
 
+/// Whether one of `particles` ends a clause later in the sentence that starts at `after`
+/// (within 40 words; a full stop after a digit, as in "3. Juni", does not end it).
+fn particle_closes(after: &str, particles: &[String]) -> bool {
+    let mut prev = ' ';
+    let mut word_start = None;
+    let mut words = 0;
+    for (i, c) in after.char_indices() {
+        if is_word_char(c) {
+            word_start.get_or_insert(i);
+        } else {
+            if let Some(ws) = word_start.take() {
+                words += 1;
+                if particles.iter().any(|p| p == &after[ws..i]) && clause_final(&after[i..]) {
+                    return true;
+                }
+                if words >= 40 {
+                    return false;
+                }
+            }
+            let ends = matches!(c, '!' | '?' | '\n' | '؟') || (c == '.' && !prev.is_ascii_digit());
+            if ends {
+                return false;
+            }
+        }
+        prev = c;
+    }
+    word_start.is_some_and(|ws| particles.iter().any(|p| p == &after[ws..]))
+}
+
 pub(crate) fn is_word_char(c: char) -> bool {
     if c.is_ascii() {
         return c.is_ascii_alphanumeric() || c == '_';
@@ -984,6 +1024,20 @@ mod tests {
         check("Jetzt spenden!", &["Kind(Donate):jetzt spenden"]);
         check("Kampanyaya imza atın", &["Kind(Sign):imza atin"]);
         check("Eyleme katılın!", &["Kind(Mobilize):eyleme katilin"]);
+    }
+
+    #[test]
+    fn german_separable_verbs_need_their_particle() {
+        check(
+            "Die Gewerkschaft ruft deshalb zum Warnstreik am Mittwoch, 3. Juni, auf.",
+            &["Demand:ruft"],
+        );
+        check_none("Die Gewerkschaft ruft deshalb. Auf dem Platz", "Demand");
+        check(
+            "Nehmt am Sonntag an der Mahnwache teil!",
+            &["Kind(Mobilize):nehmt"],
+        );
+        check_none("Nehmt euch Zeit für die Teilnehmer.", "Kind(Mobilize)");
     }
 
     #[test]

@@ -544,6 +544,7 @@ pub(crate) fn detect(
     let mut found = genre::Counts::default();
     let mut dates: Vec<genre::NamedDate> = Vec::new();
     let mut genre_ctx = [0.0f32; 7];
+    let mut demand_words = [0.0f32; 7];
     let mut self_refs: Vec<(usize, usize)> = Vec::new();
     let (mut body_kept, mut body_narrative) = (0u32, 0u32);
     let mut sent_narrative = vec![1.0f32; p.sents.len()];
@@ -639,6 +640,7 @@ pub(crate) fn detect(
         let mut rpos = 0.0f32;
         let mut lost = 0.0f32;
         let mut dem_here = 0.0f32;
+        let mut publisher_demands = false;
         let mut share_ctx = false;
         let mut ctx_kinds: Vec<(ActionKind, f32)> = Vec::new();
         for h in sh {
@@ -680,6 +682,7 @@ pub(crate) fn detect(
                     lost += w - c;
                     pos += c;
                     if ev.demand(speaker_of(h), c) {
+                        publisher_demands = true;
                         reasons.add(
                             c + 1.0,
                             format!("publisher's demand '{phrase}' in {where_}"),
@@ -736,6 +739,16 @@ pub(crate) fn detect(
             pos += 1.0 * m;
         }
         demand += dem_here;
+        // The genre words of a sentence in which the publisher demands something are their
+        // own evidence ("calls for a boycott of…", but also "calls on donors to…"): the
+        // kind model weighs them.
+        if dem_here > 0.0 || publisher_demands {
+            let mut bits = ctx_kinds.iter().fold(0u8, |b, &(k, _)| b | bit(k));
+            det.cues.stems.scan(norm, lang, |k| bits |= bit(k));
+            for k in ActionKind::ALL.into_iter().filter(|&k| bits & bit(k) != 0) {
+                demand_words[kind_idx(k)] += m;
+            }
+        }
         if dem_here == 0.0 {
             pos = pos.max(0.0);
         }
@@ -860,7 +873,7 @@ pub(crate) fn detect(
             }
         }
         let button = l.block.is_some_and(|b| p.segs[b + 1].button);
-        let path_kinds = if usable && ty.rule.is_none() {
+        let path_kinds = if usable && ty.rule != Some(None) {
             path_kinds(det, &parts.path, lang)
         } else {
             0
@@ -996,6 +1009,7 @@ pub(crate) fn detect(
     features.1 = kind_features(&KindEvidence {
         kind_ev: &kind_ev,
         words: &genre_ctx,
+        demand_words: &demand_words,
         typed: typed_bits,
         anchors: anchor_bits,
         paths: path_kind_bits,
@@ -1152,6 +1166,10 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
         let s = match li.ty.rule {
             Some(None) => continue,
             Some(Some(rk)) if rk == k => 3.0 + if li.ty.platform { 0.5 } else { 0.0 },
+            // A link typed for another kind whose words name this one ("Sign the open
+            // letter" on a letter-writing platform).
+            Some(Some(_)) if li.anchor_kinds & bit(k) != 0 => 1.9,
+            Some(Some(_)) if li.path_kinds & bit(k) != 0 => 1.7,
             Some(Some(_)) => continue,
             None if li.anchor_kinds & bit(k) != 0 => 2.0,
             None if li.path_kinds & bit(k) != 0 => 1.8,

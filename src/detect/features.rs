@@ -138,6 +138,14 @@ pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> 
         "signatories",
         flag(t.short_items >= 4) * flag(t.voice > 0.0 || t.demand > 0.0 || own > 0.0),
     );
+    // The vocabulary of one kind's genre, however the page asks (or does not ask).
+    let strongest_words = ctx.iter().copied().fold(0.0f32, f32::max);
+    f.set("genre_words", ln1p(strongest_words.min(8.0)));
+    // An in-kind drive: donation words beside a list of items or opening hours.
+    f.set(
+        "drive",
+        flag(of(ActionKind::Donate) >= 1.0) * (flag(g.times > 0) + flag(t.short_items >= 3)),
+    );
     f.set("context_kinds", t.ctx_bonus.min(2.0));
     f.set("untyped_link", t.untyped_bonus);
     f.set("no_ask", flag(asks + t.link_ev + t.demand_third == 0.0));
@@ -197,6 +205,8 @@ pub(crate) struct KindEvidence<'a> {
     pub kind_ev: &'a KindCounts,
     /// Genre words per kind in sentences that neither report nor recall.
     pub words: &'a KindCounts,
+    /// Genre words per kind in sentences where the publisher demands something.
+    pub demand_words: &'a KindCounts,
     /// Kinds of the usable links typed by a rule (a petition platform, a donation page).
     pub typed: u8,
     /// Kinds named by usable links' anchor texts.
@@ -229,6 +239,7 @@ pub(crate) fn kind_features(e: &KindEvidence) -> KindMatrix {
             has(e.paths),
             flag(e.asks_reader),
             flag(e.demand_only),
+            ln1p(e.demand_words[i].min(4.0)),
         ];
     }
     m

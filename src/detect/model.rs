@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// The features, in the order of [`Features`]' values. Each is documented where the
 /// scorer computes it (`analyze.rs`); all are 0 when their evidence is absent.
-pub const FEATURE_NAMES: [&str; 33] = [
+pub const FEATURE_NAMES: [&str; 35] = [
     "reader",
     "reader_title",
     "reader_quoted",
@@ -43,11 +43,13 @@ pub const FEATURE_NAMES: [&str; 33] = [
     "clear_ask",
     "dates_passed",
     "news_outlet",
+    "genre_words",
+    "drive",
 ];
 
 /// The features of one action kind in one entry, in this order. Each is documented where
 /// the scorer computes it (`analyze::kind_features`).
-pub const KIND_FEATURE_NAMES: [&str; 8] = [
+pub const KIND_FEATURE_NAMES: [&str; 9] = [
     "evidence",
     "relative",
     "words",
@@ -56,6 +58,7 @@ pub const KIND_FEATURE_NAMES: [&str; 8] = [
     "path",
     "asks_reader",
     "demand_only",
+    "demand_words",
 ];
 
 /// Per action kind (`ActionKind as usize`), its features.

@@ -986,6 +986,13 @@ pub(crate) fn detect(
     }
     if passed {
         features.set("dates_passed", 1.0);
+        // An invitation to an event that had already taken place asks nothing now.
+        let mobilize =
+            genre_ctx[kind_idx(ActionKind::Mobilize)] + kind_ev[kind_idx(ActionKind::Mobilize)];
+        features.set(
+            "event_passed",
+            flag(features.get("event") > 0.0 || mobilize > 0.0),
+        );
         reasons.add(-0.5, "every date named had passed at publication".into());
     }
     let score = det.model.score(&features);
@@ -1199,6 +1206,10 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
     best.map(|(_, l)| l)
         .or_else(|| only_link(infos).filter(|_| main))
         .and_then(|l| clean_url(l.href, base))
+}
+
+fn flag(b: bool) -> f32 {
+    if b { 1.0 } else { 0.0 }
 }
 
 /// The entry's one usable web link, when it has exactly one that no rule types: in an

@@ -206,10 +206,45 @@ fn main() {
             black_box(detector.detect(e, &ctx, &[]));
         }
     }
+    // Several measured rounds; the median is gated, so that one round slowed by a
+    // neighbour on a shared machine neither passes nor fails the target alone.
+    let mut rates = Vec::with_capacity(ROUNDS);
+    let mut appeals = 0usize;
+    for round in 1..=ROUNDS {
+        let (secs, cpu_secs, found) = measure(&detector, &feeds);
+        appeals = found;
+        // Per core: CPU time where the platform reports it, else wall time.
+        let per_core = total as f64 / cpu_secs.filter(|c| *c > 0.0).unwrap_or(secs);
+        println!(
+            "detect: round {round}: wall {secs:.3} s = {:.0} entries/s, {:.1} MB/s; {per_core:.0} entries/s per core",
+            total as f64 / secs,
+            bytes as f64 / secs / 1e6
+        );
+        rates.push(per_core);
+    }
+    rates.sort_by(f64::total_cmp);
+    let per_core = rates[ROUNDS / 2];
+    println!(
+        "detect: {total} entries ({:.1} KB average HTML, 5 languages), {appeals} appeals, one thread",
+        bytes as f64 / total as f64 / 1024.0
+    );
+    println!(
+        "detect: median of {ROUNDS} rounds {per_core:.0} entries/s per core, {:.1} MB/s (feed_context + detect)",
+        per_core * bytes as f64 / total as f64 / 1e6
+    );
+    if per_core < TARGET_PER_CORE {
+        eprintln!("detect: {per_core:.0} entries/s per core is below the target {TARGET_PER_CORE}");
+        std::process::exit(1);
+    }
+    println!("detect: target {TARGET_PER_CORE} entries/s per core met");
+}
+
+/// One pass over every feed: (wall seconds, CPU seconds of this thread, appeals found).
+fn measure(detector: &Detector, feeds: &[Vec<Entry>]) -> (f64, Option<f64>, usize) {
     let start = Instant::now();
     let cpu_start = thread_cpu_ns();
     let mut appeals = 0usize;
-    for feed in &feeds {
+    for feed in feeds {
         let ctx = detector.feed_context(feed);
         for e in feed {
             let v = detector.detect(black_box(e), &ctx, &[]);
@@ -221,29 +256,11 @@ fn main() {
     let cpu_secs = thread_cpu_ns()
         .zip(cpu_start)
         .map(|(end, begin)| end.saturating_sub(begin) as f64 / 1e9);
-    println!(
-        "detect: {total} entries ({:.1} KB average HTML, 5 languages), {appeals} appeals, one thread",
-        bytes as f64 / total as f64 / 1024.0
-    );
-    println!(
-        "detect: wall {secs:.3} s = {:.0} entries/s, {:.1} MB/s (feed_context + detect)",
-        total as f64 / secs,
-        bytes as f64 / secs / 1e6
-    );
-    // Per core: CPU time where the platform reports it, else wall time.
-    let per_core = total as f64 / cpu_secs.filter(|c| *c > 0.0).unwrap_or(secs);
-    if let Some(cpu) = cpu_secs.filter(|c| *c > 0.0) {
-        println!(
-            "detect: CPU {cpu:.3} s = {per_core:.0} entries/s per core, {:.1} MB/s",
-            bytes as f64 / cpu / 1e6
-        );
-    }
-    if per_core < TARGET_PER_CORE {
-        eprintln!("detect: {per_core:.0} entries/s per core is below the target {TARGET_PER_CORE}");
-        std::process::exit(1);
-    }
-    println!("detect: target {TARGET_PER_CORE} entries/s per core met");
+    (secs, cpu_secs, appeals)
 }
+
+/// Measured rounds; the median is gated.
+const ROUNDS: usize = 5;
 
 /// Entries of 3–5 KB a second on one core that detection must sustain.
 const TARGET_PER_CORE: f64 = 20_000.0;

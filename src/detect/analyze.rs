@@ -983,6 +983,9 @@ pub(crate) fn detect(
         .is_some_and(|p| genre::all_dates_passed(&dates, p.date_naive()));
     if publisher.is_outlet() {
         features.set("news_outlet", 1.0);
+        // A news outlet's imperatives are more often service to its readers ("where to
+        // give") than its own campaign: the model weighs them apart.
+        features.set("outlet_asks", features.get("reader"));
     }
     if passed {
         features.set("dates_passed", 1.0);

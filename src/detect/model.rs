@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// The features, in the order of [`Features`]' values. Each is documented where the
 /// scorer computes it (`analyze.rs`); all are 0 when their evidence is absent.
-pub const FEATURE_NAMES: [&str; 36] = [
+pub const FEATURE_NAMES: [&str; 37] = [
     "reader",
     "reader_title",
     "reader_quoted",
@@ -46,6 +46,7 @@ pub const FEATURE_NAMES: [&str; 36] = [
     "genre_words",
     "drive",
     "event_passed",
+    "outlet_asks",
 ];
 
 /// The features of one action kind in one entry, in this order. Each is documented where

@@ -545,6 +545,7 @@ pub(crate) fn detect(
     let mut dates: Vec<genre::NamedDate> = Vec::new();
     let mut genre_ctx = [0.0f32; 7];
     let mut demand_words = [0.0f32; 7];
+    let mut title_kinds = 0u8;
     let mut self_refs: Vec<(usize, usize)> = Vec::new();
     let (mut body_kept, mut body_narrative) = (0u32, 0u32);
     let mut sent_narrative = vec![1.0f32; p.sents.len()];
@@ -593,7 +594,15 @@ pub(crate) fn detect(
                 _ => {}
             }
         }
-        if seg.kind != SegKind::Title {
+        if seg.kind == SegKind::Title {
+            // The kinds the title names ("Reading mentors wanted", "Boycott …").
+            det.cues.stems.scan(norm, lang, |k| title_kinds |= bit(k));
+            for h in sh {
+                if let Class::Kind(k) = det.cues.cue(h).class {
+                    title_kinds |= bit(k);
+                }
+            }
+        } else {
             body_kept += 1;
             if reported.is_some() || past.is_some() {
                 body_narrative += 1;
@@ -1020,6 +1029,7 @@ pub(crate) fn detect(
         kind_ev: &kind_ev,
         words: &genre_ctx,
         demand_words: &demand_words,
+        title: title_kinds,
         typed: typed_bits,
         anchors: anchor_bits,
         paths: path_kind_bits,

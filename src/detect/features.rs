@@ -207,6 +207,8 @@ pub(crate) struct KindEvidence<'a> {
     pub words: &'a KindCounts,
     /// Genre words per kind in sentences where the publisher demands something.
     pub demand_words: &'a KindCounts,
+    /// Kinds the title names (by a cue or a genre word).
+    pub title: u8,
     /// Kinds of the usable links typed by a rule (a petition platform, a donation page).
     pub typed: u8,
     /// Kinds named by usable links' anchor texts.
@@ -240,6 +242,7 @@ pub(crate) fn kind_features(e: &KindEvidence) -> KindMatrix {
             flag(e.asks_reader),
             flag(e.demand_only),
             ln1p(e.demand_words[i].min(4.0)),
+            has(e.title),
         ];
     }
     m

@@ -51,7 +51,7 @@ pub const FEATURE_NAMES: [&str; 37] = [
 
 /// The features of one action kind in one entry, in this order. Each is documented where
 /// the scorer computes it (`analyze::kind_features`).
-pub const KIND_FEATURE_NAMES: [&str; 9] = [
+pub const KIND_FEATURE_NAMES: [&str; 10] = [
     "evidence",
     "relative",
     "words",
@@ -61,6 +61,7 @@ pub const KIND_FEATURE_NAMES: [&str; 9] = [
     "asks_reader",
     "demand_only",
     "demand_words",
+    "title",
 ];
 
 /// Per action kind (`ActionKind as usize`), its features.

@@ -376,9 +376,9 @@ fn name_run(text: &str) -> usize {
     }
 }
 
-/// Kind evidence from an untyped link whose path names the kind (less than an ask: it
-/// needs another cue to name a kind).
-const PATH_KIND_EVIDENCE: f32 = 1.5;
+/// Kind evidence from an untyped link whose path or anchor names the kind (less than an
+/// ask: it needs another cue to name a kind).
+const LINK_WORDS_KIND_EVIDENCE: f32 = 1.5;
 
 /// The kinds whose genre words a link's path holds, read as words of the entry's language.
 fn path_kinds(det: &Detector, path: &str, lang: &str) -> u8 {
@@ -901,6 +901,7 @@ pub(crate) fn detect(
     let mut link_ev = 0.0f32;
     let mut untyped_bonus = 0.0f32;
     let mut path_kind_bits = 0u8;
+    let mut untyped_anchor_bits = 0u8;
     let (mut typed_bits, mut anchor_bits) = (0u8, 0u8);
     for li in infos.iter().filter(|l| l.usable) {
         let m = li.sent.map_or(1.0, |si| sent_narrative[si]);
@@ -944,13 +945,20 @@ pub(crate) fn detect(
                     untyped_bonus = 0.5f32.max(untyped_bonus) * m.max(0.5);
                 }
                 path_kind_bits |= li.path_kinds;
+                untyped_anchor_bits |= li.anchor_kinds;
             }
+        }
+    }
+    // A link in the text whose words name a kind ("Mitmachen", "Donate here") asks for it.
+    for k in ActionKind::ALL {
+        if untyped_anchor_bits & bit(k) != 0 {
+            kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
         }
     }
     // A page of the site named for a kind ("/patenschaften/anmeldung") supports that kind.
     for k in ActionKind::ALL {
         if path_kind_bits & bit(k) != 0 {
-            kind_ev[kind_idx(k)] += PATH_KIND_EVIDENCE;
+            kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
         }
     }
 

@@ -466,6 +466,8 @@ pub(crate) fn detect(
     };
     // Languages whose subject may follow the verb (verb-first Arabic, verb-second German).
     let verb_first = matches!(lang, "ar" | "de");
+    // A news outlet quotes officers of others; a partner quotes its own.
+    let outlet = publisher.is_outlet();
     p.mark_zones(det, &mut reasons);
     let templ = p.sents.iter().filter(|s| s.template).count();
     if templ > 0 {
@@ -561,7 +563,11 @@ pub(crate) fn detect(
         self_refs.clear();
         self_refs.extend(
             sh.iter()
-                .filter(|h| det.cues.cue(h).class == Class::SelfRef)
+                .filter(|h| match det.cues.cue(h).class {
+                    Class::SelfRef => true,
+                    Class::Role => !outlet && !voice::of_another(norm, h.end as usize),
+                    _ => false,
+                })
                 .map(|h| (h.start as usize, h.end as usize)),
         );
         let speaker_of = |h: &Hit| {
@@ -998,7 +1004,7 @@ pub(crate) fn detect(
     let passed = entry
         .published
         .is_some_and(|p| genre::all_dates_passed(&dates, p.date_naive()));
-    if publisher.is_outlet() {
+    if outlet {
         features.set("news_outlet", 1.0);
         // A news outlet's imperatives are more often service to its readers ("where to
         // give") than its own campaign: the model weighs them apart.

@@ -58,7 +58,9 @@
 //! `boilerplate` drops the block it occurs in; `opener` lists words that may precede an
 //! `initial` cue ("please", "يا"); `self` are the words a publisher names itself with
 //! ("the coalition", "l'association", "الهيئة"): a demand or attribution verb whose
-//! subject is one of them is the publisher's own voice.
+//! subject is one of them is the publisher's own voice; `role` are officers' titles
+//! ("director", "Vorsitzende"), counted as the publisher's own unless another
+//! organisation follows ("director of …").
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -101,6 +103,9 @@ pub(crate) enum Class {
     Opener,
     /// The publisher naming itself without its name ("the coalition", "الهيئة").
     SelfRef,
+    /// An officer's title ("the director", "Vorsitzende"): the publisher's own officer
+    /// unless another organisation's name follows ("director of …").
+    Role,
 }
 
 impl Class {
@@ -125,6 +130,7 @@ impl Class {
             "boilerplate" => Class::Boilerplate,
             "opener" => Class::Opener,
             "self" => Class::SelfRef,
+            "role" => Class::Role,
             _ => return None,
         })
     }
@@ -137,6 +143,7 @@ impl Class {
             Class::Demand => 2.5,
             Class::Target
             | Class::SelfRef
+            | Class::Role
             | Class::Voice
             | Class::Heading
             | Class::Reported

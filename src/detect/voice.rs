@@ -236,6 +236,19 @@ pub(crate) fn speaker(
     Speaker::Other
 }
 
+/// Whether the word after `end` ties an officer's title to an organisation ("director
+/// of …", "Vorsitzende der …", "directrice de …").
+pub(crate) fn of_another(norm: &str, end: usize) -> bool {
+    let next = norm[end..]
+        .split(|c: char| !c.is_alphanumeric() && c != '\'')
+        .find(|w| !w.is_empty())
+        .unwrap_or("");
+    matches!(
+        next,
+        "of" | "at" | "der" | "des" | "von" | "beim" | "de" | "du" | "d'" | "d" | "della"
+    ) || next.starts_with("d'")
+}
+
 /// An odd number of quotation marks before `pos` (straight quotes, after folding).
 pub(crate) fn inside_quotes(norm: &str, pos: usize) -> bool {
     norm[..pos].bytes().filter(|&b| b == b'"').count() % 2 == 1
@@ -289,6 +302,15 @@ mod tests {
         let norm = fold(text);
         let start = norm.find(verb).expect("verb in text");
         speaker(&norm, start, start + verb.len(), &p, &[], arabic)
+    }
+
+    #[test]
+    fn an_officer_belongs_to_another_organisation_only_when_one_follows() {
+        assert!(of_another("the director of the agency said", 12));
+        assert!(of_another("vorsitzende der kommission", 11));
+        assert!(of_another("directrice d'amnesty", 10));
+        assert!(!of_another("said the director.", 17));
+        assert!(!of_another("sagt vorsitzende maria schulz", 16));
     }
 
     #[test]

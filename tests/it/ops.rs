@@ -250,7 +250,11 @@ async fn healthz_and_metrics_from_the_running_program() {
             .get("solibot_fetch_errors_total")
             .and_then(|x| x.samples.get("kind=\"status\"").copied())
             .unwrap_or(0.0);
-        if failed_blocked >= 1.0 && fetch_404 >= 1.0 {
+        let outbox = f
+            .get("solibot_outbox_depth")
+            .and_then(|x| x.samples.get("").copied());
+        // Every queued delivery has been sent or has failed: the outbox is empty again.
+        if failed_blocked >= 1.0 && fetch_404 >= 1.0 && outbox == Some(0.0) {
             break f;
         }
         assert!(
@@ -285,7 +289,7 @@ async fn healthz_and_metrics_from_the_running_program() {
     assert!(sample(&families, "solibot_entries_seen_total", "") >= 1.0);
     assert!(sample(&families, "solibot_appeals_detected_total", "") >= 1.0);
     assert!(sample(&families, "solibot_messages_sent_total", "") >= 1.0);
-    assert!(sample(&families, "solibot_outbox_depth", "") >= 0.0);
+    assert_eq!(sample(&families, "solibot_outbox_depth", ""), 0.0);
     let age = sample(&families, "solibot_last_poll_age_seconds", "");
     assert!((0.0..10.0).contains(&age), "last poll {age} s ago");
 

@@ -30,7 +30,8 @@
 //!                             #   clause of the same sentence (German separable verbs:
 //!                             #   "ruft … zum Warnstreik auf", "nehmt … teil")
 //! except = ["chez", "*ions"]  # optional; words (or phrases starting at the cue's word, or
-//!                             #   with "*", word endings) that never count for this cue
+//!                             #   with "*", word endings; "march #" = followed by a number)
+//!                             #   that never count for this cue
 //! phrases = ["sign (the|our|this) petition", "add your name"]
 //!
 //! [[stem]]                    # optional: genre words, matched by Snowball stem (any
@@ -720,6 +721,11 @@ impl CueSet {
                     .unwrap_or("");
                 let rest = &norm[word_start..];
                 let excepted = cue.except.iter().any(|x| {
+                    // "march #": the cue followed by a number (a date, not an ask).
+                    if let Some(head) = x.strip_suffix('#') {
+                        return rest.starts_with(head)
+                            && rest[head.len()..].starts_with(|c: char| c.is_ascii_digit());
+                    }
                     x == first_word
                         || x.strip_prefix('*')
                             .is_some_and(|tail| first_word.ends_with(tail))
@@ -941,6 +947,7 @@ fn last_delimiter(s: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::detect::text::fold;
 
     /// Runs the built-in cues over `text` and returns "class:phrase" for every hit.
     fn check(text: &str, expect: &[&str]) {
@@ -1031,6 +1038,21 @@ mod tests {
         check("Jetzt spenden!", &["Kind(Donate):jetzt spenden"]);
         check("Kampanyaya imza atın", &["Kind(Sign):imza atin"]);
         check("Eyleme katılın!", &["Kind(Mobilize):eyleme katilin"]);
+    }
+
+    #[test]
+    fn a_month_is_not_an_imperative() {
+        let set = CueSet::new(&[]).expect("built-in cues compile");
+        let asks = |text: &str| {
+            let mut hits = Vec::new();
+            set.find(&fold(text), Some("en"), &mut hits);
+            hits.iter()
+                .filter(|h| set.cue(h).class == Class::Kind(ActionKind::Mobilize))
+                .filter(|h| !set.cue(h).context)
+                .count()
+        };
+        assert_eq!(asks("Deadline: March 13, 2026."), 0);
+        assert_eq!(asks("Now: march on the embassy."), 1);
     }
 
     #[test]

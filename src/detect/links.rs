@@ -440,7 +440,9 @@ pub(crate) fn type_parts(rules: &LinkRules, p: &UrlParts) -> UrlType {
         rule: best.map(|(_, r)| r.kind),
         platform,
         official: false,
-        generic: !platform && segments <= 1,
+        // The root, or a one-segment page a rule knows ("/donate", "/newsletter"): the
+        // same on every page. "/winter-coats-2025" is one page's own.
+        generic: !platform && (segments == 0 || (segments == 1 && best.is_some())),
         host: host.to_string(),
     }
 }

@@ -548,6 +548,8 @@ pub(crate) fn detect(
     let mut genre_ctx = [0.0f32; 7];
     let mut demand_words = [0.0f32; 7];
     let mut title_kinds = 0u8;
+    // The publisher's own demand in the title or the lead, where a press release puts it.
+    let mut demand_top = false;
     let mut self_refs: Vec<(usize, usize)> = Vec::new();
     let (mut body_kept, mut body_narrative) = (0u32, 0u32);
     let mut sent_narrative = vec![1.0f32; p.sents.len()];
@@ -698,6 +700,7 @@ pub(crate) fn detect(
                     pos += c;
                     if ev.demand(speaker_of(h), c) {
                         publisher_demands = true;
+                        demand_top |= matches!(where_, "title" | "lead");
                         reasons.add(
                             c + 1.0,
                             format!("publisher's demand '{phrase}' in {where_}"),
@@ -712,6 +715,7 @@ pub(crate) fn detect(
                     lost += w - c;
                     pos += c;
                     dem_here += c;
+                    demand_top |= q == 1.0 && m >= 1.0 && matches!(where_, "title" | "lead");
                     let on = target
                         .map(|t| format!(" on '{}'", det.cues.phrase(t)))
                         .unwrap_or_default();
@@ -1004,6 +1008,7 @@ pub(crate) fn detect(
     let passed = entry
         .published
         .is_some_and(|p| genre::all_dates_passed(&dates, p.date_naive()));
+    features.set("demand_top", flag(demand_top));
     if outlet {
         features.set("news_outlet", 1.0);
         // A news outlet's imperatives are more often service to its readers ("where to

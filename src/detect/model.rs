@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 /// The features, in the order of [`Features`]' values. Each is documented where the
 /// scorer computes it (`analyze.rs`); all are 0 when their evidence is absent.
-pub const FEATURE_NAMES: [&str; 37] = [
+pub const FEATURE_NAMES: [&str; 38] = [
     "reader",
     "reader_title",
     "reader_quoted",
@@ -47,6 +47,7 @@ pub const FEATURE_NAMES: [&str; 37] = [
     "drive",
     "event_passed",
     "outlet_asks",
+    "demand_top",
 ];
 
 /// The features of one action kind in one entry, in this order. Each is documented where

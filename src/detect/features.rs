@@ -122,9 +122,12 @@ pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> 
     let gift =
         ln1p(g.amounts.min(6) as f32) * flag(of(ActionKind::Donate) > 0.0) + 0.5 * flag(g.bank > 0);
     f.set("gift", gift.min(2.0));
+    // A list of signatories names who has signed (a joint statement); without one,
+    // signature words describe a page that collects them.
+    let signatories = flag(t.short_items >= 4) * flag(t.voice > 0.0 || t.demand > 0.0 || own > 0.0);
     f.set(
         "petition_page",
-        flag(g.counters > 0) + 0.5 * of(ActionKind::Sign).min(2.0),
+        flag(g.counters > 0) + 0.5 * of(ActionKind::Sign).min(2.0) * (1.0 - signatories),
     );
     f.set(
         "event",
@@ -134,10 +137,7 @@ pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> 
         "urgent_action",
         flag(g.contacts > 0) * flag(of(ActionKind::Contact) > 0.0 || v.target > 0.0),
     );
-    f.set(
-        "signatories",
-        flag(t.short_items >= 4) * flag(t.voice > 0.0 || t.demand > 0.0 || own > 0.0),
-    );
+    f.set("signatories", signatories);
     // The vocabulary of one kind's genre, however the page asks (or does not ask).
     let strongest_words = ctx.iter().copied().fold(0.0f32, f32::max);
     f.set("genre_words", ln1p(strongest_words.min(8.0)));

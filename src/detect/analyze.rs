@@ -11,7 +11,9 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::cues::{Class, Hit};
-use super::features::{KindEvidence, Totals, Voices, features, genre_kinds, kind_features};
+use super::features::{
+    KindEvidence, Totals, Voices, bit, features, flag, genre_kinds, kind_features,
+};
 use super::fingerprint::{FnvBuild, SimHasher, fast_hash};
 use super::genre;
 use super::hashtags::Hashtags;
@@ -137,10 +139,6 @@ struct LinkInfo<'a> {
     sent: Option<usize>,
     usable: bool,
     button: bool,
-}
-
-fn bit(k: ActionKind) -> u8 {
-    1 << (k as u8)
 }
 
 fn kind_idx(k: ActionKind) -> usize {
@@ -562,6 +560,8 @@ pub(crate) fn detect(
         let sh = &p.hits[s.hits.clone()];
         let norm = &p.folded[s.fold.clone()];
         let mut stem_bits = 0u8;
+        // The sentence's genre-word kinds when one of the scans below read them.
+        let mut scanned: Option<u8> = None;
         self_refs.clear();
         self_refs.extend(
             sh.iter()
@@ -604,7 +604,10 @@ pub(crate) fn detect(
         }
         if seg.kind == SegKind::Title {
             // The kinds the title names ("Reading mentors wanted", "Boycott …").
-            det.cues.stems.scan(norm, lang, |k| title_kinds |= bit(k));
+            let mut bits = 0u8;
+            det.cues.stems.scan(norm, lang, |k| bits |= bit(k));
+            scanned = Some(bits);
+            title_kinds |= bits;
             for h in sh {
                 if let Class::Kind(k) = det.cues.cue(h).class {
                     title_kinds |= bit(k);
@@ -621,6 +624,7 @@ pub(crate) fn detect(
                     genre_ctx[kind_idx(k)] += 1.0;
                     stem_bits |= bit(k);
                 });
+                scanned = Some(stem_bits);
                 for h in sh {
                     if let (Class::Kind(k), true) = (det.cues.cue(h).class, det.cues.cue(h).context)
                     {
@@ -763,7 +767,11 @@ pub(crate) fn detect(
         // kind model weighs them.
         if dem_here > 0.0 || publisher_demands {
             let mut bits = ctx_kinds.iter().fold(0u8, |b, &(k, _)| b | bit(k));
-            det.cues.stems.scan(norm, lang, |k| bits |= bit(k));
+            bits |= scanned.unwrap_or_else(|| {
+                let mut b = 0u8;
+                det.cues.stems.scan(norm, lang, |k| b |= bit(k));
+                b
+            });
             for k in ActionKind::ALL.into_iter().filter(|&k| bits & bit(k) != 0) {
                 demand_words[kind_idx(k)] += m;
             }
@@ -959,16 +967,13 @@ pub(crate) fn detect(
             }
         }
     }
-    // A link in the text whose words name a kind ("Mitmachen", "Donate here") asks for it.
+    // A link in the text whose words name a kind ("Mitmachen", "Donate here"), and a page
+    // of the site named for one ("/patenschaften/anmeldung"), each support that kind.
     for k in ActionKind::ALL {
-        if untyped_anchor_bits & bit(k) != 0 {
-            kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
-        }
-    }
-    // A page of the site named for a kind ("/patenschaften/anmeldung") supports that kind.
-    for k in ActionKind::ALL {
-        if path_kind_bits & bit(k) != 0 {
-            kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
+        for bits in [untyped_anchor_bits, path_kind_bits] {
+            if bits & bit(k) != 0 {
+                kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
+            }
         }
     }
 
@@ -1238,10 +1243,6 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
     best.map(|(_, l)| l)
         .or_else(|| only_link(infos).filter(|_| main))
         .and_then(|l| clean_url(l.href, base))
-}
-
-fn flag(b: bool) -> f32 {
-    if b { 1.0 } else { 0.0 }
 }
 
 /// The entry's one usable web link, when it has exactly one that no rule types: in an

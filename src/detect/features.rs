@@ -83,8 +83,14 @@ fn ln1p(x: f32) -> f32 {
     x.max(0.0).ln_1p()
 }
 
-fn flag(b: bool) -> f32 {
+/// 1 for true, 0 for false.
+pub(crate) fn flag(b: bool) -> f32 {
     if b { 1.0 } else { 0.0 }
+}
+
+/// A kind's bit in a set of kinds.
+pub(crate) fn bit(k: ActionKind) -> u8 {
+    1 << (k as u8)
 }
 
 /// Genre-context cues per action kind, indexed by `ActionKind as usize`.
@@ -227,7 +233,7 @@ pub(crate) fn kind_features(e: &KindEvidence) -> KindMatrix {
     let mut m = [[0.0; KIND_FEATURE_NAMES.len()]; 7];
     for k in ActionKind::ALL {
         let i = k as usize;
-        let has = |bits: u8| flag(bits & (1 << (k as u8)) != 0);
+        let has = |bits: u8| flag(bits & bit(k) != 0);
         m[i] = [
             ln1p(e.kind_ev[i].min(12.0)),
             if strongest > 0.0 {

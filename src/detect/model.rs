@@ -161,6 +161,10 @@ fn named_values<const N: usize>(
     Ok(out)
 }
 
+fn logistic(z: f32) -> f32 {
+    1.0 / (1.0 + (-z).exp())
+}
+
 /// The built-in weights.
 pub(crate) const BUILTIN: &str = include_str!("weights.toml");
 
@@ -203,7 +207,7 @@ impl Model {
                 .zip(f.0.iter())
                 .map(|(w, x)| w * x)
                 .sum::<f32>();
-        1.0 / (1.0 + (-z).exp())
+        logistic(z)
     }
 
     /// The probability that an appeal asks for kind `k` (index `ActionKind as usize`).
@@ -215,7 +219,7 @@ impl Model {
                 .zip(f.1[k].iter())
                 .map(|(w, x)| w * x)
                 .sum::<f32>();
-        1.0 / (1.0 + (-z).exp())
+        logistic(z)
     }
 
     /// The features that moved the score most for this entry, strongest first.

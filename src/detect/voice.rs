@@ -245,7 +245,7 @@ pub(crate) fn of_another(norm: &str, end: usize) -> bool {
         .unwrap_or("");
     matches!(
         next,
-        "of" | "at" | "der" | "des" | "von" | "beim" | "de" | "du" | "d'" | "d" | "della"
+        "of" | "at" | "der" | "des" | "von" | "beim" | "de" | "du" | "d" | "della"
     ) || next.starts_with("d'")
 }
 

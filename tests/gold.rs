@@ -10,7 +10,8 @@
 //! also the misclassified entries, for the blind split only the figures.
 //!
 //! `cargo test --release --test gold -- --nocapture` shows the figures.
-//! `GOLD_DEBUG=<part of a link>` prints the full verdict of matching train/validation entries.
+//! `GOLD_DEBUG=<part of a link>` prints the full verdict of matching train/validation entries;
+//! `GOLD_KINDS=1` prints the kind-model row of every missed or extra kind there.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -229,6 +230,23 @@ fn run_split(split: &str) -> Report {
                         report.kinds.fp += 1;
                     }
                 }
+                if std::env::var("GOLD_KINDS").is_ok() && split != "blind" && v.is_appeal {
+                    let (_, f) = detector.explain(entry, &feed.ctx, &[]);
+                    for k in solibot::detect::ActionKind::ALL {
+                        let e = expected.contains(k.as_str());
+                        let g = got.contains(k.as_str());
+                        if e != g {
+                            println!(
+                                "KINDROW {} {} {:?} p={:.3} {}",
+                                if e { "FN" } else { "FP" },
+                                k.as_str(),
+                                f.1[k as usize],
+                                detector.model().kind_score(&f, k as usize),
+                                link
+                            );
+                        }
+                    }
+                }
                 if expected != got {
                     report
                         .kind_errors
@@ -244,10 +262,13 @@ fn run_split(split: &str) -> Report {
                     if ok {
                         report.url_found += 1;
                     } else {
-                        report.url_misses.push(format!(
-                            "{name} {link}: {kind} expected {url} got {:?}",
-                            found.and_then(|a| a.url.clone())
-                        ));
+                        let got = match found {
+                            None => "no such kind".to_string(),
+                            Some(a) => format!("{:?}", a.url),
+                        };
+                        report
+                            .url_misses
+                            .push(format!("{name} {link}: {kind} expected {url} got {got}"));
                     }
                 }
             }

@@ -110,6 +110,8 @@ struct Seg<'a> {
     lead: bool,
     /// A short block that is only a link ("Donate"): a button, maybe on every page.
     button: bool,
+    /// Kinds named by the heading of the section this block is in ("1. Give to the fund").
+    section: u8,
     sents: Range<usize>,
 }
 
@@ -136,6 +138,8 @@ struct LinkInfo<'a> {
     anchor_kinds: u8,
     /// Kinds whose genre words the path of an untyped link holds ("/patenschaften/anmeldung").
     path_kinds: u8,
+    /// Kinds named by the heading of the link's section.
+    section: u8,
     sent: Option<usize>,
     usable: bool,
     button: bool,
@@ -209,6 +213,7 @@ fn parse<'a>(
         action: false,
         lead: false,
         button: false,
+        section: 0,
         sents: 0..0,
     });
     for b in &doc.blocks {
@@ -225,6 +230,7 @@ fn parse<'a>(
             action: false,
             lead: false,
             button,
+            section: 0,
             sents: 0..0,
         });
     }
@@ -340,6 +346,31 @@ impl Parsed<'_> {
                 self.segs[si].lead = body_idx < 2;
                 body_idx += 1;
             }
+        }
+    }
+
+    /// Marks each block with the kinds its section's heading names: a "how to help" page
+    /// lists one action per heading ("2. Become a court watcher", "3. Paylaşın"), and the
+    /// asks and links below a heading serve its kind. Every heading opens a new section.
+    fn mark_sections(&mut self, det: &Detector, lang: &str) {
+        let mut current = 0u8;
+        for si in 1..self.segs.len() {
+            if self.segs[si].kind == SegKind::Heading {
+                current = 0;
+                if !self.segs[si].dropped {
+                    for s in &self.sents[self.segs[si].sents.clone()] {
+                        for h in &self.hits[s.hits.clone()] {
+                            if let Class::Kind(k) = det.cues.cue(h).class {
+                                current |= bit(k);
+                            }
+                        }
+                        det.cues
+                            .stems
+                            .scan(&self.folded[s.fold.clone()], lang, |k| current |= bit(k));
+                    }
+                }
+            }
+            self.segs[si].section = current;
         }
     }
 
@@ -467,6 +498,7 @@ pub(crate) fn detect(
     // A news outlet quotes officers of others; a partner quotes its own.
     let outlet = publisher.is_outlet();
     p.mark_zones(det, &mut reasons);
+    p.mark_sections(det, lang);
     let templ = p.sents.iter().filter(|s| s.template).count();
     if templ > 0 {
         reasons.add(
@@ -905,16 +937,31 @@ pub(crate) fn detect(
         } else {
             0
         };
+        let section = match l.block {
+            Some(b) if usable => p.segs[b + 1].section,
+            _ => 0,
+        };
         infos.push(LinkInfo {
             href: l.href.as_str(),
             key: parts.key.as_str(),
             ty,
             anchor_kinds,
             path_kinds,
+            section,
             sent,
             usable,
             button,
         });
+    }
+    // Kinds of the sections that hold an ask or a usable link.
+    let mut section_bits = infos
+        .iter()
+        .filter(|l| l.usable)
+        .fold(0u8, |b, l| b | l.section);
+    for (s, &r) in p.sents.iter().zip(&reader_pos) {
+        if r >= 1.0 {
+            section_bits |= p.segs[s.seg].section;
+        }
     }
     let mut link_ev = 0.0f32;
     let mut untyped_bonus = 0.0f32;
@@ -970,7 +1017,7 @@ pub(crate) fn detect(
     // A link in the text whose words name a kind ("Mitmachen", "Donate here"), and a page
     // of the site named for one ("/patenschaften/anmeldung"), each support that kind.
     for k in ActionKind::ALL {
-        for bits in [untyped_anchor_bits, path_kind_bits] {
+        for bits in [untyped_anchor_bits, path_kind_bits, section_bits] {
             if bits & bit(k) != 0 {
                 kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
             }
@@ -1054,6 +1101,7 @@ pub(crate) fn detect(
         words: &genre_ctx,
         demand_words: &demand_words,
         title: title_kinds,
+        sections: section_bits,
         typed: typed_bits,
         anchors: anchor_bits,
         paths: path_kind_bits,
@@ -1214,9 +1262,11 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
             // letter" on a letter-writing platform).
             Some(Some(_)) if li.anchor_kinds & bit(k) != 0 => 1.9,
             Some(Some(_)) if li.path_kinds & bit(k) != 0 => 1.7,
+            Some(Some(_)) if li.section & bit(k) != 0 => 1.6,
             Some(Some(_)) => continue,
             None if li.anchor_kinds & bit(k) != 0 => 2.0,
             None if li.path_kinds & bit(k) != 0 => 1.8,
+            None if li.section & bit(k) != 0 => 1.7,
             None if k == ActionKind::Contact && mail && !own => {
                 if in_sent {
                     1.6

@@ -105,3 +105,36 @@ fn an_arabic_statement_in_the_publishers_voice_is_an_appeal() {
     assert_eq!(v.lang, "ar");
     assert!(has_reason(&v, "publisher's demand"), "{:?}", v.reasons);
 }
+
+#[test]
+fn a_how_to_help_page_gives_each_heading_its_own_kind_and_link() {
+    let e = entry(
+        "https://harbour.example/news/floods-how-to-help",
+        "Floods: how you can help",
+        "<p>Since Tuesday the river has flooded 300 homes in the valley.</p>\
+         <h3>1. Volunteer at the warehouse</h3>\
+         <p>We sort and pack from 9 to 5 every day this week. \
+         <a href=\"https://harbour.example/floods/rota\">The rota is here</a>.</p>\
+         <h3>2. Share the alert</h3>\
+         <p>Posters and graphics are in our \
+         <a href=\"https://harbour.example/floods/kit\">media kit</a>.</p>",
+    );
+    let v = detect_as("Harbour Aid", &e);
+    assert!(v.is_appeal, "{v:#?}");
+    let url = |kind: &str| {
+        v.actions
+            .iter()
+            .find(|a| a.kind.as_str() == kind)
+            .and_then(|a| a.url.clone())
+    };
+    assert_eq!(
+        url("volunteer").as_deref(),
+        Some("https://harbour.example/floods/rota"),
+        "{v:#?}"
+    );
+    assert_eq!(
+        url("share").as_deref(),
+        Some("https://harbour.example/floods/kit"),
+        "{v:#?}"
+    );
+}

@@ -650,7 +650,7 @@ impl CueSet {
                 Some(_) => false,
             };
             if scan {
-                self.find_in(g, norm, out);
+                self.find_in(g, norm, first, out);
             }
         }
         self.dedupe(first, out);
@@ -658,7 +658,7 @@ impl CueSet {
 
     /// The longest match at every start position (a DFA search restarted one character
     /// after each match start): nested cues of other classes are found too.
-    fn find_in(&self, g: &Group, norm: &str, out: &mut Vec<Hit>) {
+    fn find_in(&self, g: &Group, norm: &str, first: usize, out: &mut Vec<Hit>) {
         let mut pos = 0;
         while pos < norm.len() {
             let Some(m) = g.ac.find(Input::new(norm).range(pos..)) else {
@@ -666,13 +666,21 @@ impl CueSet {
             };
             pos = m.start() + norm[m.start()..].chars().next().map_or(1, char::len_utf8);
             for &pid in &g.pids[m.pattern().as_usize()] {
-                self.check_match(norm, pid as usize, m.start(), m.end(), out);
+                self.check_match(norm, pid as usize, (m.start(), m.end()), first, out);
             }
         }
     }
 
     /// Applies a cue's word-boundary and position rules to one raw match.
-    fn check_match(&self, norm: &str, pid: usize, s: usize, e: usize, out: &mut Vec<Hit>) {
+    /// `out[first..]` holds the hits found so far in this sentence.
+    fn check_match(
+        &self,
+        norm: &str,
+        pid: usize,
+        (s, e): (usize, usize),
+        first: usize,
+        out: &mut Vec<Hit>,
+    ) {
         {
             let (cue_idx, phrase) = self.pat[pid];
             let cue = &self.cues[cue_idx as usize];
@@ -705,7 +713,10 @@ impl CueSet {
                 }
                 e
             };
-            if cue.initial && !self.clause_initial(norm, word_start, self.arabic_pat[pid]) {
+            if cue.initial
+                && !self.clause_initial(norm, word_start, self.arabic_pat[pid])
+                && !self.continues_ask(norm, word_start, &out[first..])
+            {
                 return;
             }
             if cue.fin && !clause_final(&norm[word_end..]) {
@@ -790,6 +801,27 @@ impl CueSet {
             }),
             Some(_) => false,
         }
+    }
+
+    /// An Arabic conjunction glued to a plural form after a comma continues what the
+    /// sentence began: after an ask ("وقّعوا من هون، وشاركوا الرابط") it is another ask,
+    /// after a narrative ("تظاهروا أمس، وشاركوا في…") it is not.
+    fn continues_ask(&self, norm: &str, s: usize, earlier: &[Hit]) -> bool {
+        let before = &norm[..s];
+        let Some(cl) = CLITICS[5..7].iter().find(|cl| before.ends_with(**cl)) else {
+            return false;
+        };
+        let before = before[..before.len() - cl.len()].trim_end();
+        if !before.ends_with([',', '،']) {
+            return false;
+        }
+        earlier.iter().any(|h| {
+            let cue = &self.cues[h.cue as usize];
+            (h.end as usize) < before.len()
+                && cue.initial
+                && !cue.context
+                && matches!(cue.class, Class::Kind(_) | Class::Cta)
+        })
     }
 
     /// True when only punctuation, numbering or opener words precede `s` in its clause.
@@ -1027,6 +1059,13 @@ mod tests {
         // Sign: وقعوا (sign! / they signed).
         check("وقّعوا على العريضة الآن", &["Kind(Sign):وقعوا علي العريضه"]);
         check_none("المنظمات وقعوا على العريضة", "Kind(Sign):وقعوا");
+        // After a comma, "و" + plural continues the sentence: an ask after an ask, a
+        // narrative after a narrative.
+        check(
+            "وقّعوا على العريضة، وشاركوا الرابط مع أصدقائكم",
+            &["Kind(Share):شاركوا الرابط"],
+        );
+        check_none("اجتمع الأهالي أمس، وشاركوا الرابط", "Kind(Share)");
         // Donate, with Arabic-Indic digits elsewhere in the sentence.
         check("تبرعوا الآن لدعم ٥٠٠ عائلة", &["Kind(Donate):تبرعوا الان"]);
     }

@@ -221,6 +221,9 @@ pub(crate) struct KindEvidence<'a> {
     pub anchors: u8,
     /// Kinds named by the paths of untyped links.
     pub paths: u8,
+    /// Kinds named by the heading of a section that holds an ask or a usable link ("2.
+    /// Become a court watcher … Sign up").
+    pub sections: u8,
     /// The entry asks the reader something (an ask, an action link or a genre).
     pub asks_reader: bool,
     /// The entry only calls on others (no ask of the reader, no action link).
@@ -249,6 +252,7 @@ pub(crate) fn kind_features(e: &KindEvidence) -> KindMatrix {
             flag(e.demand_only),
             ln1p(e.demand_words[i].min(4.0)),
             has(e.title),
+            has(e.sections),
         ];
     }
     m

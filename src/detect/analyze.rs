@@ -143,6 +143,8 @@ struct LinkInfo<'a> {
     sent: Option<usize>,
     usable: bool,
     button: bool,
+    /// A file or a site's upload folder (a kit, a poster, a report).
+    download: bool,
 }
 
 fn kind_idx(k: ActionKind) -> usize {
@@ -425,6 +427,19 @@ fn path_kinds(det: &Detector, path: &str, lang: &str) -> u8 {
     kinds
 }
 
+fn is_download(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or("");
+    path.contains("/uploads/")
+        || path.contains("/download")
+        || [".zip", ".pdf", ".png", ".jpg"]
+            .iter()
+            .any(|ext| file.ends_with(ext))
+}
+
+fn is_mail_or_phone(key: &str) -> bool {
+    key.starts_with("mailto:") || key.starts_with("tel:")
+}
+
 fn has_hashtag(text: &str) -> bool {
     let mut tags = Hashtags::default();
     tags.scan(text);
@@ -568,6 +583,8 @@ pub(crate) fn detect(
         (0.0f32, 0.0f32, 0.0f32, 0.0f32, 0.0f32);
     let mut past_news = 0.0f32;
     let mut kind_ev = [0.0f32; 7];
+    // The strongest single ask of each kind.
+    let mut kind_clear = [0.0f32; 7];
     let mut sent_pos = vec![0.0f32; p.sents.len()];
     let mut sent_kinds = vec![0u8; p.sents.len()];
     let mut first_condemn: Option<String> = None;
@@ -723,6 +740,7 @@ pub(crate) fn detect(
                         Class::Kind(ActionKind::Contact) if own_mail[i] => {}
                         Class::Kind(k) => {
                             kind_ev[kind_idx(k)] += c;
+                            kind_clear[kind_idx(k)] = kind_clear[kind_idx(k)].max(c);
                             sent_kinds[i] |= bit(k);
                         }
                         _ => {}
@@ -948,6 +966,7 @@ pub(crate) fn detect(
             anchor_kinds,
             path_kinds,
             section,
+            download: is_download(&parts.path),
             sent,
             usable,
             button,
@@ -966,6 +985,7 @@ pub(crate) fn detect(
     let mut link_ev = 0.0f32;
     let mut untyped_bonus = 0.0f32;
     let mut path_kind_bits = 0u8;
+    let mut contact_link_bits = 0u8;
     let mut untyped_anchor_bits = 0u8;
     let (mut typed_bits, mut anchor_bits) = (0u8, 0u8);
     for li in infos.iter().filter(|l| l.usable) {
@@ -1011,13 +1031,28 @@ pub(crate) fn detect(
                 }
                 path_kind_bits |= li.path_kinds;
                 untyped_anchor_bits |= li.anchor_kinds;
+                // An address or a number to write to or call, in an ask or an action
+                // list, and not the organisation's own: whom the reader contacts.
+                let listed = li.sent.is_some_and(|si| {
+                    let seg = &p.segs[p.sents[si].seg];
+                    seg.action || seg.kind == SegKind::Item || seg.section != 0
+                });
+                let own = li.sent.is_some_and(|si| own_mail[si]);
+                if (in_ask || listed) && !own && is_mail_or_phone(li.key) {
+                    contact_link_bits |= bit(ActionKind::Contact);
+                }
             }
         }
     }
     // A link in the text whose words name a kind ("Mitmachen", "Donate here"), and a page
     // of the site named for one ("/patenschaften/anmeldung"), each support that kind.
     for k in ActionKind::ALL {
-        for bits in [untyped_anchor_bits, path_kind_bits, section_bits] {
+        for bits in [
+            untyped_anchor_bits,
+            path_kind_bits,
+            section_bits,
+            contact_link_bits,
+        ] {
             if bits & bit(k) != 0 {
                 kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
             }
@@ -1098,6 +1133,7 @@ pub(crate) fn detect(
     let asks_reader = reader + link_ev >= 2.0 || genre_ask;
     features.1 = kind_features(&KindEvidence {
         kind_ev: &kind_ev,
+        clear: &kind_clear,
         words: &genre_ctx,
         demand_words: &demand_words,
         title: title_kinds,
@@ -1253,9 +1289,18 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
         let kindless_ask = li
             .sent
             .is_some_and(|si| sent_kinds[si] == 0 && reader_pos[si] >= 1.0);
-        let mail = li.key.starts_with("mailto:") || li.key.starts_with("tel:");
+        let mail = is_mail_or_phone(li.key);
         let own = li.sent.is_some_and(|si| own_mail[si]) && li.key.starts_with("mailto:");
+        let after = li
+            .sent
+            .is_some_and(|si| follows_ask_of(p, sent_kinds, si, k));
         let s = match li.ty.rule {
+            // A download named for sharing ("our share kit") is what one shares with.
+            Some(None)
+                if k == ActionKind::Share && li.anchor_kinds & bit(k) != 0 && li.download =>
+            {
+                1.5
+            }
             Some(None) => continue,
             Some(Some(rk)) if rk == k => 3.0 + if li.ty.platform { 0.5 } else { 0.0 },
             // A link typed for another kind whose words name this one ("Sign the open
@@ -1267,6 +1312,15 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
             None if li.anchor_kinds & bit(k) != 0 => 2.0,
             None if li.path_kinds & bit(k) != 0 => 1.8,
             None if li.section & bit(k) != 0 => 1.7,
+            // A mailbox or a phone number is not a page to sign, give, share or boycott on.
+            None if mail
+                && matches!(
+                    k,
+                    ActionKind::Sign | ActionKind::Donate | ActionKind::Share | ActionKind::Boycott
+                ) =>
+            {
+                continue;
+            }
             None if k == ActionKind::Contact && mail && !own => {
                 if in_sent {
                     1.6
@@ -1275,6 +1329,8 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
                 }
             }
             None if in_sent => 1.0,
+            // "Use #Hashtag. The graphics are in this folder."
+            None if after => 0.8,
             None if kindless_ask => 0.5,
             None => continue,
         };
@@ -1293,6 +1349,15 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
     best.map(|(_, l)| l)
         .or_else(|| only_link(infos).filter(|_| main))
         .and_then(|l| clean_url(l.href, base))
+}
+
+/// Whether sentence `si` follows, in the same block, a sentence that asks for kind `k`
+/// and names no kind itself.
+fn follows_ask_of(p: &Parsed, sent_kinds: &[u8], si: usize, k: ActionKind) -> bool {
+    si > 0
+        && sent_kinds[si] == 0
+        && sent_kinds[si - 1] & bit(k) != 0
+        && p.sents[si - 1].seg == p.sents[si].seg
 }
 
 /// The entry's one usable web link, when it has exactly one that no rule types: in an

@@ -138,3 +138,25 @@ fn a_how_to_help_page_gives_each_heading_its_own_kind_and_link() {
         "{v:#?}"
     );
 }
+
+#[test]
+fn the_material_to_share_is_the_share_link_and_a_phone_number_is_not() {
+    let e = entry(
+        "https://harbour.example/events/vigil",
+        "Vigil on the seafront: join us on Saturday",
+        "<p>Join us on Saturday 29 November at 4pm on Marine Parade, Dover, to remember \
+         everyone lost in the Channel. Please bring a candle.</p>\
+         <p>Can't come? Post a photo with #NoMoreDeaths. Graphics and suggested words are \
+         in our <a href=\"https://harbour.example/wp-content/uploads/2025/11/share-kit.zip\">\
+         share kit</a>.</p>\
+         <p>Questions: call the team on <a href=\"tel:+441234567890\">01234 567890</a>.</p>",
+    );
+    let v = detect_as("Harbour Aid", &e);
+    assert!(v.is_appeal, "{v:#?}");
+    let share = v.actions.iter().find(|a| a.kind.as_str() == "share");
+    assert_eq!(
+        share.and_then(|a| a.url.as_deref()),
+        Some("https://harbour.example/wp-content/uploads/2025/11/share-kit.zip"),
+        "{v:#?}"
+    );
+}

@@ -209,6 +209,8 @@ const GENRE_MIN: f32 = 0.6;
 pub(crate) struct KindEvidence<'a> {
     /// Cue, link and genre evidence per kind.
     pub kind_ev: &'a KindCounts,
+    /// The strongest single ask per kind (an imperative at full weight is 2 or more).
+    pub clear: &'a KindCounts,
     /// Genre words per kind in sentences that neither report nor recall.
     pub words: &'a KindCounts,
     /// Genre words per kind in sentences where the publisher demands something.
@@ -253,6 +255,7 @@ pub(crate) fn kind_features(e: &KindEvidence) -> KindMatrix {
             ln1p(e.demand_words[i].min(4.0)),
             has(e.title),
             has(e.sections),
+            flag(e.clear[i] >= 2.0),
         ];
     }
     m

@@ -52,7 +52,7 @@ pub const FEATURE_NAMES: [&str; 38] = [
 
 /// The features of one action kind in one entry, in this order. Each is documented where
 /// the scorer computes it (`analyze::kind_features`).
-pub const KIND_FEATURE_NAMES: [&str; 11] = [
+pub const KIND_FEATURE_NAMES: [&str; 12] = [
     "evidence",
     "relative",
     "words",
@@ -64,6 +64,7 @@ pub const KIND_FEATURE_NAMES: [&str; 11] = [
     "demand_words",
     "title",
     "section",
+    "clear",
 ];
 
 /// Per action kind (`ActionKind as usize`), its features.

@@ -537,8 +537,13 @@ static EN: &[(&str, &str)] = &[
     // Stats and rights.
     (
         "stats.text",
-        "Subscribers: {subscribers} (private: {private}, groups: {groups}, channels: {channels}; muted: {muted})\nFeeds: {feeds} (failing: {failing})\nMessages sent today: {today}\nMessages sent this week: {week}\nWaiting in the outbox: {outbox}\nDelivery failures since start: {failures}",
+        "Subscribers: {subscribers} ({private} private, {groups}, {channels}; {muted} muted)\nFeeds: {feeds} ({failing} failing)\nMessages sent today: {today}\nMessages sent this week: {week}\nWaiting in the outbox: {outbox}\nDelivery failures since start: {failures}",
     ),
+    ("stats.private.other", "{n}"),
+    ("stats.groups.one", "{n} group"),
+    ("stats.groups.other", "{n} groups"),
+    ("stats.channels.one", "{n} channel"),
+    ("stats.channels.other", "{n} channels"),
     (
         "grant.usage",
         "Give a numeric Telegram user id: /grant USER_ID",
@@ -924,6 +929,9 @@ static AR: &[(&str, &str)] = &[
         "stats.text",
         "المشتركون: {subscribers} (محادثات خاصة: {private}، مجموعات: {groups}، قنوات: {channels}؛ متوقفة مؤقتًا: {muted})\nالمصادر: {feeds} (المتعطّلة: {failing})\nالرسائل المرسلة اليوم: {today}\nالرسائل المرسلة هذا الأسبوع: {week}\nفي انتظار الإرسال: {outbox}\nإخفاقات التسليم منذ التشغيل: {failures}",
     ),
+    ("stats.private.other", "{n}"),
+    ("stats.groups.other", "{n}"),
+    ("stats.channels.other", "{n}"),
     (
         "grant.usage",
         "اكتب رقم مستخدم تيليغرام: /grant رقم_المستخدم",
@@ -1338,8 +1346,14 @@ static FR: &[(&str, &str)] = &[
     ("import.refused", "- {url} : {why}"),
     (
         "stats.text",
-        "Abonnés : {subscribers} (privés : {private}, groupes : {groups}, chaînes : {channels} ; en sourdine : {muted})\nFlux : {feeds} (en panne : {failing})\nMessages envoyés aujourd'hui : {today}\nMessages envoyés cette semaine : {week}\nEn attente d'envoi : {outbox}\nÉchecs de remise depuis le démarrage : {failures}",
+        "Abonnés : {subscribers} ({private}, {groups}, {channels} ; {muted} en sourdine)\nFlux : {feeds} ({failing} en panne)\nMessages envoyés aujourd'hui : {today}\nMessages envoyés cette semaine : {week}\nEn attente d'envoi : {outbox}\nÉchecs de remise depuis le démarrage : {failures}",
     ),
+    ("stats.private.one", "{n} privé"),
+    ("stats.private.other", "{n} privés"),
+    ("stats.groups.one", "{n} groupe"),
+    ("stats.groups.other", "{n} groupes"),
+    ("stats.channels.one", "{n} chaîne"),
+    ("stats.channels.other", "{n} chaînes"),
     (
         "grant.usage",
         "Donnez un identifiant numérique d'utilisateur Telegram : /grant USER_ID",

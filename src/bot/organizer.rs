@@ -431,7 +431,11 @@ pub(super) fn stats(ctx: &Ctx<'_>) -> String {
         .count();
     let failures: u64 = ctx.shared.counters.failures().values().sum();
     let subs = store.subscribers().unwrap_or_default();
-    let count = |kinds: &[&str]| subs.iter().filter(|s| kinds.contains(&s.kind.as_str())).count();
+    let count = |kinds: &[&str]| {
+        subs.iter()
+            .filter(|s| kinds.contains(&s.kind.as_str()))
+            .count()
+    };
     let muted = subs
         .iter()
         .filter(|s| s.muted_until.is_some_and(|t| t > now_unix()))
@@ -440,12 +444,18 @@ pub(super) fn stats(ctx: &Ctx<'_>) -> String {
         "stats.text",
         &[
             ("subscribers", &subs.len().to_string()),
-            ("private", &ctx.tn("stats.private", count(&["private"]), &[])),
+            (
+                "private",
+                &ctx.tn("stats.private", count(&["private"]), &[]),
+            ),
             (
                 "groups",
                 &ctx.tn("stats.groups", count(&["group", "supergroup"]), &[]),
             ),
-            ("channels", &ctx.tn("stats.channels", count(&["channel"]), &[])),
+            (
+                "channels",
+                &ctx.tn("stats.channels", count(&["channel"]), &[]),
+            ),
             ("muted", &muted.to_string()),
             ("feeds", &feeds.len().to_string()),
             ("failing", &failing.to_string()),

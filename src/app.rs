@@ -149,33 +149,42 @@ pub fn shared(
 pub async fn run_until_signal(config: Config, dry_run: bool) -> anyhow::Result<()> {
     let cancel = CancellationToken::new();
     let signal_cancel = cancel.clone();
+    // Listening starts here, before any start-up call: a signal at any moment counts.
+    let signal = signal_listener();
     tokio::spawn(async move {
-        wait_for_signal().await;
+        signal.await;
         tracing::info!("stopping");
         signal_cancel.cancel();
     });
     run(config, dry_run, cancel).await
 }
 
-async fn wait_for_signal() {
+/// A future that ends at SIGINT or SIGTERM; the handlers are installed when it is made.
+fn signal_listener() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = tokio::signal::ctrl_c() => {}
+        let term = signal(SignalKind::terminate());
+        let int = signal(SignalKind::interrupt());
+        async move {
+            match (term, int) {
+                (Ok(mut term), Ok(mut int)) => {
+                    tokio::select! {
+                        _ = term.recv() => {}
+                        _ = int.recv() => {}
+                    }
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+                _ => {
+                    let _ = tokio::signal::ctrl_c().await;
+                }
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 
@@ -215,9 +224,11 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
     let (tx, rx) = mpsc::unbounded_channel();
     let shared = Arc::new(shared(config, store, Some(tx), None)?);
     let bot = crate::bot::make_bot(&shared.config, &token)?;
-    let me = crate::bot::start(&bot, &shared)
-        .await
-        .map_err(|e| anyhow::anyhow!(scrub(&e.to_string(), Some(&token))))?;
+    let Some(me) = crate::bot::start(&bot, &token, &cancel).await? else {
+        shared.store.flush().await?;
+        tracing::info!("stopped during start-up");
+        return Ok(());
+    };
     tracing::info!(bot = %me.username(), feeds = shared.store.feed_count(), subscribers = shared.store.subscriber_count(), "solibot started");
 
     let mut tasks = tokio::task::JoinSet::new();

@@ -8,6 +8,7 @@ use crate::detect::Verdict;
 use crate::entry::Entry;
 use crate::feeds::fetch::{FetchError, Fetched, Fetcher, Validators};
 use crate::feeds::parse::{self, ParseError};
+use crate::i18n::{Lang, tn};
 use serde::Serialize;
 use std::io::{Read, Write};
 
@@ -152,7 +153,9 @@ pub async fn run(
         } else {
             &feed.title
         };
-        writeln!(out, "{title}: {} entries", feed.entries.len()).map_err(write_err)?;
+        let n = feed.entries.len() as u64;
+        let line = tn(Lang::En, "cli.entries", n, &[("title", title)]);
+        writeln!(out, "{line}").map_err(write_err)?;
     }
     for entry in &feed.entries {
         let v = detector.detect(entry, &ctx, &[]);

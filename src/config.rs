@@ -146,6 +146,12 @@ pub enum LogFormat {
     Json,
 }
 
+/// Whether text logs may carry ANSI colour codes: only on a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org).
+pub fn log_colours(stderr_is_terminal: bool, env: &HashMap<String, String>) -> bool {
+    stderr_is_terminal && env.get("NO_COLOR").is_none_or(|v| v.is_empty())
+}
+
 /// The validated configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -586,6 +592,14 @@ fn parse_bool(s: &str) -> Option<bool> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_colours_only_on_a_terminal_and_never_with_no_color() {
+        assert!(log_colours(true, &env(&[])));
+        assert!(!log_colours(false, &env(&[])));
+        assert!(!log_colours(true, &env(&[("NO_COLOR", "1")])));
+        assert!(log_colours(true, &env(&[("NO_COLOR", "")])));
+    }
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
         pairs

@@ -90,6 +90,40 @@ pub fn t(lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
         .join("\n")
 }
 
+/// The CLDR cardinal plural category of the whole number `n` in `lang`.
+pub fn plural_category(lang: Lang, n: u64) -> &'static str {
+    match lang {
+        Lang::En if n == 1 => "one",
+        Lang::Fr if n <= 1 => "one",
+        Lang::En | Lang::Fr => "other",
+        Lang::Ar => match (n, n % 100) {
+            (0, _) => "zero",
+            (1, _) => "one",
+            (2, _) => "two",
+            (_, 3..=10) => "few",
+            (_, 11..=99) => "many",
+            _ => "other",
+        },
+    }
+}
+
+/// A text that counts something: `key.<category>` for `n` in `lang` (see
+/// [`plural_category`]), else `key.other`; `{n}` is filled with `n`. A language gives
+/// only the forms it needs: a sentence that reads right for every count is `.other`
+/// alone.
+pub fn tn(lang: Lang, key: &str, n: u64, args: &[(&str, &str)]) -> String {
+    let exact = format!("{key}.{}", plural_category(lang, n));
+    let key = if lookup(lang, &exact).is_some() {
+        exact
+    } else {
+        format!("{key}.other")
+    };
+    let n = n.to_string();
+    let mut all = args.to_vec();
+    all.push(("n", &n));
+    t(lang, &key, &all)
+}
+
 fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
     lang.table()
         .iter()
@@ -183,7 +217,10 @@ pub fn kind_from_word(word: &str) -> Option<ActionKind> {
     })
 }
 
-// Tables. Every key of EN is in AR and FR with the same placeholders (a test checks).
+// Tables. Every key of EN is in AR and FR with the same placeholders (a test checks),
+// but for `cli.` keys (the command line speaks English) and plural forms: a key that
+// counts has `.other` and the CLDR forms (`.zero`, `.one`, `.two`, `.few`, `.many`) its
+// language needs; see `tn`.
 
 static EN: &[(&str, &str)] = &[
     // Errors and refusals.
@@ -200,6 +237,10 @@ static EN: &[(&str, &str)] = &[
         "Unknown command {cmd}. Send /help for the list.",
     ),
     ("error.admins_only", "Sorry, {cmd} is for admins only."),
+    (
+        "error.admin_check_failed",
+        "I could not check whether you are an administrator of this chat: Telegram did not answer. Please try again in a moment.",
+    ),
     (
         "error.organizers_only",
         "Sorry, {cmd} is for organizers only.",
@@ -362,7 +403,8 @@ static EN: &[(&str, &str)] = &[
     ("kind.boycott", "boycott"),
     // Feeds.
     ("feeds.none", "No partner feeds yet."),
-    ("feeds.header", "{n} partner feeds:"),
+    ("feeds.header.one", "{n} partner feed:"),
+    ("feeds.header.other", "{n} partner feeds:"),
     ("feeds.line", "\n{id}. {name} {tags}"),
     ("feeds.url_mode", "   {url} · mode {mode}"),
     (
@@ -370,18 +412,26 @@ static EN: &[(&str, &str)] = &[
         "   last success: {success} · entries seen: {seen} · appeals: {appeals}",
     ),
     (
-        "feeds.failing",
-        "   failing ({n} times in a row), last error {when}: {error}",
+        "feeds.failing.one",
+        "   failing ({n} failure in a row), last error {when}: {error}",
+    ),
+    (
+        "feeds.failing.other",
+        "   failing ({n} failures in a row), last error {when}: {error}",
     ),
     ("feeds.last_error", "   last error {when}: {error}"),
     ("time.never", "never"),
-    ("time.s_ago", "{n}s ago"),
-    ("time.m_ago", "{n}m ago"),
-    ("time.h_ago", "{n}h ago"),
-    ("time.d_ago", "{n}d ago"),
+    ("time.s_ago.other", "{n}s ago"),
+    ("time.m_ago.other", "{n}m ago"),
+    ("time.h_ago.other", "{n}h ago"),
+    ("time.d_ago.other", "{n}d ago"),
     ("addfeed.refused", "Not added: {why}."),
     (
-        "addfeed.ok",
+        "addfeed.ok.one",
+        "Added feed {id}: {name} ({n} entry, marked as already seen).",
+    ),
+    (
+        "addfeed.ok.other",
         "Added feed {id}: {name} ({n} entries, marked as already seen).",
     ),
     (
@@ -410,12 +460,20 @@ static EN: &[(&str, &str)] = &[
         "No preview: the server answered 304.",
     ),
     (
-        "preview.none",
+        "preview.none.one",
+        "{name}: {n} entry, not an appeal; subscribers would get nothing now.",
+    ),
+    (
+        "preview.none.other",
         "{name}: {n} entries, none is an appeal; subscribers would get nothing now.",
     ),
     (
-        "preview.shown",
-        "{name}: {n} entries, {shown} shown above as subscribers would get them (sent to you only).",
+        "preview.shown.one",
+        "{name}: {n} entry, an appeal, shown above as subscribers would get it (sent to you only).",
+    ),
+    (
+        "preview.shown.other",
+        "{name}: {n} entries; appeals shown above as subscribers would get them (sent to you only): {shown}.",
     ),
     // Channels.
     (
@@ -456,7 +514,8 @@ static EN: &[(&str, &str)] = &[
         "{chat} is not a channel that gets alerts.",
     ),
     // OPML.
-    ("export.caption", "{n} feeds"),
+    ("export.caption.one", "{n} feed"),
+    ("export.caption.other", "{n} feeds"),
     ("export.failed", "Could not send the file: {why}"),
     (
         "import.usage",
@@ -478,8 +537,13 @@ static EN: &[(&str, &str)] = &[
     // Stats and rights.
     (
         "stats.text",
-        "Subscribers: {subscribers} ({private} private, {groups} groups, {channels} channels; {muted} muted)\nFeeds: {feeds} ({failing} failing)\nMessages sent today: {today}\nMessages sent this week: {week}\nWaiting in the outbox: {outbox}\nDelivery failures since start: {failures}",
+        "Subscribers: {subscribers} ({private} private, {groups}, {channels}; {muted} muted)\nFeeds: {feeds} ({failing} failing)\nMessages sent today: {today}\nMessages sent this week: {week}\nWaiting in the outbox: {outbox}\nDelivery failures since start: {failures}",
     ),
+    ("stats.private.other", "{n}"),
+    ("stats.groups.one", "{n} group"),
+    ("stats.groups.other", "{n} groups"),
+    ("stats.channels.one", "{n} channel"),
+    ("stats.channels.other", "{n} channels"),
     (
         "grant.usage",
         "Give a numeric Telegram user id: /grant USER_ID",
@@ -494,12 +558,12 @@ static EN: &[(&str, &str)] = &[
     ("revoke.not", "User {id} was not an organizer."),
     // Notices to organizers.
     (
-        "notice.failing",
-        "Feed {id} ({name}) has been failing for {hours} h: {error}\n{url}\nSubscribers get nothing from it until it works again. You will be told when it recovers.",
+        "notice.failing.other",
+        "Feed {id} ({name}) has been failing for {n} h: {error}\n{url}\nSubscribers get nothing from it until it works again. You will be told when it recovers.",
     ),
     (
-        "notice.recovered",
-        "Feed {id} ({name}) works again, after failing for {hours} h.",
+        "notice.recovered.other",
+        "Feed {id} ({name}) works again, after failing for {n} h.",
     ),
     // Why a feed was not added.
     ("url.too_long", "longer than 2048 characters"),
@@ -520,7 +584,11 @@ static EN: &[(&str, &str)] = &[
         "the feed is unreachable: it answered 304 to a first request",
     ),
     ("adderr.status", "the server answered HTTP {code}"),
-    ("adderr.too_large", "the feed is larger than {n} bytes"),
+    ("adderr.too_large.one", "the feed is larger than {n} byte"),
+    (
+        "adderr.too_large.other",
+        "the feed is larger than {n} bytes",
+    ),
     (
         "adderr.not_a_feed",
         "that is not a feed (RSS, Atom or JSON Feed): {why}",
@@ -546,11 +614,19 @@ static EN: &[(&str, &str)] = &[
     (
         "args.nothing_to_change",
         "nothing to change: give hashtags, mode=… or name=…",
-    ),
+    ), // The command line (English only: it prints for operators, not chats).
+    ("cli.exported.one", "Exported {n} feed to {file}."),
+    ("cli.exported.other", "Exported {n} feeds to {file}."),
+    ("cli.entries.one", "{title}: {n} entry"),
+    ("cli.entries.other", "{title}: {n} entries"),
 ];
 
 static AR: &[(&str, &str)] = &[
     ("error.generic", "عذرًا، حدث خطأ ما؛ يُرجى المحاولة لاحقًا."),
+    (
+        "error.admin_check_failed",
+        "تعذّر التحقق مما إذا كنت مشرفًا في هذه المحادثة: لم يُجب تيليغرام. يُرجى المحاولة مرة أخرى بعد قليل.",
+    ),
     ("error.not_command", "لا أفهم إلا الأوامر. أرسل /help لرؤيتها."),
     (
         "error.unknown_command",
@@ -721,7 +797,7 @@ static AR: &[(&str, &str)] = &[
     ("kindword.volunteer", "تطوع|تطوّع"),
     ("kindword.boycott", "مقاطعة|قاطع"),
     ("feeds.none", "لا توجد مصادر للشركاء بعد."),
-    ("feeds.header", "مصادر الشركاء ({n}):"),
+    ("feeds.header.other", "مصادر الشركاء ({n}):"),
     ("feeds.line", "\n{id}. {name} {tags}"),
     ("feeds.url_mode", "   {url} · الوضع {mode}"),
     (
@@ -729,19 +805,42 @@ static AR: &[(&str, &str)] = &[
         "   آخر نجاح: {success} · المدخلات المقروءة: {seen} · النداءات: {appeals}",
     ),
     (
-        "feeds.failing",
+        "feeds.failing.one",
+        "   متعطّل (مرة واحدة)، آخر خطأ {when}: {error}",
+    ),
+    (
+        "feeds.failing.two",
+        "   متعطّل (مرتين متتاليتين)، آخر خطأ {when}: {error}",
+    ),
+    (
+        "feeds.failing.few",
         "   متعطّل ({n} مرات متتالية)، آخر خطأ {when}: {error}",
+    ),
+    (
+        "feeds.failing.other",
+        "   متعطّل ({n} مرة متتالية)، آخر خطأ {when}: {error}",
     ),
     ("feeds.last_error", "   آخر خطأ {when}: {error}"),
     ("time.never", "أبدًا"),
-    ("time.s_ago", "قبل {n} ثانية"),
-    ("time.m_ago", "قبل {n} دقيقة"),
-    ("time.h_ago", "قبل {n} ساعة"),
-    ("time.d_ago", "قبل {n} يوم"),
+    ("time.s_ago.zero", "الآن"),
+    ("time.s_ago.one", "قبل ثانية"),
+    ("time.s_ago.two", "قبل ثانيتين"),
+    ("time.s_ago.few", "قبل {n} ثوانٍ"),
+    ("time.s_ago.other", "قبل {n} ثانية"),
+    ("time.m_ago.two", "قبل دقيقتين"),
+    ("time.m_ago.few", "قبل {n} دقائق"),
+    ("time.m_ago.other", "قبل {n} دقيقة"),
+    ("time.h_ago.two", "قبل ساعتين"),
+    ("time.h_ago.few", "قبل {n} ساعات"),
+    ("time.h_ago.other", "قبل {n} ساعة"),
+    ("time.d_ago.two", "قبل يومين"),
+    ("time.d_ago.few", "قبل {n} أيام"),
+    ("time.d_ago.many", "قبل {n} يومًا"),
+    ("time.d_ago.other", "قبل {n} يوم"),
     ("addfeed.refused", "لم تتم الإضافة: {why}."),
     (
-        "addfeed.ok",
-        "أُضيف المصدر {id}: {name} ({n} مدخلات، عُدّت مقروءة).",
+        "addfeed.ok.other",
+        "أُضيف المصدر {id}: {name} (عدد المدخلات: {n}، عُدّت كلها مقروءة).",
     ),
     ("addfeed.preview", "آخر نداء، كما سيراه المشتركون:"),
     ("addfeed.no_appeal", "لا يوجد نداء بين مدخلاته الحالية."),
@@ -766,12 +865,12 @@ static AR: &[(&str, &str)] = &[
     ("preview.failed", "لا معاينة: {why}."),
     ("preview.not_modified", "لا معاينة: أجاب الخادم بالرمز 304."),
     (
-        "preview.none",
-        "{name}: {n} مدخلات، ليس بينها نداء؛ لن يستلم المشتركون شيئًا الآن.",
+        "preview.none.other",
+        "{name}: عدد المدخلات {n}، وليس بينها نداء؛ لن يستلم المشتركون شيئًا الآن.",
     ),
     (
-        "preview.shown",
-        "{name}: {n} مدخلات، عُرض منها {shown} أعلاه كما سيستلمها المشتركون (أُرسلت إليك وحدك).",
+        "preview.shown.other",
+        "{name}: عدد المدخلات {n}، وعدد النداءات المعروضة أعلاه كما سيستلمها المشتركون {shown} (أُرسلت إليك وحدك).",
     ),
     (
         "addchannel.usage",
@@ -807,7 +906,7 @@ static AR: &[(&str, &str)] = &[
         "removechannel.not_subscribed",
         "{chat} ليست قناة تستلم التنبيهات.",
     ),
-    ("export.caption", "عدد المصادر: {n}"),
+    ("export.caption.other", "عدد المصادر: {n}"),
     ("export.failed", "تعذّر إرسال الملف: {why}"),
     (
         "import.usage",
@@ -828,8 +927,11 @@ static AR: &[(&str, &str)] = &[
     ("import.refused", "- {url}: {why}"),
     (
         "stats.text",
-        "المشتركون: {subscribers} ({private} محادثة خاصة، {groups} مجموعة، {channels} قناة؛ {muted} متوقفة مؤقتًا)\nالمصادر: {feeds} ({failing} متعطّلة)\nالرسائل المرسلة اليوم: {today}\nالرسائل المرسلة هذا الأسبوع: {week}\nفي انتظار الإرسال: {outbox}\nإخفاقات التسليم منذ التشغيل: {failures}",
+        "المشتركون: {subscribers} (محادثات خاصة: {private}، مجموعات: {groups}، قنوات: {channels}؛ متوقفة مؤقتًا: {muted})\nالمصادر: {feeds} (المتعطّلة: {failing})\nالرسائل المرسلة اليوم: {today}\nالرسائل المرسلة هذا الأسبوع: {week}\nفي انتظار الإرسال: {outbox}\nإخفاقات التسليم منذ التشغيل: {failures}",
     ),
+    ("stats.private.other", "{n}"),
+    ("stats.groups.other", "{n}"),
+    ("stats.channels.other", "{n}"),
     (
         "grant.usage",
         "اكتب رقم مستخدم تيليغرام: /grant رقم_المستخدم",
@@ -843,12 +945,20 @@ static AR: &[(&str, &str)] = &[
     ("revoke.ok", "لم يعد المستخدم {id} منظِّمًا."),
     ("revoke.not", "المستخدم {id} لم يكن منظِّمًا."),
     (
-        "notice.failing",
-        "المصدر {id} ({name}) متعطّل منذ {hours} ساعة: {error}\n{url}\nلن يستلم المشتركون منه شيئًا حتى يعود للعمل. سنبلغك عند عودته.",
+        "notice.failing.few",
+        "المصدر {id} ({name}) متعطّل منذ {n} ساعات: {error}\n{url}\nلن يستلم المشتركون منه شيئًا حتى يعود للعمل. سنبلغك عند عودته.",
     ),
     (
-        "notice.recovered",
-        "عاد المصدر {id} ({name}) للعمل بعد تعطّل دام {hours} ساعة.",
+        "notice.failing.other",
+        "المصدر {id} ({name}) متعطّل منذ {n} ساعة: {error}\n{url}\nلن يستلم المشتركون منه شيئًا حتى يعود للعمل. سنبلغك عند عودته.",
+    ),
+    (
+        "notice.recovered.few",
+        "عاد المصدر {id} ({name}) للعمل بعد تعطّل دام {n} ساعات.",
+    ),
+    (
+        "notice.recovered.other",
+        "عاد المصدر {id} ({name}) للعمل بعد تعطّل دام {n} ساعة.",
     ),
     ("url.too_long", "أطول من 2048 حرفًا"),
     ("url.not_url", "{url} ({why})"),
@@ -865,7 +975,7 @@ static AR: &[(&str, &str)] = &[
         "تعذّر الوصول إلى المصدر: أجاب بالرمز 304 على أول طلب",
     ),
     ("adderr.status", "أجاب الخادم بالرمز HTTP {code}"),
-    ("adderr.too_large", "المصدر أكبر من {n} بايت"),
+    ("adderr.too_large.other", "المصدر أكبر من {n} بايت"),
     (
         "adderr.not_a_feed",
         "هذا ليس مصدرًا (RSS أو Atom أو JSON Feed): {why}",
@@ -898,6 +1008,10 @@ static FR: &[(&str, &str)] = &[
     (
         "error.generic",
         "Désolé, un problème est survenu ; réessayez plus tard.",
+    ),
+    (
+        "error.admin_check_failed",
+        "Je n'ai pas pu vérifier si vous êtes administrateur de ce chat : Telegram n'a pas répondu. Veuillez réessayer dans un instant.",
     ),
     (
         "error.not_command",
@@ -1093,7 +1207,8 @@ static FR: &[(&str, &str)] = &[
     ),
     ("kindword.boycott", "boycotter"),
     ("feeds.none", "Pas encore de flux partenaires."),
-    ("feeds.header", "{n} flux partenaires :"),
+    ("feeds.header.one", "{n} flux partenaire :"),
+    ("feeds.header.other", "{n} flux partenaires :"),
     ("feeds.line", "\n{id}. {name} {tags}"),
     ("feeds.url_mode", "   {url} · mode {mode}"),
     (
@@ -1101,18 +1216,26 @@ static FR: &[(&str, &str)] = &[
         "   dernier succès : {success} · entrées vues : {seen} · appels : {appeals}",
     ),
     (
-        "feeds.failing",
+        "feeds.failing.one",
+        "   en panne ({n} échec), dernière erreur {when} : {error}",
+    ),
+    (
+        "feeds.failing.other",
         "   en panne ({n} échecs de suite), dernière erreur {when} : {error}",
     ),
     ("feeds.last_error", "   dernière erreur {when} : {error}"),
     ("time.never", "jamais"),
-    ("time.s_ago", "il y a {n} s"),
-    ("time.m_ago", "il y a {n} min"),
-    ("time.h_ago", "il y a {n} h"),
-    ("time.d_ago", "il y a {n} j"),
+    ("time.s_ago.other", "il y a {n} s"),
+    ("time.m_ago.other", "il y a {n} min"),
+    ("time.h_ago.other", "il y a {n} h"),
+    ("time.d_ago.other", "il y a {n} j"),
     ("addfeed.refused", "Non ajouté : {why}."),
     (
-        "addfeed.ok",
+        "addfeed.ok.one",
+        "Flux {id} ajouté : {name} ({n} entrée, marquée comme déjà vue).",
+    ),
+    (
+        "addfeed.ok.other",
         "Flux {id} ajouté : {name} ({n} entrées, marquées comme déjà vues).",
     ),
     (
@@ -1147,12 +1270,20 @@ static FR: &[(&str, &str)] = &[
         "Pas d'aperçu : le serveur a répondu 304.",
     ),
     (
-        "preview.none",
+        "preview.none.one",
+        "{name} : {n} entrée, qui n'est pas un appel ; les abonnés ne recevraient rien maintenant.",
+    ),
+    (
+        "preview.none.other",
         "{name} : {n} entrées, aucune n'est un appel ; les abonnés ne recevraient rien maintenant.",
     ),
     (
-        "preview.shown",
-        "{name} : {n} entrées, {shown} montrées ci-dessus telles que les abonnés les recevraient (envoyées à vous seul).",
+        "preview.shown.one",
+        "{name} : {n} entrée, un appel, montré ci-dessus tel que les abonnés le recevraient (envoyé à vous seul).",
+    ),
+    (
+        "preview.shown.other",
+        "{name} : {n} entrées ; appels montrés ci-dessus tels que les abonnés les recevraient (envoyés à vous seul) : {shown}.",
     ),
     (
         "addchannel.usage",
@@ -1191,7 +1322,7 @@ static FR: &[(&str, &str)] = &[
         "removechannel.not_subscribed",
         "{chat} n'est pas une chaîne qui reçoit les alertes.",
     ),
-    ("export.caption", "{n} flux"),
+    ("export.caption.other", "{n} flux"),
     ("export.failed", "Impossible d'envoyer le fichier : {why}"),
     (
         "import.usage",
@@ -1208,15 +1339,21 @@ static FR: &[(&str, &str)] = &[
     ("import.not_opml", "Ce n'est pas un fichier OPML : {why}."),
     (
         "import.summary",
-        "Import : {added} ajoutés, {skipped} déjà présents, {refused} refusés.",
+        "Import : ajoutés : {added}, déjà présents : {skipped}, refusés : {refused}.",
     ),
     ("import.added", "+ {id}. {name}"),
     ("import.skipped", "= {url} (déjà présent)"),
     ("import.refused", "- {url} : {why}"),
     (
         "stats.text",
-        "Abonnés : {subscribers} ({private} privés, {groups} groupes, {channels} chaînes ; {muted} en sourdine)\nFlux : {feeds} ({failing} en panne)\nMessages envoyés aujourd'hui : {today}\nMessages envoyés cette semaine : {week}\nEn attente d'envoi : {outbox}\nÉchecs de remise depuis le démarrage : {failures}",
+        "Abonnés : {subscribers} ({private}, {groups}, {channels} ; {muted} en sourdine)\nFlux : {feeds} ({failing} en panne)\nMessages envoyés aujourd'hui : {today}\nMessages envoyés cette semaine : {week}\nEn attente d'envoi : {outbox}\nÉchecs de remise depuis le démarrage : {failures}",
     ),
+    ("stats.private.one", "{n} privé"),
+    ("stats.private.other", "{n} privés"),
+    ("stats.groups.one", "{n} groupe"),
+    ("stats.groups.other", "{n} groupes"),
+    ("stats.channels.one", "{n} chaîne"),
+    ("stats.channels.other", "{n} chaînes"),
     (
         "grant.usage",
         "Donnez un identifiant numérique d'utilisateur Telegram : /grant USER_ID",
@@ -1236,12 +1373,12 @@ static FR: &[(&str, &str)] = &[
     ("revoke.ok", "L'utilisateur {id} n'est plus organisateur."),
     ("revoke.not", "L'utilisateur {id} n'était pas organisateur."),
     (
-        "notice.failing",
-        "Le flux {id} ({name}) est en panne depuis {hours} h : {error}\n{url}\nLes abonnés n'en reçoivent rien tant qu'il ne remarche pas. Vous serez prévenu quand il remarchera.",
+        "notice.failing.other",
+        "Le flux {id} ({name}) est en panne depuis {n} h : {error}\n{url}\nLes abonnés n'en reçoivent rien tant qu'il ne remarche pas. Vous serez prévenu quand il remarchera.",
     ),
     (
-        "notice.recovered",
-        "Le flux {id} ({name}) remarche, après {hours} h de panne.",
+        "notice.recovered.other",
+        "Le flux {id} ({name}) remarche, après {n} h de panne.",
     ),
     ("url.too_long", "plus de 2048 caractères"),
     ("url.not_url", "{url} ({why})"),
@@ -1267,7 +1404,8 @@ static FR: &[(&str, &str)] = &[
         "le flux est injoignable : il a répondu 304 à une première requête",
     ),
     ("adderr.status", "le serveur a répondu HTTP {code}"),
-    ("adderr.too_large", "le flux dépasse {n} octets"),
+    ("adderr.too_large.one", "le flux dépasse {n} octet"),
+    ("adderr.too_large.other", "le flux dépasse {n} octets"),
     (
         "adderr.not_a_feed",
         "ce n'est pas un flux (RSS, Atom ou JSON Feed) : {why}",
@@ -1313,6 +1451,20 @@ mod tests {
         out
     }
 
+    const CATEGORIES: [&str; 6] = ["zero", "one", "two", "few", "many", "other"];
+
+    /// `feeds.header.one` -> `feeds.header`: the plural key a form belongs to.
+    fn plural_base(key: &str) -> Option<&str> {
+        let (base, cat) = key.rsplit_once('.')?;
+        CATEGORIES.contains(&cat).then_some(base)
+    }
+
+    fn without_n(s: &str) -> BTreeSet<String> {
+        let mut p = placeholders(s);
+        p.remove("n");
+        p
+    }
+
     #[test]
     fn every_language_has_every_key_with_the_same_placeholders() {
         let mut seen = BTreeSet::new();
@@ -1323,14 +1475,82 @@ mod tests {
             let mut keys = BTreeSet::new();
             for (k, v) in lang.table() {
                 assert!(keys.insert(*k), "duplicate key {k} in {}", lang.code());
-                if !k.starts_with("kindword.") {
+                if k.starts_with("kindword.") {
+                    continue;
+                }
+                // A plural form is checked against the English `.other`; a form for
+                // few things may leave values out ("one", "two" spelled out, "it").
+                let Some(base) = plural_base(k) else {
                     let en = lookup(Lang::En, k)
                         .unwrap_or_else(|| panic!("{k} ({}) is not in English", lang.code()));
                     assert_eq!(placeholders(v), placeholders(en), "{k} in {}", lang.code());
+                    continue;
+                };
+                let en = lookup(Lang::En, &format!("{base}.other"))
+                    .unwrap_or_else(|| panic!("{k} ({}) is not in English", lang.code()));
+                assert!(
+                    without_n(v).is_subset(&without_n(en)),
+                    "{k} in {}",
+                    lang.code()
+                );
+                if k.ends_with(".other") {
+                    assert_eq!(placeholders(v), placeholders(en), "{k} in {}", lang.code());
                 }
             }
+            for (k, _) in EN.iter().filter(|(k, _)| !k.starts_with("cli.")) {
+                let needed = match plural_base(k) {
+                    Some(base) => format!("{base}.other"),
+                    None => k.to_string(),
+                };
+                assert!(
+                    keys.contains(needed.as_str()),
+                    "{needed} missing in {}",
+                    lang.code()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn plural_categories_follow_cldr() {
+        let cats = |lang, ns: &[u64]| {
+            ns.iter()
+                .map(|n| plural_category(lang, *n))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            cats(Lang::En, &[0, 1, 2, 11]),
+            ["other", "one", "other", "other"]
+        );
+        assert_eq!(cats(Lang::Fr, &[0, 1, 2]), ["one", "one", "other"]);
+        assert_eq!(
+            cats(Lang::Ar, &[0, 1, 2, 3, 10, 11, 99, 100, 102, 103, 111]),
+            [
+                "zero", "one", "two", "few", "few", "many", "many", "other", "other", "few", "many"
+            ]
+        );
+    }
+
+    #[test]
+    fn counts_read_right_in_every_language() {
+        assert_eq!(tn(Lang::En, "feeds.header", 1, &[]), "1 partner feed:");
+        assert_eq!(tn(Lang::En, "feeds.header", 2, &[]), "2 partner feeds:");
+        assert_eq!(tn(Lang::Fr, "feeds.header", 1, &[]), "1 flux partenaire :");
+        assert_eq!(tn(Lang::Fr, "feeds.header", 0, &[]), "0 flux partenaire :");
+        assert_eq!(tn(Lang::Fr, "feeds.header", 3, &[]), "3 flux partenaires :");
+        assert_eq!(tn(Lang::En, "export.caption", 1, &[]), "1 feed");
+        let ar = |n| tn(Lang::Ar, "time.m_ago", n, &[]);
+        assert!(ar(2).contains("دقيقتين"), "{}", ar(2));
+        assert!(ar(5).contains("دقائق"), "{}", ar(5));
+        assert!(ar(30).contains("دقيقة"), "{}", ar(30));
+        // Every plural key, every language, counts 0 to 200: a text, never a key name.
+        for lang in Lang::ALL {
             for (k, _) in EN {
-                assert!(keys.contains(k), "{k} missing in {}", lang.code());
+                let Some(base) = plural_base(k) else { continue };
+                for n in 0..=200 {
+                    let s = tn(lang, base, n, &[]);
+                    assert!(!s.contains(base) && !s.contains("{n}"), "{base} {n}: {s}");
+                }
             }
         }
     }
@@ -1359,18 +1579,18 @@ mod tests {
         assert!(s.contains(&format!("{LRI}/start{PDI}")), "{s:?}");
         let s = t(
             Lang::Ar,
-            "addfeed.ok",
+            "addfeed.ok.other",
             &[("id", "3"), ("name", "Relief Net"), ("n", "12")],
         );
         assert!(s.contains(&format!("{FSI}Relief Net{PDI}")), "{s:?}");
         let s = t(
             Lang::Ar,
-            "notice.failing",
+            "notice.failing.other",
             &[
                 ("id", "1"),
                 ("name", "N"),
                 ("url", "https://x.example/f"),
-                ("hours", "25"),
+                ("n", "25"),
                 ("error", "HTTP 500"),
             ],
         );

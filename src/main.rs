@@ -3,6 +3,7 @@
 
 use clap::{Parser, Subcommand};
 use solibot::config::{self, LogFormat};
+use solibot::i18n::{Lang, tn};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -78,6 +79,7 @@ fn main() -> ExitCode {
     init_logging(
         &cfg,
         matches!(cli.command, Command::Check { .. } | Command::Feeds { .. }),
+        &env,
     );
     let runtime = match solibot::app::runtime() {
         Ok(r) => r,
@@ -128,7 +130,9 @@ fn run_feeds(
             .block_on(solibot::manage::export_file(&cfg, &file))
             .map(|n| {
                 if file.as_os_str() != "-" {
-                    println!("Exported {n} feeds to {}.", file.display());
+                    let file = file.display().to_string();
+                    let text = tn(Lang::En, "cli.exported", n as u64, &[("file", &file)]);
+                    println!("{text}");
                 }
             }),
         FeedsAction::Import { file } => runtime
@@ -144,14 +148,16 @@ fn run_feeds(
     }
 }
 
-fn init_logging(cfg: &config::Config, quiet: bool) {
+fn init_logging(cfg: &config::Config, quiet: bool, env: &HashMap<String, String>) {
+    use std::io::IsTerminal;
     use tracing_subscriber::EnvFilter;
     let default = if quiet { "warn" } else { "info" };
     let filter = EnvFilter::try_new(cfg.log_level.as_deref().unwrap_or(default))
         .unwrap_or_else(|_| EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(config::log_colours(std::io::stderr().is_terminal(), env));
     match cfg.log_format {
         LogFormat::Json => builder.json().init(),
         LogFormat::Text => builder.init(),

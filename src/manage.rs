@@ -10,7 +10,7 @@ use crate::app::Shared;
 use crate::config::{Config, FeedMode, normalise_hashtag};
 use crate::deliver::render;
 use crate::feeds::fetch::{FetchError, MAX_URL_LEN, Validators};
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, t, tn};
 use crate::poll::{self, PollError};
 use crate::store::{FeedHealth, FeedRecord, NewEntry, Store, StoreError, now_unix};
 use std::path::Path;
@@ -76,7 +76,7 @@ impl AddError {
             AddError::Unreachable(w) => t(lang, "adderr.unreachable", &[("why", w)]),
             AddError::NotModified => t(lang, "adderr.not_modified", &[]),
             AddError::Status(c) => t(lang, "adderr.status", &[("code", &c.to_string())]),
-            AddError::TooLarge(n) => t(lang, "adderr.too_large", &[("n", &n.to_string())]),
+            AddError::TooLarge(n) => tn(lang, "adderr.too_large", *n as u64, &[]),
             AddError::NotAFeed(w) => t(lang, "adderr.not_a_feed", &[("why", w)]),
             AddError::Store(e) => t(lang, "adderr.internal", &[("why", &e.to_string())]),
         }
@@ -315,6 +315,7 @@ pub async fn add_feed(
     )
     .await
     .map_err(AddError::from)?
+    .changed()
     .ok_or(AddError::NotModified)?;
     let stored_url = snap.moved_permanently.clone().unwrap_or(url);
     if let Some(f) = shared.store.feed_by_url(&stored_url)? {

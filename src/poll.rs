@@ -69,8 +69,28 @@ pub struct Snapshot {
     pub ttl: Option<Duration>,
 }
 
+/// What a fetch found: a feed to read, or 304 with the server's freshness hint (a
+/// Cache-Control max-age sent with a 304 counts like one sent with a 200).
+pub enum Polled {
+    Changed(Snapshot),
+    NotModified {
+        validators: Validators,
+        max_age: Option<Duration>,
+    },
+}
+
+impl Polled {
+    /// The snapshot, `None` for a 304.
+    pub fn changed(self) -> Option<Snapshot> {
+        match self {
+            Polled::Changed(s) => Some(s),
+            Polled::NotModified { .. } => None,
+        }
+    }
+}
+
 /// Fetches and parses a feed and runs detection on every entry, with the feed's title and
-/// the configured `partner` name as the publisher's names. `Ok(None)` is 304.
+/// the configured `partner` name as the publisher's names.
 pub async fn snapshot(
     shared: &Shared,
     url: &str,
@@ -78,18 +98,26 @@ pub async fn snapshot(
     allow_files: bool,
     hashtags: &[String],
     partner: &str,
-) -> Result<Option<Snapshot>, PollError> {
+) -> Result<Polled, PollError> {
     let fetched = shared.fetcher.fetch(url, validators, allow_files).await?;
-    let Fetched::Body {
-        bytes,
-        final_url,
-        moved_permanently,
-        validators,
-        max_age,
-        ..
-    } = fetched
-    else {
-        return Ok(None);
+    let (bytes, final_url, moved_permanently, validators, max_age) = match fetched {
+        Fetched::Body {
+            bytes,
+            final_url,
+            moved_permanently,
+            validators,
+            max_age,
+            ..
+        } => (bytes, final_url, moved_permanently, validators, max_age),
+        Fetched::NotModified {
+            validators,
+            max_age,
+        } => {
+            return Ok(Polled::NotModified {
+                validators,
+                max_age,
+            });
+        }
     };
     let base = final_url.starts_with("http").then_some(final_url.as_str());
     let feed = parse::parse(&bytes, base).map_err(|error| PollError::Parse {
@@ -113,7 +141,7 @@ pub async fn snapshot(
     })
     .await
     .map_err(|e| StoreError::Db(format!("detection task failed: {e}")))?;
-    Ok(Some(Snapshot {
+    Ok(Polled::Changed(Snapshot {
         title: feed.title,
         entries,
         verdicts,
@@ -189,10 +217,15 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         .last_poll_at
         .store(now, std::sync::atomic::Ordering::Relaxed);
     let snap = match result {
-        Ok(Some(s)) => s,
-        Ok(None) => {
+        Ok(Polled::Changed(s)) => s,
+        Ok(Polled::NotModified {
+            validators,
+            max_age,
+        }) => {
             Counters::inc(&shared.counters.polls_not_modified, 1);
-            record_success(shared, &mut feed, now, None);
+            feed.etag = validators.etag;
+            feed.last_modified = validators.last_modified;
+            record_success(shared, &mut feed, now, max_age);
             shared.store.modify_feed(feed.id, &poll_fields(&feed))?;
             return Ok(PollReport {
                 not_modified: true,

@@ -8,13 +8,17 @@
 //! Submodules: [`subscriber`] (a chat's own commands: subscribe, choices, language),
 //! [`organizer`] (feeds, channels, stats, rights), [`choices`] (which subscribed chats
 //! an alert goes to; used by polling), [`notice`] (telling organizers a feed fails or
-//! recovered; used by polling). This module does not send alerts: the delivery worker
+//! recovered; used by polling), [`startup`] (getMe, deleteWebhook, setMyCommands;
+//! retried and cancellable). This module does not send alerts: the delivery worker
 //! does.
 
 pub mod choices;
 pub mod notice;
 mod organizer;
+mod startup;
 mod subscriber;
+
+pub use startup::{StartError, start};
 
 use crate::app::{Shared, scrub};
 use crate::config::Config;
@@ -80,25 +84,6 @@ pub fn bot_commands(lang: Lang) -> Vec<BotCommand> {
         .iter()
         .map(|(c, _)| BotCommand::new(*c, clip(&t(lang, &format!("cmd.{c}"), &[]), 250)))
         .collect()
-}
-
-/// getMe, then setMyCommands: English by default, and Arabic and French for users whose
-/// Telegram is in those languages.
-pub async fn start(bot: &Bot, _shared: &Shared) -> Result<Me, teloxide::RequestError> {
-    let me = bot.get_me().await?;
-    if let Err(e) = bot.set_my_commands(bot_commands(Lang::En)).await {
-        tracing::warn!(error = %e, "setMyCommands failed");
-    }
-    for lang in [Lang::Ar, Lang::Fr] {
-        if let Err(e) = bot
-            .set_my_commands(bot_commands(lang))
-            .language_code(lang.code())
-            .await
-        {
-            tracing::warn!(error = %e, lang = lang.code(), "setMyCommands failed");
-        }
-    }
-    Ok(me)
 }
 
 /// The update loop: runs until cancelled, then confirms the last update it handled.
@@ -233,6 +218,11 @@ impl Ctx<'_> {
         t(self.lang, key, args)
     }
 
+    /// A reply string that counts `n` things, in the chat's language ([`crate::i18n::tn`]).
+    pub fn tn(&self, key: &str, n: usize, args: &[(&str, &str)]) -> String {
+        crate::i18n::tn(self.lang, key, n as u64, args)
+    }
+
     pub fn token(&self) -> Option<&str> {
         self.shared.config.token.as_deref()
     }
@@ -353,16 +343,48 @@ fn no_preview() -> LinkPreviewOptions {
     }
 }
 
+/// Sends a reply in the message's chat (and topic). A reply Telegram refuses with 429
+/// waits `retry_after` and goes out again, like an alert; other errors are logged.
 async fn reply(bot: &Bot, msg: &Message, text: &str) {
     let text: String = clip(text, 4000);
-    let mut req = bot
-        .send_message(msg.chat.id, text)
-        .link_preview_options(no_preview());
-    if let Some(t) = msg.thread_id.filter(|_| msg.is_topic_message) {
-        req = req.message_thread_id(t);
-    }
-    if let Err(e) = req.await {
+    let result = obeying_retry_after(|| {
+        let mut req = bot
+            .send_message(msg.chat.id, text.clone())
+            .link_preview_options(no_preview());
+        if let Some(t) = msg.thread_id.filter(|_| msg.is_topic_message) {
+            req = req.message_thread_id(t);
+        }
+        req.send()
+    })
+    .await;
+    if let Err(e) = result {
         tracing::warn!(chat = msg.chat.id.0, error = %e, "reply failed");
+    }
+}
+
+/// How many times one reply is tried when Telegram keeps answering 429.
+pub(crate) const REPLY_ATTEMPTS: u32 = 5;
+
+/// Runs `call` again after each 429, waiting the `retry_after` Telegram gave (at most
+/// [`REPLY_ATTEMPTS`] tries); any other answer is returned as it is.
+pub(crate) async fn obeying_retry_after<T, F, Fut>(mut call: F) -> Result<T, teloxide::RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, teloxide::RequestError>>,
+{
+    let mut attempt = 1;
+    loop {
+        match call().await {
+            Err(teloxide::RequestError::RetryAfter(wait)) if attempt < REPLY_ATTEMPTS => {
+                tracing::debug!(
+                    wait_s = wait.duration().as_secs(),
+                    "reply refused with 429; waiting"
+                );
+                tokio::time::sleep(wait.duration()).await;
+                attempt += 1;
+            }
+            other => return other,
+        }
     }
 }
 

@@ -8,7 +8,7 @@
 //! `--dry-run` or without a token.
 
 use crate::app::Shared;
-use crate::i18n::{Lang, t};
+use crate::i18n::{Lang, tn};
 use crate::manage::clip;
 use crate::store::{FeedRecord, now_unix};
 use std::time::Duration;
@@ -21,18 +21,18 @@ static SENDING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 /// A feed has failed since `failing_since`: tell every admin and organizer.
 pub fn feed_failing(shared: &Shared, feed: &FeedRecord) {
     let since = feed.health.failing_since.unwrap_or_else(now_unix);
-    let hours = ((now_unix() - since).max(0) / 3600).to_string();
+    let hours = ((now_unix() - since).max(0) / 3600) as u64;
     let error = feed.health.last_error.clone().unwrap_or_default();
     let (id, name, url) = (feed.id.to_string(), feed.name.clone(), feed.url.clone());
     send_to_organizers(shared, feed.id, move |lang| {
-        t(
+        tn(
             lang,
             "notice.failing",
+            hours,
             &[
                 ("id", &id),
                 ("name", &clip(&name, 100)),
                 ("url", &clip(&url, 200)),
-                ("hours", &hours),
                 ("error", &clip(&error, 300)),
             ],
         )
@@ -41,15 +41,15 @@ pub fn feed_failing(shared: &Shared, feed: &FeedRecord) {
 
 /// A feed that organizers were told about works again.
 pub fn feed_recovered(shared: &Shared, feed: &FeedRecord, failing_since: Option<i64>) {
-    let hours = failing_since
-        .map(|s| ((now_unix() - s).max(0) / 3600).to_string())
-        .unwrap_or_else(|| "?".into());
+    let since = failing_since.unwrap_or_else(now_unix);
+    let hours = ((now_unix() - since).max(0) / 3600) as u64;
     let (id, name) = (feed.id.to_string(), feed.name.clone());
     send_to_organizers(shared, feed.id, move |lang| {
-        t(
+        tn(
             lang,
             "notice.recovered",
-            &[("id", &id), ("name", &clip(&name, 100)), ("hours", &hours)],
+            hours,
+            &[("id", &id), ("name", &clip(&name, 100))],
         )
     });
 }

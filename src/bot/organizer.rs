@@ -20,7 +20,7 @@ pub(super) fn feeds(ctx: &Ctx<'_>) -> String {
     if feeds.is_empty() {
         return ctx.t("feeds.none", &[]);
     }
-    let mut s = ctx.t("feeds.header", &[("n", &feeds.len().to_string())]);
+    let mut s = ctx.tn("feeds.header", feeds.len(), &[]);
     for f in &feeds {
         s.push('\n');
         let tags = if f.hashtags.is_empty() {
@@ -62,20 +62,13 @@ pub(super) fn feeds(ctx: &Ctx<'_>) -> String {
             );
             if let Some(err) = &h.last_error {
                 let when = h.last_error_at.map(|t| ago(ctx.lang, t)).unwrap_or(never);
-                let key = if h.consecutive_failures > 0 {
-                    "feeds.failing"
-                } else {
-                    "feeds.last_error"
-                };
+                let args = [("error", clip(err, 160)), ("when", when)];
+                let args = args.each_ref().map(|(k, v)| (*k, v.as_str()));
                 s.push('\n');
-                s.push_str(&ctx.t(
-                    key,
-                    &[
-                        ("error", &clip(err, 160)),
-                        ("when", &when),
-                        ("n", &h.consecutive_failures.to_string()),
-                    ],
-                ));
+                s.push_str(&match h.consecutive_failures {
+                    0 => ctx.t("feeds.last_error", &args),
+                    n => ctx.tn("feeds.failing", n as usize, &args),
+                });
             }
         }
     }
@@ -91,7 +84,7 @@ pub(super) fn ago(lang: Lang, t: i64) -> String {
         7200..=172_799 => ("time.h_ago", d / 3600),
         _ => ("time.d_ago", d / 86_400),
     };
-    crate::i18n::t(lang, key, &[("n", &n.to_string())])
+    crate::i18n::tn(lang, key, n as u64, &[])
 }
 
 pub(super) async fn addfeed(ctx: &Ctx<'_>, args: &str) -> String {
@@ -101,12 +94,12 @@ pub(super) async fn addfeed(ctx: &Ctx<'_>, args: &str) -> String {
     };
     match manage::add_feed(ctx.shared, req, Some(ctx.user_id)).await {
         Ok(added) => {
-            let mut s = ctx.t(
+            let mut s = ctx.tn(
                 "addfeed.ok",
+                added.entries,
                 &[
                     ("id", &added.feed.id.to_string()),
                     ("name", &clip(&added.feed.name, 100)),
-                    ("n", &added.entries.to_string()),
                 ],
             );
             s.push_str("\n\n");
@@ -201,8 +194,8 @@ pub(super) async fn preview(ctx: &Ctx<'_>, args: &str) -> String {
     )
     .await
     {
-        Ok(Some(s)) => s,
-        Ok(None) => return ctx.t("preview.not_modified", &[]),
+        Ok(crate::poll::Polled::Changed(s)) => s,
+        Ok(crate::poll::Polled::NotModified { .. }) => return ctx.t("preview.not_modified", &[]),
         Err(e) => {
             let e = manage::AddError::from(e);
             return ctx.t(
@@ -226,31 +219,36 @@ pub(super) async fn preview(ctx: &Ctx<'_>, args: &str) -> String {
         .filter(|(_, v)| v.is_appeal)
         .take(3)
         .collect();
-    let total = snap.entries.len().to_string();
+    let total = snap.entries.len();
     let name = clip(&record.name, 100);
     if appeals.is_empty() {
-        return ctx.t("preview.none", &[("name", &name), ("n", &total)]);
+        return ctx.tn("preview.none", total, &[("name", &name)]);
     }
     for (e, v) in &appeals {
         let alert = crate::deliver::alert_from_record(&crate::poll::alert_record(&record, e, v));
         let r = crate::deliver::render::render_alert(&alert);
-        let _ = crate::deliver::telegram::send(
-            ctx.bot,
-            ctx.user_id,
-            None,
-            &r,
-            ctx.token().unwrap_or(""),
-        )
-        .await;
+        send_preview(ctx, &r).await;
     }
-    ctx.t(
+    ctx.tn(
         "preview.shown",
-        &[
-            ("name", &name),
-            ("n", &total),
-            ("shown", &appeals.len().to_string()),
-        ],
+        total,
+        &[("name", &name), ("shown", &appeals.len().to_string())],
     )
+}
+
+/// One previewed alert to the organizer, sent again after each 429 like a reply.
+async fn send_preview(ctx: &Ctx<'_>, r: &crate::deliver::render::Rendered) {
+    use crate::deliver::telegram::{SendOutcome, send};
+    for _ in 0..super::REPLY_ATTEMPTS {
+        match send(ctx.bot, ctx.user_id, None, r, ctx.token().unwrap_or("")).await {
+            (SendOutcome::RetryAfter(wait), _) => tokio::time::sleep(wait).await,
+            (SendOutcome::Sent, _) => return,
+            (other, _) => {
+                tracing::warn!(chat = ctx.user_id, outcome = ?other, "preview not sent");
+                return;
+            }
+        }
+    }
 }
 
 /// `@name` or a numeric id, as Telegram takes it.
@@ -296,7 +294,11 @@ pub(super) async fn addchannel(ctx: &Ctx<'_>, args: &str) -> String {
     if ctx.role < Role::Admin {
         match ctx.bot.get_chat_member(chat.id, ctx.user.id).await {
             Ok(m) if m.is_privileged() => {}
-            _ => return ctx.t("addchannel.user_not_admin", &[("chat", &shown)]),
+            Ok(_) => return ctx.t("addchannel.user_not_admin", &[("chat", &shown)]),
+            Err(e) => {
+                tracing::warn!(chat = chat.id.0, error = %ctx.scrubbed(&e), "getChatMember failed");
+                return ctx.t("error.admin_check_failed", &[]);
+            }
         }
     }
     let rec = SubscriberRecord {
@@ -370,14 +372,19 @@ pub(super) async fn export(ctx: &Ctx<'_>) -> String {
     };
     let opml = manage::export_opml(&feeds);
     let file = InputFile::memory(opml.into_bytes()).file_name("solibot-feeds.opml");
-    let mut req = ctx
-        .bot
-        .send_document(ctx.msg.chat.id, file)
-        .caption(ctx.t("export.caption", &[("n", &feeds.len().to_string())]));
-    if let Some(t) = ctx.msg.thread_id.filter(|_| ctx.msg.is_topic_message) {
-        req = req.message_thread_id(t);
-    }
-    match req.await {
+    let caption = ctx.tn("export.caption", feeds.len(), &[]);
+    let sent = super::obeying_retry_after(|| {
+        let mut req = ctx
+            .bot
+            .send_document(ctx.msg.chat.id, file.clone())
+            .caption(caption.clone());
+        if let Some(t) = ctx.msg.thread_id.filter(|_| ctx.msg.is_topic_message) {
+            req = req.message_thread_id(t);
+        }
+        req.send()
+    })
+    .await;
+    match sent {
         Ok(_) => String::new(),
         Err(e) => ctx.t("export.failed", &[("why", &ctx.scrubbed(&e))]),
     }
@@ -424,7 +431,11 @@ pub(super) fn stats(ctx: &Ctx<'_>) -> String {
         .count();
     let failures: u64 = ctx.shared.counters.failures().values().sum();
     let subs = store.subscribers().unwrap_or_default();
-    let by_kind = |k: &str| subs.iter().filter(|s| s.kind == k).count().to_string();
+    let count = |kinds: &[&str]| {
+        subs.iter()
+            .filter(|s| kinds.contains(&s.kind.as_str()))
+            .count()
+    };
     let muted = subs
         .iter()
         .filter(|s| s.muted_until.is_some_and(|t| t > now_unix()))
@@ -433,16 +444,18 @@ pub(super) fn stats(ctx: &Ctx<'_>) -> String {
         "stats.text",
         &[
             ("subscribers", &subs.len().to_string()),
-            ("private", &by_kind("private")),
+            (
+                "private",
+                &ctx.tn("stats.private", count(&["private"]), &[]),
+            ),
             (
                 "groups",
-                &(subs
-                    .iter()
-                    .filter(|s| s.kind == "group" || s.kind == "supergroup")
-                    .count())
-                .to_string(),
+                &ctx.tn("stats.groups", count(&["group", "supergroup"]), &[]),
             ),
-            ("channels", &by_kind("channel")),
+            (
+                "channels",
+                &ctx.tn("stats.channels", count(&["channel"]), &[]),
+            ),
             ("muted", &muted.to_string()),
             ("feeds", &feeds.len().to_string()),
             ("failing", &failing.to_string()),

@@ -28,22 +28,41 @@ fn chat_kind(msg: &Message) -> &'static str {
 }
 
 /// Whether the sender may change this chat's subscription and choices.
-async fn may_change(ctx: &Ctx<'_>) -> bool {
+enum Right {
+    Allowed,
+    NotAdmin,
+    /// getChatMember failed: nobody knows yet.
+    Unknown,
+}
+
+async fn right_to_change(ctx: &Ctx<'_>) -> Right {
     if ctx.msg.chat.is_private() {
-        return true;
+        return Right::Allowed;
     }
     match ctx.bot.get_chat_member(ctx.msg.chat.id, ctx.user.id).await {
-        Ok(m) => m.is_privileged(),
+        Ok(m) if m.is_privileged() => Right::Allowed,
+        Ok(_) => Right::NotAdmin,
         Err(e) => {
-            tracing::warn!(chat = ctx.msg.chat.id.0, error = %e, "getChatMember failed");
-            false
+            let error = ctx.scrubbed(&e);
+            tracing::warn!(chat = ctx.msg.chat.id.0, error = %error, "getChatMember failed");
+            Right::Unknown
         }
     }
 }
 
+/// The refusal to send when the sender may not change this chat (`not_admin` names
+/// the reply for a member who is not an administrator), `None` when they may.
+async fn refusal(ctx: &Ctx<'_>, not_admin: &str) -> Option<String> {
+    match right_to_change(ctx).await {
+        Right::Allowed => None,
+        Right::NotAdmin => Some(ctx.t(not_admin, &[])),
+        Right::Unknown => Some(ctx.t("error.admin_check_failed", &[])),
+    }
+}
+
 pub(super) async fn start(ctx: &Ctx<'_>) -> String {
-    if !may_change(ctx).await {
-        return ctx.t("start.group_admins_only", &[]);
+    if let Some(refused) = refusal(ctx, "start.group_admins_only").await {
+        return refused;
     }
     let msg = ctx.msg;
     let thread = msg
@@ -89,8 +108,8 @@ pub(super) async fn start(ctx: &Ctx<'_>) -> String {
 }
 
 pub(super) async fn stop(ctx: &Ctx<'_>) -> String {
-    if !may_change(ctx).await {
-        return ctx.t("stop.group_admins_only", &[]);
+    if let Some(refused) = refusal(ctx, "stop.group_admins_only").await {
+        return refused;
     }
     let chat_id = ctx.msg.chat.id.0;
     let answer = match ctx.shared.store.unsubscribe(chat_id) {
@@ -110,8 +129,8 @@ pub(super) async fn follow(ctx: &Ctx<'_>, args: &str, on: bool) -> String {
     if args.trim().is_empty() {
         return ctx.t(usage, &[]);
     }
-    if !may_change(ctx).await {
-        return ctx.t("settings.group_admins_only", &[]);
+    if let Some(refused) = refusal(ctx, "settings.group_admins_only").await {
+        return refused;
     }
     let chat_id = ctx.msg.chat.id.0;
     match ctx.shared.store.subscriber(chat_id) {
@@ -177,8 +196,8 @@ pub(super) async fn mute(ctx: &Ctx<'_>, args: &str) -> String {
             _ => return ctx.t("mute.usage", &[]),
         }
     };
-    if !may_change(ctx).await {
-        return ctx.t("settings.group_admins_only", &[]);
+    if let Some(refused) = refusal(ctx, "settings.group_admins_only").await {
+        return refused;
     }
     match ctx
         .shared
@@ -288,8 +307,8 @@ pub(super) async fn language(ctx: &Ctx<'_>, args: &str) -> String {
             None => return ctx.t("language.usage", &[]),
         }
     };
-    if !may_change(ctx).await {
-        return ctx.t("settings.group_admins_only", &[]);
+    if let Some(refused) = refusal(ctx, "settings.group_admins_only").await {
+        return refused;
     }
     if let Err(e) = ctx
         .shared

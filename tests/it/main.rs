@@ -12,3 +12,4 @@ mod ops;
 mod organizer;
 mod spine;
 mod support_selftest;
+mod transport;

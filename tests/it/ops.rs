@@ -400,23 +400,40 @@ async fn the_token_never_appears_in_logs_or_errors() {
     let cfg = config_file.display().to_string();
     let data = dir.path().join("db").display().to_string();
 
-    // Telegram unreachable: start-up fails with an error line, at any log level.
+    // Telegram failing at start: each attempt logged once, without the token, at any log
+    // level; SIGTERM meanwhile ends the program with 0.
+    let down = FakeTelegram::start_with(FakeOptions {
+        token: SECRET_TOKEN.to_string(),
+        ..FakeOptions::default()
+    })
+    .await;
+    down.fail_method("getMe", Failure::DropConnection, None);
     for (level, format) in [("debug", "text"), ("trace", "json"), ("info", "json")] {
+        let before = down.calls_of("getMe").len();
         let p = spawn(
             &["run", "--config", &cfg],
             &[
                 ("SOLIBOT_TELEGRAM_TOKEN", SECRET_TOKEN.to_string()),
-                ("SOLIBOT_TELEGRAM_API_URL", "http://127.0.0.1:9".to_string()),
+                ("SOLIBOT_TELEGRAM_API_URL", down.api_url()),
                 ("SOLIBOT_DATA_PATH", data.clone()),
                 ("SOLIBOT_LOG", level.to_string()),
                 ("SOLIBOT_LOG_FORMAT", format.to_string()),
             ],
             dir.path(),
         );
-        let (code, out, err) = p.finish(Duration::from_secs(60));
-        assert_eq!(code, Some(1), "{err}");
-        let last = err.lines().last().unwrap_or_default();
-        assert!(last.starts_with("error: "), "{err}");
+        assert!(
+            down.wait_until(|s| s.calls.len() >= before + 3, WAIT).await,
+            "getMe is tried again"
+        );
+        p.signal("-TERM");
+        let (code, out, err) = p.finish(Duration::from_secs(10));
+        assert_eq!(code, Some(0), "{err}");
+        let attempts = down.calls_of("getMe").len() - before;
+        let logged = err.matches("start-up call failed").count();
+        assert!(
+            logged == attempts || logged + 1 == attempts,
+            "one line per failed attempt ({attempts} attempts):\n{err}"
+        );
         assert!(
             !err.contains(SECRET_TOKEN) && !out.contains(SECRET_TOKEN),
             "token leaked:\n{err}"
@@ -753,5 +770,58 @@ async fn the_binary_runs_with_exactly_the_image_environment() {
             )
             .exists(),
         "the database is where SOLIBOT_DATA_PATH says"
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Start and stop (issue 13).
+
+/// The environment of a bot run against `tg` with its data in `dir`.
+fn run_env(tg: &FakeTelegram, dir: &Path, log: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("SOLIBOT_TELEGRAM_TOKEN", tg.token()),
+        ("SOLIBOT_TELEGRAM_API_URL", tg.api_url()),
+        ("SOLIBOT_DATA_PATH", dir.join("db").display().to_string()),
+        ("SOLIBOT_LOG", log.to_string()),
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_during_start_up_against_a_bot_api_answering_5xx_exits_0_within_10_s() {
+    for failing in ["getMe", "deleteWebhook", "setMyCommands"] {
+        let tg = FakeTelegram::start().await;
+        tg.fail_method(failing, Failure::ServerError, None);
+        let dir = tempfile::tempdir().expect("temp dir");
+        let p = spawn(&["run"], &run_env(&tg, dir.path(), "info"), dir.path());
+        let method = failing.to_ascii_lowercase();
+        assert!(
+            tg.wait_until(|s| s.calls.iter().any(|c| c.method == method), WAIT)
+                .await,
+            "{failing} is called"
+        );
+        p.signal("-TERM");
+        // Within the contract's 10 s with room to spare: nothing waits for the 500.
+        let (code, _, err) = p.finish(crate::transport::STOP_AT_ONCE);
+        assert_eq!(code, Some(0), "{failing}: exit 0 after SIGTERM:\n{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logs_written_to_a_pipe_carry_no_colour_codes() {
+    let tg = FakeTelegram::start().await;
+    tg.fail_method("getMe", Failure::DropConnection, Some(1));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let p = spawn(&["run"], &run_env(&tg, dir.path(), "info"), dir.path());
+    assert!(tg.wait_polling(WAIT).await, "the bot polls");
+    p.signal("-TERM");
+    let (code, _, err) = p.finish(Duration::from_secs(10));
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("start-up call failed") && err.contains("solibot started"),
+        "{err}"
+    );
+    assert!(
+        !err.contains('\u{1b}'),
+        "colour codes in a log that is not a terminal:\n{err:?}"
     );
 }

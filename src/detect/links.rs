@@ -441,8 +441,10 @@ pub(crate) fn type_parts(rules: &LinkRules, p: &UrlParts) -> UrlType {
         platform,
         official: false,
         // The root, or a one-segment page a rule knows ("/donate", "/newsletter"): the
-        // same on every page. "/winter-coats-2025" is one page's own.
-        generic: !platform && (segments == 0 || (segments == 1 && best.is_some())),
+        // same on every page. "/winter-coats-2025" and "/?page_id=482" are one page's own.
+        generic: !platform
+            && !p.key.contains('?')
+            && (segments == 0 || (segments == 1 && best.is_some())),
         host: host.to_string(),
     }
 }
@@ -561,5 +563,7 @@ mod tests {
         assert_eq!(t("https://ngo.example.org/news/story"), None);
         assert!(type_url(&set.links, "https://ngo.example.org/donate").generic);
         assert!(!type_url(&set.links, "https://donorbox.org/winter").generic);
+        assert!(type_url(&set.links, "https://ngo.example.org/").generic);
+        assert!(!type_url(&set.links, "https://ngo.example.org/?page_id=482").generic);
     }
 }

@@ -1169,23 +1169,51 @@ pub(crate) fn detect(
         }
     }
 
-    // ---------------------------------------------------------------- hashtags
+    let body_sents: Vec<usize> = (0..p.sents.len())
+        .filter(|&i| p.sents[i].seg > 0 && p.kept(&p.sents[i]))
+        .collect();
+    let hashtags = hashtags(&p, title, &entry.categories, feed_hashtags);
+    let summary = summarize(&p, &body_sents, &sent_pos, title, is_appeal);
+    let fingerprint = fingerprint(det, &p, &body_sents, &actions);
+
+    let verdict = Verdict {
+        lang: lang.to_string(),
+        is_appeal,
+        score,
+        actions,
+        hashtags,
+        summary,
+        reasons: reasons.finish(8),
+        fingerprint,
+    };
+    (verdict, features)
+}
+
+/// The entry's hashtags: its own text's first, then its categories, then the feed's.
+fn hashtags(p: &Parsed, title: &str, categories: &[String], feed: &[String]) -> Vec<String> {
     let mut tags = Hashtags::default();
     tags.scan(title);
     for seg in p.segs.iter().skip(1).filter(|s| !s.dropped) {
         tags.scan(seg.text);
     }
-    for c in &entry.categories {
+    for c in categories {
         tags.category(c);
     }
-    for f in feed_hashtags {
+    for f in feed {
         tags.configured(f);
     }
+    tags.into_vec()
+}
 
-    // ---------------------------------------------------------------- summary
-    let body_sents: Vec<usize> = (0..p.sents.len())
-        .filter(|&i| p.sents[i].seg > 0 && p.kept(&p.sents[i]))
-        .collect();
+/// The summary: an appeal's strongest ask with one sentence of context before it; else
+/// the lead (or the title).
+fn summarize(
+    p: &Parsed,
+    body_sents: &[usize],
+    sent_pos: &[f32],
+    title: &str,
+    is_appeal: bool,
+) -> String {
     let text_of = |i: usize| {
         let s = &p.sents[i];
         &p.segs[s.seg].text[s.start..s.end]
@@ -1198,7 +1226,7 @@ pub(crate) fn detect(
             Some(b) if sent_pos[b] >= sent_pos[i] => Some(b),
             _ => Some(i),
         });
-    let summary = match ask.filter(|_| is_appeal) {
+    match ask.filter(|_| is_appeal) {
         Some(a) => {
             let context = body_sents
                 .iter()
@@ -1219,11 +1247,19 @@ pub(crate) fn detect(
                 s
             }
         }
-    };
+    }
+}
 
-    // ---------------------------------------------------------------- fingerprint
+/// What identifies the appeal across feeds: its specific action links and a SimHash of
+/// its kept body text (or its title).
+fn fingerprint(
+    det: &Detector,
+    p: &Parsed,
+    body_sents: &[usize],
+    actions: &[Action],
+) -> Fingerprint {
     let mut sim = SimHasher::default();
-    for &i in &body_sents {
+    for &i in body_sents {
         sim.add_text(&p.folded[p.sents[i].fold.clone()]);
     }
     if body_sents.is_empty() {
@@ -1237,21 +1273,10 @@ pub(crate) fn detect(
         .collect();
     action_urls.sort();
     action_urls.dedup();
-
-    let verdict = Verdict {
-        lang: lang.to_string(),
-        is_appeal,
-        score,
-        actions,
-        hashtags: tags.into_vec(),
-        summary,
-        reasons: reasons.finish(8),
-        fingerprint: Fingerprint {
-            action_urls,
-            simhash: sim.finish(),
-        },
-    };
-    (verdict, features)
+    Fingerprint {
+        action_urls,
+        simhash: sim.finish(),
+    }
 }
 
 /// Platform pages and deep links identify one appeal; a site's `/donate` or a mailbox do not.

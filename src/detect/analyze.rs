@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::cues::{Class, Hit};
 use super::features::{
-    KindEvidence, Totals, Voices, bit, features, flag, genre_kinds, kind_features,
+    KindCounts, KindEvidence, Totals, Voices, bit, features, flag, genre_kinds, kind_features,
 };
 use super::fingerprint::{FnvBuild, SimHasher, fast_hash};
 use super::genre;
@@ -909,155 +909,30 @@ pub(crate) fn detect(
     }
 
     // ---------------------------------------------------------------- links
-    let mut infos: Vec<LinkInfo> = Vec::with_capacity(p.doc.links.len());
-    let mut anchor_hits: Vec<Hit> = Vec::new();
-    let mut anchor_fold = String::new();
-    for (l, typed) in p.doc.links.iter().zip(&prep.links) {
-        let Some((parts, ty)) = typed.as_ref().filter(|_| !l.chrome) else {
-            continue;
-        };
-        let key = parts.key.as_str();
-        let template = ctx.links.contains(key);
-        if template && !l.chrome {
-            reasons.add(0.2, format!("feed template link ignored: {key}"));
-        }
-        let sent = l.block.and_then(|b| {
-            let seg = &p.segs[b + 1];
-            p.sents[seg.sents.clone()]
-                .iter()
-                .position(|s| s.start <= l.start && l.start < s.end.max(s.start + 1))
-                .map(|off| seg.sents.start + off)
-        });
-        let sent_ok = sent.is_none_or(|si| p.kept(&p.sents[si]));
-        let self_link = entry_key.as_deref() == Some(key);
-        let usable = !l.chrome
-            && !template
-            && !self_link
-            && sent_ok
-            && (l.block.is_some() || l.source == LinkSource::Embed);
-        let ty = ty.clone();
-        let mut anchor_kinds = 0u8;
-        let anchor = l.text(p.doc);
-        if usable && !anchor.is_empty() {
-            anchor_fold.clear();
-            fold_into(anchor, &mut anchor_fold);
-            anchor_hits.clear();
-            det.cues.find(&anchor_fold, Some(lang), &mut anchor_hits);
-            for h in &anchor_hits {
-                if let Class::Kind(k) = det.cues.cue(h).class {
-                    anchor_kinds |= bit(k);
-                }
-            }
-        }
-        let button = l.block.is_some_and(|b| p.segs[b + 1].button);
-        let path_kinds = if usable && ty.rule != Some(None) {
-            path_kinds(det, &parts.path, lang)
-        } else {
-            0
-        };
-        let section = match l.block {
-            Some(b) if usable => p.segs[b + 1].section,
-            _ => 0,
-        };
-        infos.push(LinkInfo {
-            href: l.href.as_str(),
-            key: parts.key.as_str(),
-            ty,
-            anchor_kinds,
-            path_kinds,
-            section,
-            download: is_download(&parts.path),
-            sent,
-            usable,
-            button,
-        });
-    }
-    // Kinds of the sections that hold an ask or a usable link.
-    let mut section_bits = infos
-        .iter()
-        .filter(|l| l.usable)
-        .fold(0u8, |b, l| b | l.section);
-    for (s, &r) in p.sents.iter().zip(&reader_pos) {
-        if r >= 1.0 {
-            section_bits |= p.segs[s.seg].section;
-        }
-    }
-    let mut link_ev = 0.0f32;
-    let mut untyped_bonus = 0.0f32;
-    let mut path_kind_bits = 0u8;
-    let mut contact_link_bits = 0u8;
-    let mut untyped_anchor_bits = 0u8;
-    let (mut typed_bits, mut anchor_bits) = (0u8, 0u8);
-    for li in infos.iter().filter(|l| l.usable) {
-        let m = li.sent.map_or(1.0, |si| sent_narrative[si]);
-        anchor_bits |= li.anchor_kinds;
-        match li.ty.rule {
-            Some(Some(k)) => {
-                typed_bits |= bit(k);
-                let mut w = if li.ty.platform || li.ty.official {
-                    2.0
-                } else {
-                    1.3
-                };
-                if li.ty.generic {
-                    w *= 0.5;
-                    if li.button && ctx.links.is_empty() {
-                        w *= 0.5;
-                    }
-                }
-                // A share button inside the text is weak evidence on its own.
-                if k == ActionKind::Share {
-                    w *= 0.5;
-                }
-                let c = w * m;
-                link_ev += c;
-                if (li.ty.platform || li.ty.official) && !li.ty.generic && m >= 1.0 {
-                    ev.links_platform = 1.0;
-                }
-                // A typed link says which kind more surely than it says "appeal".
-                kind_ev[kind_idx(k)] += c * 1.7;
-                let what = if li.ty.official {
-                    format!("official e-mail {}", li.ty.host)
-                } else {
-                    format!("{} link {}", link_noun(k), li.ty.host)
-                };
-                reasons.add(c, what);
-            }
-            Some(None) => {}
-            None => {
-                let in_ask = li.sent.is_some_and(|si| reader_pos[si] >= 1.0);
-                if in_ask || li.anchor_kinds != 0 {
-                    untyped_bonus = 0.5f32.max(untyped_bonus) * m.max(0.5);
-                }
-                path_kind_bits |= li.path_kinds;
-                untyped_anchor_bits |= li.anchor_kinds;
-                // An address or a number to write to or call, in an ask or an action
-                // list, and not the organisation's own: whom the reader contacts.
-                let listed = li.sent.is_some_and(|si| {
-                    let seg = &p.segs[p.sents[si].seg];
-                    seg.action || seg.kind == SegKind::Item || seg.section != 0
-                });
-                let own = li.sent.is_some_and(|si| own_mail[si]);
-                if (in_ask || listed) && !own && is_mail_or_phone(li.key) {
-                    contact_link_bits |= bit(ActionKind::Contact);
-                }
-            }
-        }
-    }
-    // A link in the text whose words name a kind ("Mitmachen", "Donate here"), and a page
-    // of the site named for one ("/patenschaften/anmeldung"), each support that kind.
-    for k in ActionKind::ALL {
-        for bits in [
-            untyped_anchor_bits,
-            path_kind_bits,
-            section_bits,
-            contact_link_bits,
-        ] {
-            if bits & bit(k) != 0 {
-                kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
-            }
-        }
-    }
+    let infos = link_infos(
+        det,
+        &p,
+        &prep,
+        ctx,
+        (entry_key.as_deref(), lang),
+        &mut reasons,
+    );
+    let links = link_evidence(
+        &p,
+        ctx,
+        &infos,
+        (&reader_pos, &sent_narrative, &own_mail),
+        (&mut kind_ev, &mut ev),
+        &mut reasons,
+    );
+    let LinkTotals {
+        link_ev,
+        untyped_bonus,
+        typed: typed_bits,
+        anchors: anchor_bits,
+        paths: path_kind_bits,
+        sections: section_bits,
+    } = links;
 
     // ---------------------------------------------------------------- features
     let short_items = p
@@ -1277,6 +1152,200 @@ fn fingerprint(
         action_urls,
         simhash: sim.finish(),
     }
+}
+
+/// The entry's links, resolved, typed and placed: which sentence holds each, whether it is
+/// usable (not chrome, template or the entry itself), which kinds its words name.
+fn link_infos<'a>(
+    det: &Detector,
+    p: &Parsed,
+    prep: &'a Prepared,
+    ctx: &FeedContext,
+    (entry_key, lang): (Option<&str>, &str),
+    reasons: &mut Reasons,
+) -> Vec<LinkInfo<'a>> {
+    let mut infos: Vec<LinkInfo> = Vec::with_capacity(p.doc.links.len());
+    let mut anchor_hits: Vec<Hit> = Vec::new();
+    let mut anchor_fold = String::new();
+    for (l, typed) in prep.doc.links.iter().zip(&prep.links) {
+        let Some((parts, ty)) = typed.as_ref().filter(|_| !l.chrome) else {
+            continue;
+        };
+        let key = parts.key.as_str();
+        let template = ctx.links.contains(key);
+        if template && !l.chrome {
+            reasons.add(0.2, format!("feed template link ignored: {key}"));
+        }
+        let sent = l.block.and_then(|b| {
+            let seg = &p.segs[b + 1];
+            p.sents[seg.sents.clone()]
+                .iter()
+                .position(|s| s.start <= l.start && l.start < s.end.max(s.start + 1))
+                .map(|off| seg.sents.start + off)
+        });
+        let sent_ok = sent.is_none_or(|si| p.kept(&p.sents[si]));
+        let self_link = entry_key == Some(key);
+        let usable = !l.chrome
+            && !template
+            && !self_link
+            && sent_ok
+            && (l.block.is_some() || l.source == LinkSource::Embed);
+        let ty = ty.clone();
+        let mut anchor_kinds = 0u8;
+        let anchor = l.text(p.doc);
+        if usable && !anchor.is_empty() {
+            anchor_fold.clear();
+            fold_into(anchor, &mut anchor_fold);
+            anchor_hits.clear();
+            det.cues.find(&anchor_fold, Some(lang), &mut anchor_hits);
+            for h in &anchor_hits {
+                if let Class::Kind(k) = det.cues.cue(h).class {
+                    anchor_kinds |= bit(k);
+                }
+            }
+        }
+        let button = l.block.is_some_and(|b| p.segs[b + 1].button);
+        let path_kinds = if usable && ty.rule != Some(None) {
+            path_kinds(det, &parts.path, lang)
+        } else {
+            0
+        };
+        let section = match l.block {
+            Some(b) if usable => p.segs[b + 1].section,
+            _ => 0,
+        };
+        infos.push(LinkInfo {
+            href: l.href.as_str(),
+            key: parts.key.as_str(),
+            ty,
+            anchor_kinds,
+            path_kinds,
+            section,
+            download: is_download(&parts.path),
+            sent,
+            usable,
+            button,
+        });
+    }
+    infos
+}
+
+/// What the usable links say: the link evidence for the appeal, and per kind the evidence
+/// of typed links, link words, sections and mail or phone links (added to `kind_ev`).
+fn link_evidence(
+    p: &Parsed,
+    ctx: &FeedContext,
+    infos: &[LinkInfo],
+    per_sent: (&[f32], &[f32], &[bool]),
+    (kind_ev, ev): (&mut KindCounts, &mut Voices),
+    reasons: &mut Reasons,
+) -> LinkTotals {
+    let (reader_pos, sent_narrative, own_mail) = per_sent;
+    // Kinds of the sections that hold an ask or a usable link.
+    let mut section_bits = infos
+        .iter()
+        .filter(|l| l.usable)
+        .fold(0u8, |b, l| b | l.section);
+    for (s, &r) in p.sents.iter().zip(reader_pos) {
+        if r >= 1.0 {
+            section_bits |= p.segs[s.seg].section;
+        }
+    }
+    let mut link_ev = 0.0f32;
+    let mut untyped_bonus = 0.0f32;
+    let mut path_kind_bits = 0u8;
+    let mut contact_link_bits = 0u8;
+    let mut untyped_anchor_bits = 0u8;
+    let (mut typed_bits, mut anchor_bits) = (0u8, 0u8);
+    for li in infos.iter().filter(|l| l.usable) {
+        let m = li.sent.map_or(1.0, |si| sent_narrative[si]);
+        anchor_bits |= li.anchor_kinds;
+        match li.ty.rule {
+            Some(Some(k)) => {
+                typed_bits |= bit(k);
+                let mut w = if li.ty.platform || li.ty.official {
+                    2.0
+                } else {
+                    1.3
+                };
+                if li.ty.generic {
+                    w *= 0.5;
+                    if li.button && ctx.links.is_empty() {
+                        w *= 0.5;
+                    }
+                }
+                // A share button inside the text is weak evidence on its own.
+                if k == ActionKind::Share {
+                    w *= 0.5;
+                }
+                let c = w * m;
+                link_ev += c;
+                if (li.ty.platform || li.ty.official) && !li.ty.generic && m >= 1.0 {
+                    ev.links_platform = 1.0;
+                }
+                // A typed link says which kind more surely than it says "appeal".
+                kind_ev[kind_idx(k)] += c * 1.7;
+                let what = if li.ty.official {
+                    format!("official e-mail {}", li.ty.host)
+                } else {
+                    format!("{} link {}", link_noun(k), li.ty.host)
+                };
+                reasons.add(c, what);
+            }
+            Some(None) => {}
+            None => {
+                let in_ask = li.sent.is_some_and(|si| reader_pos[si] >= 1.0);
+                if in_ask || li.anchor_kinds != 0 {
+                    untyped_bonus = 0.5f32.max(untyped_bonus) * m.max(0.5);
+                }
+                path_kind_bits |= li.path_kinds;
+                untyped_anchor_bits |= li.anchor_kinds;
+                // An address or a number to write to or call, in an ask or an action
+                // list, and not the organisation's own: whom the reader contacts.
+                let listed = li.sent.is_some_and(|si| {
+                    let seg = &p.segs[p.sents[si].seg];
+                    seg.action || seg.kind == SegKind::Item || seg.section != 0
+                });
+                let own = li.sent.is_some_and(|si| own_mail[si]);
+                if (in_ask || listed) && !own && is_mail_or_phone(li.key) {
+                    contact_link_bits |= bit(ActionKind::Contact);
+                }
+            }
+        }
+    }
+    // A link in the text whose words name a kind ("Mitmachen", "Donate here"), and a page
+    // of the site named for one ("/patenschaften/anmeldung"), each support that kind.
+    for k in ActionKind::ALL {
+        for bits in [
+            untyped_anchor_bits,
+            path_kind_bits,
+            section_bits,
+            contact_link_bits,
+        ] {
+            if bits & bit(k) != 0 {
+                kind_ev[kind_idx(k)] += LINK_WORDS_KIND_EVIDENCE;
+            }
+        }
+    }
+
+    LinkTotals {
+        link_ev,
+        untyped_bonus,
+        typed: typed_bits,
+        anchors: anchor_bits,
+        paths: path_kind_bits,
+        sections: section_bits,
+    }
+}
+
+/// The links' evidence for the scorer.
+struct LinkTotals {
+    link_ev: f32,
+    untyped_bonus: f32,
+    typed: u8,
+    anchors: u8,
+    paths: u8,
+    sections: u8,
 }
 
 /// Platform pages and deep links identify one appeal; a site's `/donate` or a mailbox do not.

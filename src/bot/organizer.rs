@@ -313,6 +313,7 @@ pub(super) async fn addchannel(ctx: &Ctx<'_>, args: &str) -> String {
         follow_kinds: Vec::new(),
         follow_langs: Vec::new(),
         muted_until: None,
+        added_by: Some(ctx.user_id),
     };
     match ctx.shared.store.subscriber(chat.id.0) {
         Ok(Some(_)) => {

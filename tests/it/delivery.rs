@@ -3,7 +3,9 @@
 
 use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
-use crate::support::telegram::{Failure, FakeOptions, FakeTelegram};
+use crate::support::telegram::{
+    Chat, Failure, FakeOptions, FakeTelegram, MemberStatus, TelegramState, channel_id, group_id, supergroup_id,
+};
 use std::time::Duration;
 
 fn rss(items: &[Item]) -> String {
@@ -203,6 +205,103 @@ async fn more_than_five_waiting_alerts_arrive_as_one_digest() {
             digest.contains(&format!("({n})")),
             "digest lists appeal {n}: {digest}"
         );
+    }
+    bot.stop().await;
+}
+
+/// Send attempts (accepted or refused) to one chat.
+fn attempts(tg: &FakeTelegram, chat: i64) -> usize {
+    tg.calls_of("sendMessage")
+        .iter()
+        .filter(|c| c.params.get("chat_id").and_then(|v| v.as_i64()) == Some(chat))
+        .count()
+}
+
+/// Messages to `user` that contain `what`.
+fn told(s: &TelegramState, user: i64, what: &str) -> usize {
+    s.sent_to(user)
+        .iter()
+        .filter(|m| m.visible_text.contains(what))
+        .count()
+}
+
+/// Subscribes a group (or a forum topic) by one of its administrators.
+async fn start_in(tg: &FakeTelegram, chat: &Chat, admin: i64, topic: Option<i64>) {
+    tg.set_member_status(chat.id, admin, MemberStatus::Administrator);
+    let before = tg.sent_to(chat.id).len();
+    match topic {
+        Some(t) => tg.push_message_in_thread(chat, user(admin), "/start", t),
+        None => tg.push_message(chat, user(admin), "/start"),
+    };
+    assert!(
+        tg.wait_until(|s| s.sent_to(chat.id).len() > before, WAIT)
+            .await
+    );
+    assert!(tg.sent_to(chat.id)[before].visible_text.contains("Subscribed"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chats_the_bot_cannot_post_in_end_after_one_refusal_and_their_organizer_is_told() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (blocker, healthy) = (8101, 8104);
+    let bot = setup(&tg, &feeds, dir.path(), &[blocker, healthy]).await;
+    let removed = Chat::group(group_id(11), "Removed circle");
+    let restricted = Chat::supergroup(supergroup_id(12), "Muted circle", false);
+    let forum = Chat::supergroup(supergroup_id(13), "Forum", true);
+    let kept = Chat::group(group_id(14), "Kept circle");
+    start_in(&tg, &removed, 8201, None).await;
+    start_in(&tg, &restricted, 8202, None).await;
+    start_in(&tg, &forum, 8203, Some(77)).await;
+    start_in(&tg, &kept, 8204, None).await;
+    let chan = Chat::channel(channel_id(15), "Relief News");
+    tg.add_chat(&chan);
+    tg.set_bot_status(chan.id, MemberStatus::Administrator);
+    tg.set_member_status(chan.id, 8205, MemberStatus::Creator);
+    command(&tg, ADMIN, "/grant 8205").await;
+    let r = command(&tg, 8205, &format!("/addchannel {}", chan.id)).await;
+    assert!(r.contains("will get the alerts"), "{r}");
+
+    // Removed, restricted, demoted or deleted while the bot was not listening.
+    tg.set_bot_status(blocker, MemberStatus::Kicked);
+    tg.set_bot_status(removed.id, MemberStatus::Left);
+    tg.set_bot_status(restricted.id, MemberStatus::Restricted);
+    tg.delete_topic(forum.id, 77);
+    tg.set_bot_status(chan.id, MemberStatus::Member);
+    let gone = [blocker, removed.id, restricted.id, forum.id, chan.id];
+    let organizers = [8201, 8202, 8203, 8205];
+    let tried: Vec<usize> = gone.iter().map(|c| attempts(&tg, *c)).collect();
+
+    feeds.set("/feed.xml", rss(&[appeal(1), news(1)]), "application/rss+xml");
+    let ended = "Its subscription has ended";
+    for (who, chat) in organizers.iter().zip(&gone[1..]) {
+        assert!(
+            tg.wait_until(|s| told(s, *who, ended) > 0, WAIT).await,
+            "{who} is told that {} ended",
+            chat
+        );
+        let named = tg.with_state(|s| told(s, *who, &chat.to_string()));
+        assert!(named > 0, "the notice names {chat}");
+    }
+    assert!(tg.wait_until(|s| s.sent_to(healthy).len() >= 2, WAIT).await);
+    assert!(tg.wait_until(|s| s.sent_to(kept.id).len() >= 2, WAIT).await);
+    let stats = command(&tg, ADMIN, "/stats").await;
+    assert!(stats.contains("Subscribers: 2"), "only the two that work: {stats}");
+
+    // A later alert reaches the others and is not even tried where Telegram refused.
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(2), appeal(1), news(1)]),
+        "application/rss+xml",
+    );
+    assert!(tg.wait_until(|s| s.sent_to(healthy).len() >= 3, WAIT).await);
+    assert!(tg.wait_until(|s| s.sent_to(kept.id).len() >= 3, WAIT).await);
+    for (chat, before) in gone.iter().zip(&tried) {
+        assert_eq!(attempts(&tg, *chat), before + 1, "{chat}: one refused send, no retry");
+    }
+    for who in organizers {
+        assert_eq!(tg.with_state(|s| told(s, who, ended)), 1, "{who} told once");
     }
     bot.stop().await;
 }

@@ -8,9 +8,11 @@
 //! `--dry-run` or without a token.
 
 use crate::app::Shared;
+use crate::deliver::pace::Pace;
 use crate::i18n::{Lang, t, tn};
 use crate::manage::clip;
 use crate::store::{FeedRecord, SubscriberRecord, now_unix};
+use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
 
@@ -121,22 +123,25 @@ fn send_in_background(
             return;
         }
     };
+    let pace = shared.pace.clone();
     runtime.spawn(async move {
         let _one_at_a_time = SENDING.lock().await;
         for (chat, lang) in to {
-            send(&bot, chat, &text(lang), &token).await;
+            send(&pace, &bot, chat, &text(lang), &token).await;
         }
         tokio::time::sleep(Duration::from_millis(1100)).await;
     });
 }
 
-async fn send(bot: &Bot, chat: i64, text: &str, token: &str) {
+async fn send(pace: &Arc<Pace>, bot: &Bot, chat: i64, text: &str, token: &str) {
     for _ in 0..3 {
-        match bot
+        let turn = pace.turn(chat).await;
+        let sent = bot
             .send_message(ChatId(chat), text)
             .link_preview_options(super::no_preview())
-            .await
-        {
+            .await;
+        drop(turn);
+        match sent {
             Ok(_) => return,
             Err(teloxide::RequestError::RetryAfter(s)) => tokio::time::sleep(s.duration()).await,
             Err(e) => {

@@ -203,6 +203,15 @@ impl Worker {
                 self.scheduler.set_pending(chat, more);
                 continue;
             };
+            // Replies and notices share Telegram's limits: the gate has the last word.
+            if let Err(wait) = self.shared.pace.try_begin(chat, now) {
+                self.scheduler.backoff(chat, wait.until);
+                if wait.everyone {
+                    return Some(wait.until);
+                }
+                continue;
+            }
+            let turn = self.shared.pace.started(chat);
             if keys.len() > 1 {
                 Counters::inc(&self.shared.counters.digests, 1);
             }
@@ -220,6 +229,7 @@ impl Worker {
             inflight.spawn(async move {
                 let (outcome, rerendered) =
                     telegram::send(&bot, chat, thread, &message, &token).await;
+                drop(turn);
                 Done {
                     chat,
                     keys,

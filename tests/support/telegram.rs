@@ -1190,25 +1190,35 @@ impl Shared {
         };
         match status {
             Some(MemberStatus::Kicked) => {
-                return Some(Reply::err(403, format!("Forbidden: bot was kicked from the {place}")));
+                return Some(Reply::err(
+                    403,
+                    format!("Forbidden: bot was kicked from the {place}"),
+                ));
             }
             Some(MemberStatus::Left) => {
-                return Some(Reply::err(403, format!("Forbidden: bot is not a member of the {place}")));
+                return Some(Reply::err(
+                    403,
+                    format!("Forbidden: bot is not a member of the {place}"),
+                ));
             }
             _ => {}
         }
-        let admin = matches!(status, Some(MemberStatus::Administrator | MemberStatus::Creator));
+        let admin = matches!(
+            status,
+            Some(MemberStatus::Administrator | MemberStatus::Creator)
+        );
         if chat.kind == ChatKind::Channel && !admin {
-            return Some(Reply::bad("Bad Request: need administrator rights in the channel chat"));
+            return Some(Reply::bad(
+                "Bad Request: need administrator rights in the channel chat",
+            ));
         }
         if status == Some(MemberStatus::Restricted) {
             return Some(Reply::bad(
                 "Bad Request: not enough rights to send text messages to the chat",
             ));
         }
-        let topic_exists = |t: i64| {
-            t == 1 || l.int.topics.get(&chat.id).is_some_and(|ts| ts.contains(&t))
-        };
+        let topic_exists =
+            |t: i64| t == 1 || l.int.topics.get(&chat.id).is_some_and(|ts| ts.contains(&t));
         match thread {
             Some(t) if !topic_exists(t) => {
                 Some(Reply::bad("Bad Request: message thread not found"))
@@ -1663,11 +1673,12 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return Reply::bad(e),
         };
-        let drop_after = match self.send_gate(l, &chat, p.int("message_thread_id").filter(|t| *t != 0)) {
-            Gate::Pass => false,
-            Gate::DropAfterSend => true,
-            Gate::Refuse(r) => return r,
-        };
+        let drop_after =
+            match self.send_gate(l, &chat, p.int("message_thread_id").filter(|t| *t != 0)) {
+                Gate::Pass => false,
+                Gate::DropAfterSend => true,
+                Gate::Refuse(r) => return r,
+            };
         let file = self.store_file(l, bytes, file_name);
         let message_id = l.int.next_message_id(chat.id);
         let mut msg = json!({

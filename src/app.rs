@@ -22,6 +22,8 @@ pub struct Shared {
     pub fetcher: Fetcher,
     pub detector: Arc<Detector>,
     pub counters: Arc<Counters>,
+    /// Telegram's limits over every message sent: alerts, replies, notices.
+    pub pace: Arc<crate::deliver::pace::Pace>,
     outbox_tx: Option<mpsc::UnboundedSender<Vec<OutboxKey>>>,
     dry_run_out: Option<Mutex<Box<dyn Write + Send>>>,
 }
@@ -134,12 +136,15 @@ pub fn shared(
 ) -> anyhow::Result<Shared> {
     let fetcher = Fetcher::new(fetch_options(&config)).context("cannot build the HTTP client")?;
     let detector = Arc::new(build_detector(&config)?);
+    let pace =
+        crate::deliver::pace::Pace::new(crate::deliver::limiter::Limits::scaled(config.rate_scale));
     Ok(Shared {
         config,
         store,
         fetcher,
         detector,
         counters: Arc::new(Counters::default()),
+        pace,
         outbox_tx,
         dry_run_out: dry_run_out.map(Mutex::new),
     })

@@ -565,6 +565,10 @@ static EN: &[(&str, &str)] = &[
         "notice.recovered.other",
         "Feed {id} ({name}) works again, after failing for {n} h.",
     ),
+    (
+        "notice.subscription_ended",
+        "Alerts to chat {chat} have stopped: Telegram refuses to deliver there ({why}). Its subscription has ended. To subscribe it again, give the bot back its place (an administrator of a channel) and send /start there, or /addchannel for a channel.",
+    ),
     // Why a feed was not added.
     ("url.too_long", "longer than 2048 characters"),
     ("url.not_url", "{url} ({why})"),
@@ -959,6 +963,10 @@ static AR: &[(&str, &str)] = &[
     (
         "notice.recovered.other",
         "عاد المصدر {id} ({name}) للعمل بعد تعطّل دام {n} ساعة.",
+    ),
+    (
+        "notice.subscription_ended",
+        "توقّفت التنبيهات إلى المحادثة {chat}: يرفض تيليغرام التسليم إليها ({why}). انتهى اشتراكها. لإعادة الاشتراك أعِد البوت إلى مكانه (مشرفًا في القناة) وأرسل /start هناك، أو /addchannel للقناة.",
     ),
     ("url.too_long", "أطول من 2048 حرفًا"),
     ("url.not_url", "{url} ({why})"),
@@ -1379,6 +1387,10 @@ static FR: &[(&str, &str)] = &[
     (
         "notice.recovered.other",
         "Le flux {id} ({name}) remarche, après {n} h de panne.",
+    ),
+    (
+        "notice.subscription_ended",
+        "Les alertes vers le chat {chat} se sont arrêtées : Telegram refuse d'y livrer ({why}). Son abonnement a pris fin. Pour l'abonner à nouveau, rendez sa place au bot (administrateur d'une chaîne) et envoyez /start là-bas, ou /addchannel pour une chaîne.",
     ),
     ("url.too_long", "plus de 2048 caractères"),
     ("url.not_url", "{url} ({why})"),

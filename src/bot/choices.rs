@@ -180,6 +180,7 @@ mod tests {
             follow_kinds: vec![],
             follow_langs: vec![],
             muted_until: None,
+            added_by: None,
         }
     }
 

@@ -22,6 +22,7 @@ pub use startup::{StartError, start};
 
 use crate::app::{Shared, scrub};
 use crate::config::Config;
+use crate::deliver::pace::Pace;
 use crate::i18n::{Lang, t};
 use crate::manage::clip;
 use std::sync::Arc;
@@ -256,7 +257,7 @@ async fn handle_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) {
     let lang = chat_lang(shared, msg.chat.id.0, msg.from.as_ref());
     let Some((cmd, args)) = parse_command(text, me.username()) else {
         if private && msg.from.is_some() {
-            reply(bot, msg, &t(lang, "error.not_command", &[])).await;
+            reply(shared, bot, msg, &t(lang, "error.not_command", &[])).await;
         }
         return;
     };
@@ -279,6 +280,7 @@ async fn handle_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) {
     let Some(needed) = needed else {
         let shown = format!("/{}", clip(&cmd, 32));
         reply(
+            shared,
             bot,
             msg,
             &ctx.t("error.unknown_command", &[("cmd", &shown)]),
@@ -292,7 +294,13 @@ async fn handle_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) {
         } else {
             "error.organizers_only"
         };
-        reply(bot, msg, &ctx.t(key, &[("cmd", &format!("/{cmd}"))])).await;
+        reply(
+            shared,
+            bot,
+            msg,
+            &ctx.t(key, &[("cmd", &format!("/{cmd}"))]),
+        )
+        .await;
         return;
     }
     let answer = match cmd.as_str() {
@@ -319,7 +327,7 @@ async fn handle_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) {
         _ => ctx.t("error.unknown_command", &[("cmd", &format!("/{cmd}"))]),
     };
     if !answer.is_empty() {
-        reply(bot, msg, &answer).await;
+        reply(shared, bot, msg, &answer).await;
     }
 }
 
@@ -343,11 +351,12 @@ fn no_preview() -> LinkPreviewOptions {
     }
 }
 
-/// Sends a reply in the message's chat (and topic). A reply Telegram refuses with 429
-/// waits `retry_after` and goes out again, like an alert; other errors are logged.
-async fn reply(bot: &Bot, msg: &Message, text: &str) {
+/// Sends a reply in the message's chat (and topic), within Telegram's limits shared
+/// with alerts and notices. A reply Telegram refuses with 429 waits `retry_after` and
+/// goes out again, like an alert; other errors are logged.
+async fn reply(shared: &Shared, bot: &Bot, msg: &Message, text: &str) {
     let text: String = clip(text, 4000);
-    let result = obeying_retry_after(|| {
+    let result = obeying_retry_after(&shared.pace, msg.chat.id.0, || {
         let mut req = bot
             .send_message(msg.chat.id, text.clone())
             .link_preview_options(no_preview());
@@ -365,16 +374,24 @@ async fn reply(bot: &Bot, msg: &Message, text: &str) {
 /// How many times one reply is tried when Telegram keeps answering 429.
 pub(crate) const REPLY_ATTEMPTS: u32 = 5;
 
-/// Runs `call` again after each 429, waiting the `retry_after` Telegram gave (at most
-/// [`REPLY_ATTEMPTS`] tries); any other answer is returned as it is.
-pub(crate) async fn obeying_retry_after<T, F, Fut>(mut call: F) -> Result<T, teloxide::RequestError>
+/// Runs `call` (a send to `chat`) in its turn within Telegram's limits, and again after
+/// each 429, waiting the `retry_after` Telegram gave (at most [`REPLY_ATTEMPTS`] tries);
+/// any other answer is returned as it is.
+pub(crate) async fn obeying_retry_after<T, F, Fut>(
+    pace: &Arc<Pace>,
+    chat: i64,
+    mut call: F,
+) -> Result<T, teloxide::RequestError>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Result<T, teloxide::RequestError>>,
 {
     let mut attempt = 1;
     loop {
-        match call().await {
+        let turn = pace.turn(chat).await;
+        let result = call().await;
+        drop(turn);
+        match result {
             Err(teloxide::RequestError::RetryAfter(wait)) if attempt < REPLY_ATTEMPTS => {
                 tracing::debug!(
                     wait_s = wait.duration().as_secs(),

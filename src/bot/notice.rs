@@ -8,9 +8,11 @@
 //! `--dry-run` or without a token.
 
 use crate::app::Shared;
-use crate::i18n::{Lang, tn};
+use crate::deliver::pace::Pace;
+use crate::i18n::{Lang, t, tn};
 use crate::manage::clip;
-use crate::store::{FeedRecord, now_unix};
+use crate::store::{FeedRecord, SubscriberRecord, now_unix};
+use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
 
@@ -65,9 +67,43 @@ fn recipients(shared: &Shared) -> Vec<i64> {
     ids
 }
 
+/// Telegram refused `rec`'s chat for good and its subscription ended: tell the user who
+/// set it up (a group's or channel's subscriber), in their language. A private chat's
+/// own user is not told: that chat is the one that cannot be reached.
+pub fn subscription_ended(shared: &Shared, rec: &SubscriberRecord, reason: &str) {
+    let Some(by) = rec.added_by.filter(|by| *by != rec.chat_id) else {
+        tracing::info!(chat = rec.chat_id, "subscription ended; nobody to tell");
+        return;
+    };
+    let (chat, why) = (rec.chat_id.to_string(), clip(reason, 200));
+    let to = vec![(by, super::chat_lang(shared, by, None))];
+    send_in_background(shared, to, "subscription ended", move |lang| {
+        t(
+            lang,
+            "notice.subscription_ended",
+            &[("chat", &chat), ("why", &why)],
+        )
+    });
+}
+
 fn send_to_organizers(
     shared: &Shared,
     feed_id: u64,
+    text: impl Fn(Lang) -> String + Send + 'static,
+) {
+    let to: Vec<(i64, Lang)> = recipients(shared)
+        .into_iter()
+        .map(|id| (id, super::chat_lang(shared, id, None)))
+        .collect();
+    tracing::info!(feed = feed_id, "feed notice queued for organizers");
+    send_in_background(shared, to, "feed notice", text);
+}
+
+/// Sends `text` in each recipient's language, one notice at a time, in the background.
+fn send_in_background(
+    shared: &Shared,
+    to: Vec<(i64, Lang)>,
+    what: &'static str,
     text: impl Fn(Lang) -> String + Send + 'static,
 ) {
     if shared.dry_run() {
@@ -77,37 +113,35 @@ fn send_to_organizers(
         return;
     };
     let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        tracing::warn!(feed = feed_id, "no runtime: feed notice not sent");
+        tracing::warn!(what, "no runtime: notice not sent");
         return;
     };
     let bot = match super::make_bot(&shared.config, &token) {
         Ok(b) => b,
         Err(e) => {
-            tracing::warn!(feed = feed_id, error = %e, "cannot build the Telegram client for a notice");
+            tracing::warn!(what, error = %e, "cannot build the Telegram client for a notice");
             return;
         }
     };
-    let to: Vec<(i64, Lang)> = recipients(shared)
-        .into_iter()
-        .map(|id| (id, super::chat_lang(shared, id, None)))
-        .collect();
+    let pace = shared.pace.clone();
     runtime.spawn(async move {
         let _one_at_a_time = SENDING.lock().await;
         for (chat, lang) in to {
-            send(&bot, chat, &text(lang), &token).await;
+            send(&pace, &bot, chat, &text(lang), &token).await;
         }
         tokio::time::sleep(Duration::from_millis(1100)).await;
     });
-    tracing::info!(feed = feed_id, "feed notice queued for organizers");
 }
 
-async fn send(bot: &Bot, chat: i64, text: &str, token: &str) {
+async fn send(pace: &Arc<Pace>, bot: &Bot, chat: i64, text: &str, token: &str) {
     for _ in 0..3 {
-        match bot
+        let turn = pace.turn(chat).await;
+        let sent = bot
             .send_message(ChatId(chat), text)
             .link_preview_options(super::no_preview())
-            .await
-        {
+            .await;
+        drop(turn);
+        match sent {
             Ok(_) => return,
             Err(teloxide::RequestError::RetryAfter(s)) => tokio::time::sleep(s.duration()).await,
             Err(e) => {

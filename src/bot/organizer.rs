@@ -240,7 +240,10 @@ pub(super) async fn preview(ctx: &Ctx<'_>, args: &str) -> String {
 async fn send_preview(ctx: &Ctx<'_>, r: &crate::deliver::render::Rendered) {
     use crate::deliver::telegram::{SendOutcome, send};
     for _ in 0..super::REPLY_ATTEMPTS {
-        match send(ctx.bot, ctx.user_id, None, r, ctx.token().unwrap_or("")).await {
+        let turn = ctx.shared.pace.turn(ctx.user_id).await;
+        let outcome = send(ctx.bot, ctx.user_id, None, r, ctx.token().unwrap_or("")).await;
+        drop(turn);
+        match outcome {
             (SendOutcome::RetryAfter(wait), _) => tokio::time::sleep(wait).await,
             (SendOutcome::Sent, _) => return,
             (other, _) => {
@@ -313,6 +316,7 @@ pub(super) async fn addchannel(ctx: &Ctx<'_>, args: &str) -> String {
         follow_kinds: Vec::new(),
         follow_langs: Vec::new(),
         muted_until: None,
+        added_by: Some(ctx.user_id),
     };
     match ctx.shared.store.subscriber(chat.id.0) {
         Ok(Some(_)) => {
@@ -373,7 +377,7 @@ pub(super) async fn export(ctx: &Ctx<'_>) -> String {
     let opml = manage::export_opml(&feeds);
     let file = InputFile::memory(opml.into_bytes()).file_name("solibot-feeds.opml");
     let caption = ctx.tn("export.caption", feeds.len(), &[]);
-    let sent = super::obeying_retry_after(|| {
+    let sent = super::obeying_retry_after(&ctx.shared.pace, ctx.msg.chat.id.0, || {
         let mut req = ctx
             .bot
             .send_document(ctx.msg.chat.id, file.clone())

@@ -100,6 +100,7 @@ pub(super) async fn start(ctx: &Ctx<'_>) -> String {
         follow_kinds: Vec::new(),
         follow_langs: Vec::new(),
         muted_until: None,
+        added_by: (!msg.chat.is_private()).then_some(ctx.user_id),
     };
     match ctx.shared.store.subscribe(&rec) {
         Ok(_) => ctx.t("start.ok", &[]),

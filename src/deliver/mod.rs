@@ -2,6 +2,7 @@
 //! every subscribed chat once, within Telegram's limits, whatever Telegram answers.
 
 pub mod limiter;
+pub mod pace;
 pub mod render;
 pub mod telegram;
 pub mod worker;

@@ -19,7 +19,8 @@ pub enum SendOutcome {
     RetryAfter(Duration),
     /// The group became a supergroup with this id.
     Migrated(i64),
-    /// The chat can never receive (blocked, kicked, deactivated, not found).
+    /// The chat can never receive (blocked, kicked, not a member, deactivated, not
+    /// found, no right to post, its forum topic deleted): the subscription ends.
     Gone(String),
     /// Telegram refused our HTML or its length: a render bug.
     BadRender(String),
@@ -106,15 +107,12 @@ pub fn classify(e: &RequestError, token: &str) -> SendOutcome {
                 | ApiError::BotKickedFromSupergroup
                 | ApiError::BotKickedFromChannel
                 | ApiError::UserDeactivated
-                | ApiError::ChatNotFound => SendOutcome::Gone(desc),
+                | ApiError::ChatNotFound
+                | ApiError::NotEnoughRightsToPostMessages => SendOutcome::Gone(desc),
                 ApiError::CantParseEntities(_) | ApiError::MessageIsTooLong => {
                     SendOutcome::BadRender(desc)
                 }
-                _ if desc.starts_with("Forbidden:")
-                    || desc.starts_with("Bad Request: chat not found")
-                    || desc.starts_with("Bad Request: private chat not found")
-                    || desc.contains("chat was deleted") =>
-                {
+                _ if desc.starts_with("Forbidden:") || never_for_this_chat(&desc) => {
                     SendOutcome::Gone(desc)
                 }
                 _ if desc.starts_with("Bad Request: can't parse entities")
@@ -128,5 +126,71 @@ pub fn classify(e: &RequestError, token: &str) -> SendOutcome {
             }
         }
         other => SendOutcome::Transient(crate::app::scrub(&other.to_string(), Some(token))),
+    }
+}
+
+/// A `400` that no retry can fix for this chat (or its forum topic): Telegram's own
+/// descriptions for a chat that does not exist, or where the bot may not post.
+fn never_for_this_chat(desc: &str) -> bool {
+    const PERMANENT: &[&str] = &[
+        "Bad Request: chat not found",
+        "Bad Request: private chat not found",
+        "Bad Request: group chat was deactivated",
+        "Bad Request: need administrator rights in the channel chat",
+        "Bad Request: not enough rights to send",
+        "Bad Request: have no rights to send a message",
+        "Bad Request: CHAT_WRITE_FORBIDDEN",
+        "Bad Request: CHAT_RESTRICTED",
+        "Bad Request: message thread not found",
+        "Bad Request: TOPIC_DELETED",
+    ];
+    PERMANENT.iter().any(|p| desc.starts_with(p)) || desc.contains("chat was deleted")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(desc: &str) -> RequestError {
+        RequestError::Api(ApiError::Unknown(desc.to_string()))
+    }
+
+    #[track_caller]
+    fn check(desc: &str, gone: bool) {
+        let outcome = classify(&api(desc), "t");
+        assert_eq!(
+            matches!(outcome, SendOutcome::Gone(_)),
+            gone,
+            "{desc}: {outcome:?}"
+        );
+    }
+
+    #[test]
+    fn refusals_that_will_never_succeed_end_the_subscription() {
+        for desc in [
+            "Forbidden: bot was blocked by the user",
+            "Forbidden: bot is not a member of the channel chat",
+            "Forbidden: bot is not a member of the supergroup chat",
+            "Forbidden: bot was kicked from the group chat",
+            "Forbidden: bot can't initiate conversation with a user",
+            "Bad Request: chat not found",
+            "Bad Request: need administrator rights in the channel chat",
+            "Bad Request: not enough rights to send text messages to the chat",
+            "Bad Request: message thread not found",
+        ] {
+            check(desc, true);
+        }
+    }
+
+    #[test]
+    fn refusals_of_one_message_do_not_end_the_subscription() {
+        for desc in [
+            "Bad Request: BUTTON_URL_INVALID",
+            "Bad Request: can't parse entities: Unsupported start tag \"p\" at byte offset 6",
+            "Bad Request: message is too long",
+            "Internal Server Error",
+        ] {
+            check(desc, false);
+        }
     }
 }

@@ -203,6 +203,15 @@ impl Worker {
                 self.scheduler.set_pending(chat, more);
                 continue;
             };
+            // Replies and notices share Telegram's limits: the gate has the last word.
+            if let Err(wait) = self.shared.pace.try_begin(chat, now) {
+                self.scheduler.backoff(chat, wait.until);
+                if wait.everyone {
+                    return Some(wait.until);
+                }
+                continue;
+            }
+            let turn = self.shared.pace.started(chat);
             if keys.len() > 1 {
                 Counters::inc(&self.shared.counters.digests, 1);
             }
@@ -220,6 +229,7 @@ impl Worker {
             inflight.spawn(async move {
                 let (outcome, rerendered) =
                     telegram::send(&bot, chat, thread, &message, &token).await;
+                drop(turn);
                 Done {
                     chat,
                     keys,
@@ -303,13 +313,7 @@ impl Worker {
                     }
                 }
                 SendOutcome::Gone(reason) => {
-                    tracing::info!(chat = d.chat, %reason, "chat unreachable; subscription ended");
-                    self.shared.counters.failed(gone_reason(&reason));
-                    if let Err(e) = self.shared.store.unsubscribe(d.chat) {
-                        tracing::error!(error = %e, "cannot end subscription");
-                    }
-                    self.queues.remove(&d.chat);
-                    self.scheduler.forget(d.chat);
+                    self.end_subscription(d.chat, &reason);
                     continue;
                 }
                 SendOutcome::BadRender(reason) | SendOutcome::Refused(reason) => {
@@ -347,6 +351,24 @@ impl Worker {
         }
     }
 
+    /// Telegram will never deliver to this chat: forget its subscription and everything
+    /// queued for it, and tell whoever set it up.
+    fn end_subscription(&mut self, chat: i64, reason: &str) {
+        let store = &self.shared.store;
+        let record = store.subscriber(chat).ok().flatten();
+        tracing::warn!(chat, %reason, added_by = ?record.as_ref().and_then(|r| r.added_by), "Telegram refuses this chat for good; subscription ended");
+        self.shared.counters.failed(gone_reason(reason));
+        if let Err(e) = store.unsubscribe(chat) {
+            tracing::error!(chat, error = %e, "cannot end subscription");
+        }
+        self.queues.remove(&chat);
+        self.attempts.remove(&chat);
+        self.scheduler.forget(chat);
+        if let Some(rec) = record {
+            crate::bot::notice::subscription_ended(&self.shared, &rec, reason);
+        }
+    }
+
     fn drop_from_queue(&mut self, chat: i64, keys: &[OutboxKey]) {
         if let Some(q) = self.queues.get_mut(&chat) {
             q.retain(|k| !keys.contains(k));
@@ -363,18 +385,24 @@ impl Worker {
     }
 }
 
-fn gone_reason(desc: &str) -> &'static str {
-    if desc.contains("blocked") {
-        "blocked"
-    } else if desc.contains("kicked") {
-        "kicked"
-    } else if desc.contains("deactivated") {
-        "deactivated"
-    } else if desc.contains("not found") {
-        "chat_not_found"
-    } else {
-        "forbidden"
-    }
+/// The metric label for why a chat can no longer receive.
+pub fn gone_reason(desc: &str) -> &'static str {
+    const REASONS: &[(&str, &str)] = &[
+        ("blocked", "blocked"),
+        ("kicked", "kicked"),
+        ("deactivated", "deactivated"),
+        ("thread not found", "topic_not_found"),
+        ("TOPIC_", "topic_not_found"),
+        ("not found", "chat_not_found"),
+        ("not a member", "not_member"),
+        ("rights", "no_rights"),
+        ("FORBIDDEN", "no_rights"),
+        ("RESTRICTED", "no_rights"),
+    ];
+    REASONS
+        .iter()
+        .find(|(needle, _)| desc.contains(needle))
+        .map_or("forbidden", |(_, label)| label)
 }
 
 /// Exponential backoff with jitter: 1 s, 2 s, 4 s … up to 10 minutes.

@@ -144,6 +144,10 @@ pub struct SubscriberRecord {
     /// Unix time until which the chat gets no alerts.
     #[serde(default)]
     pub muted_until: Option<i64>,
+    /// The user who subscribed a group, supergroup or channel (`/start` by one of its
+    /// administrators, `/addchannel`): told when Telegram ends the subscription.
+    #[serde(default)]
+    pub added_by: Option<i64>,
 }
 
 /// Settings of any chat, subscribed or not (tree `chat_settings`).

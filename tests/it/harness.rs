@@ -1,6 +1,6 @@
 //! Boots the real program in-process against the fake Bot API and the local feed server.
 
-use crate::support::feed_server::Item;
+use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{Chat, FakeTelegram, User};
 use solibot::config::{Config, RawConfig, validate};
 use std::collections::HashMap;
@@ -94,4 +94,16 @@ pub fn news(n: u32) -> Item {
         "<p>The repairs of the primary school were completed last month. Classes resumed on Monday \
          with 300 pupils. The project was funded by our long-term partners.</p>",
     )
+}
+
+/// Waits until the feed at `path` has been fetched `n` more times. Polls of one feed do
+/// not overlap, so every poll before the last of these has completed and committed what it
+/// found, and the worker was told: a test that must show "nothing more is sent" waits for
+/// this positive event, not for a quiet period.
+pub async fn polls_pass(feeds: &FeedServer, path: &str, n: usize) {
+    let before = feeds.requests(path);
+    assert!(
+        feeds.wait_requests(path, before + n, WAIT).await,
+        "{path} is polled {n} more times"
+    );
 }

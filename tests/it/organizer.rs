@@ -73,7 +73,13 @@ fn added_id(reply: &str) -> u64 {
 }
 
 /// Waits until `chat` got `n` messages, then a little more, and returns them.
-async fn settled(tg: &FakeTelegram, chat: i64, n: usize) -> Vec<String> {
+async fn settled(
+    tg: &FakeTelegram,
+    feeds: &FeedServer,
+    path: &str,
+    chat: i64,
+    n: usize,
+) -> Vec<String> {
     assert!(
         tg.wait_until(|s| s.sent_to(chat).len() >= n, WAIT).await,
         "{chat} gets {n} messages, has {:?}",
@@ -82,7 +88,7 @@ async fn settled(tg: &FakeTelegram, chat: i64, n: usize) -> Vec<String> {
             .map(|m| m.visible_text.clone())
             .collect::<Vec<_>>()
     );
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    polls_pass(feeds, path, 2).await;
     tg.sent_to(chat)
         .iter()
         .map(|m| m.visible_text.clone())
@@ -436,7 +442,7 @@ async fn editfeed_changes_hashtags_mode_and_name_and_feeds_shows_health() {
         rss("Partner Relief Network", &[news(2), news(1), appeal(1)]),
         "application/rss+xml",
     );
-    let got = settled(&tg, 1001, 2).await;
+    let got = settled(&tg, &feeds, "/feed.xml", 1001, 2).await;
     assert_eq!(got.len(), 2, "{got:?}");
     assert!(
         got[1].contains("school repairs in the north (2)"),
@@ -468,7 +474,8 @@ async fn editfeed_changes_hashtags_mode_and_name_and_feeds_shows_health() {
     feeds.set_raw_response("/feed.xml", 503, &[("content-type", "text/plain")], "down");
     let before = feeds.requests("/feed.xml");
     assert!(feeds.wait_requests("/feed.xml", before + 1, WAIT).await);
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // The next request comes after the failed poll was recorded.
+    polls_pass(&feeds, "/feed.xml", 1).await;
     let r = command(&tg, ORGANIZER, "/feeds").await;
     assert!(
         r.contains("failing (") && r.contains("in a row") && r.contains("503"),
@@ -584,7 +591,7 @@ async fn failing_feed_backs_off_and_organizers_are_told_once_then_once_on_recove
             "{chat} is told of the recovery"
         );
     }
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    polls_pass(&feeds, "/feed.xml", 2).await;
     for chat in [ADMIN, ORGANIZER] {
         assert_eq!(notices(chat, "works again, after"), 1);
         assert_eq!(notices(chat, "has been failing"), 1);
@@ -615,11 +622,11 @@ async fn a_permanent_redirect_updates_the_stored_url() {
         "application/rss+xml",
     );
     feeds.redirect("/old.xml", &feeds.url("/new.xml"), 301);
-    let got = settled(&tg, 1001, 2).await;
+    let got = settled(&tg, &feeds, "/new.xml", 1001, 2).await;
     assert_eq!(got.len(), 2, "the new appeal, once: {got:?}");
     let old_requests = feeds.requests("/old.xml");
     let new_requests = feeds.requests("/new.xml");
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    polls_pass(&feeds, "/new.xml", 2).await;
     assert_eq!(
         feeds.requests("/old.xml"),
         old_requests,
@@ -725,7 +732,8 @@ async fn subscriber_choices_decide_which_alerts_a_chat_gets() {
         tg.wait_until(|s| html(s, all) >= 2, WAIT).await,
         "two alerts"
     );
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    polls_pass(&feeds, "/one.xml", 2).await;
+    polls_pass(&feeds, "/two.xml", 2).await;
     feeds.set(
         "/one.xml",
         rss("Partner One", &[petition_fr(1), appeal(1), news(1)]),
@@ -735,7 +743,8 @@ async fn subscriber_choices_decide_which_alerts_a_chat_gets() {
         tg.wait_until(|s| html(s, all) >= 3, WAIT).await,
         "three alerts"
     );
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    polls_pass(&feeds, "/one.xml", 2).await;
+    polls_pass(&feeds, "/two.xml", 2).await;
     let alerts = |chat: i64| -> Vec<String> {
         tg.sent_to(chat)
             .into_iter()
@@ -805,7 +814,7 @@ async fn subscriber_choices_decide_which_alerts_a_chat_gets() {
             "{chat} gets the next alert"
         );
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    polls_pass(&feeds, "/one.xml", 2).await;
     let m = alerts(muted);
     assert_eq!(m.len(), 1, "only the alert after the mute: {m:?}");
     assert_eq!(has(&alerts(by_feed), "aid workers (2)"), 0);
@@ -936,7 +945,7 @@ async fn channels_are_attached_by_organizers_and_forum_topics_get_their_alerts()
         .await
     );
     assert_eq!(tg.sent_to(forum).last().unwrap().thread_id, Some(88));
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    polls_pass(&feeds, "/feed.xml", 2).await;
     assert_eq!(
         tg.sent_to(chan).len(),
         1,
@@ -1082,7 +1091,7 @@ async fn stats_count_subscribers_feeds_alerts_and_delivery_failures() {
         "application/rss+xml",
     );
     assert!(tg.wait_until(|s| s.sent_to(5001).len() >= 2, WAIT).await);
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    polls_pass(&feeds, "/feed.xml", 2).await;
     let r = command(&tg, ORGANIZER, "/stats").await;
     assert!(
         r.starts_with("Subscribers: 2 (2 private"),

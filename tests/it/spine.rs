@@ -41,8 +41,8 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
         "the preview of the latest appeal: {r}"
     );
 
-    // The backlog is not broadcast.
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    // The backlog is not broadcast: two later polls found nothing new to send.
+    polls_pass(&feeds, "/feed.xml", 2).await;
     for id in subscribers {
         assert_eq!(tg.sent_to(id).len(), 1, "only the /start reply for {id}");
     }
@@ -59,7 +59,7 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
             "alert reaches {id}"
         );
     }
-    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    polls_pass(&feeds, "/feed.xml", 2).await;
     for id in subscribers {
         let sent = tg.sent_to(id);
         assert_eq!(sent.len(), 2, "exactly one alert for {id}");
@@ -91,7 +91,7 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
     for id in [1001, 1002] {
         assert!(tg.wait_until(|s| s.sent_to(id).len() >= 3, WAIT).await);
     }
-    tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+    polls_pass(&feeds, "/feed.xml", 2).await;
     assert_eq!(
         tg.sent_to(1003).len(),
         3,
@@ -102,7 +102,7 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
     // A restart on the same data sends nothing again.
     let before = tg.sent().len();
     let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
-    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    polls_pass(&feeds, "/feed.xml", 3).await;
     assert_eq!(tg.sent().len(), before, "nothing re-sent after restart");
     bot.stop().await;
 }

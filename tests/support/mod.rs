@@ -44,7 +44,15 @@
 //! unchecked), link_preview_options, reply_markup (inline keyboards: array of arrays, URL
 //! buttons need http(s) with a host or tg://, callback_data 1..64 bytes, ≤ 100 buttons),
 //! chat_id, visible text non-empty and ≤ 4096 code points. Then injected per-chat
-//! failures, random faults and rate limits. `message_thread_id`, `reply_parameters` and
+//! failures, the bot's membership, random faults and rate limits. Membership answers as
+//! Telegram does: the bot's status in the chat (`set_bot_status`, or a `my_chat_member`
+//! update pushed) gives 403 "bot was blocked by the user" (private, kicked), "bot was
+//! kicked from the group chat" / "… supergroup chat" / "… channel chat", "bot is not a
+//! member of the … chat" (left), 400 "need administrator rights in the channel chat" (a
+//! channel where it is not an administrator), "not enough rights to send text messages to
+//! the chat" (restricted), and "message thread not found" for a topic never seen or
+//! removed with `delete_topic` (topics are learnt from `push_message_in_thread` or
+//! `add_topic`). `message_thread_id`, `reply_parameters` and
 //! `disable_notification` are recorded. sendDocument resolves `attach://name` to the
 //! multipart part, a direct `document` file part or a known file_id; caption ≤ 1024.
 //!

@@ -11,7 +11,7 @@
 //! error a real server would give. 5xx answers and dropped connections happen only when
 //! injected (teloxide sleeps 10 s after any 5xx).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -608,6 +608,8 @@ struct Internal {
     next_file: u64,
     next_callback: u64,
     members: HashMap<(i64, i64), MemberStatus>,
+    /// Forum topics that exist, per chat (learnt from messages in a topic).
+    topics: HashMap<i64, HashSet<i64>>,
     chat_failures: HashMap<i64, FailureRule>,
     method_failures: HashMap<String, FailureRule>,
     rng: fastrand::Rng,
@@ -1101,7 +1103,7 @@ impl Shared {
     }
 
     /// Per-chat faults, random faults, then rate limits, for a send to `chat`.
-    fn send_gate(&self, l: &mut Locked, chat: &Chat) -> Gate {
+    fn send_gate(&self, l: &mut Locked, chat: &Chat, thread: Option<i64>) -> Gate {
         if let Some(rule) = l.int.chat_failures.get_mut(&chat.id)
             && let Some(f) = rule.take()
         {
@@ -1109,6 +1111,9 @@ impl Shared {
                 Failure::DropAfterSend => Gate::DropAfterSend,
                 other => Gate::Refuse(failure_reply(&other)),
             };
+        }
+        if let Some(refusal) = self.membership_refusal(l, chat, thread) {
+            return Gate::Refuse(refusal);
         }
         if self.opts.fault_rate_5xx_or_drop > 0.0
             && l.int.rng.f64() < self.opts.fault_rate_5xx_or_drop
@@ -1162,6 +1167,64 @@ impl Shared {
             }
         }
         Gate::Pass
+    }
+
+    /// What Telegram answers a send to a chat the bot cannot post in: blocked, removed,
+    /// kicked, restricted, a channel where it is not an administrator, a missing topic.
+    fn membership_refusal(&self, l: &Locked, chat: &Chat, thread: Option<i64>) -> Option<Reply> {
+        let status = l.int.members.get(&(chat.id, self.bot_id)).copied();
+        let place = match chat.kind {
+            ChatKind::Private => {
+                return match status {
+                    Some(MemberStatus::Kicked) => Some(failure_reply(&Failure::Blocked)),
+                    Some(MemberStatus::Left) => Some(Reply::err(
+                        403,
+                        "Forbidden: bot can't initiate conversation with a user",
+                    )),
+                    _ => None,
+                };
+            }
+            ChatKind::Group => "group chat",
+            ChatKind::Supergroup => "supergroup chat",
+            ChatKind::Channel => "channel chat",
+        };
+        match status {
+            Some(MemberStatus::Kicked) => {
+                return Some(Reply::err(
+                    403,
+                    format!("Forbidden: bot was kicked from the {place}"),
+                ));
+            }
+            Some(MemberStatus::Left) => {
+                return Some(Reply::err(
+                    403,
+                    format!("Forbidden: bot is not a member of the {place}"),
+                ));
+            }
+            _ => {}
+        }
+        let admin = matches!(
+            status,
+            Some(MemberStatus::Administrator | MemberStatus::Creator)
+        );
+        if chat.kind == ChatKind::Channel && !admin {
+            return Some(Reply::bad(
+                "Bad Request: need administrator rights in the channel chat",
+            ));
+        }
+        if status == Some(MemberStatus::Restricted) {
+            return Some(Reply::bad(
+                "Bad Request: not enough rights to send text messages to the chat",
+            ));
+        }
+        let topic_exists =
+            |t: i64| t == 1 || l.int.topics.get(&chat.id).is_some_and(|ts| ts.contains(&t));
+        match thread {
+            Some(t) if !topic_exists(t) => {
+                Some(Reply::bad("Bad Request: message thread not found"))
+            }
+            _ => None,
+        }
     }
 
     fn render_error(
@@ -1492,7 +1555,7 @@ impl Shared {
             .and_then(Result::ok)
             .and_then(|r| r.get("message_id").and_then(Value::as_i64))
             .or_else(|| p.int("reply_to_message_id"));
-        let drop_after = match self.send_gate(l, &chat) {
+        let drop_after = match self.send_gate(l, &chat, thread_id) {
             Gate::Pass => false,
             Gate::DropAfterSend => true,
             Gate::Refuse(r) => return r,
@@ -1610,11 +1673,12 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return Reply::bad(e),
         };
-        let drop_after = match self.send_gate(l, &chat) {
-            Gate::Pass => false,
-            Gate::DropAfterSend => true,
-            Gate::Refuse(r) => return r,
-        };
+        let drop_after =
+            match self.send_gate(l, &chat, p.int("message_thread_id").filter(|t| *t != 0)) {
+                Gate::Pass => false,
+                Gate::DropAfterSend => true,
+                Gate::Refuse(r) => return r,
+            };
         let file = self.store_file(l, bytes, file_name);
         let message_id = l.int.next_message_id(chat.id);
         let mut msg = json!({
@@ -1931,6 +1995,7 @@ impl FakeTelegram {
                     next_file: 0,
                     next_callback: 0,
                     members: HashMap::new(),
+                    topics: HashMap::new(),
                     chat_failures: HashMap::new(),
                     method_failures: HashMap::new(),
                     rng: fastrand::Rng::with_seed(opts.seed),
@@ -2144,6 +2209,14 @@ impl FakeTelegram {
             .insert((chat_id, user_id), status);
     }
 
+    /// The bot's own status in a chat, changed without an update (as when the change
+    /// happened while the bot was not listening). Sends are then answered as Telegram
+    /// does: blocked, kicked, not a member, need administrator rights, not enough rights.
+    pub fn set_bot_status(&self, chat_id: i64, status: MemberStatus) {
+        let bot = self.shared.bot_id;
+        self.set_member_status(chat_id, bot, status);
+    }
+
     /// Makes these users administrators of the chat (the first one its creator).
     pub fn set_admins(&self, chat_id: i64, user_ids: &[i64]) {
         let mut l = self.shared.lock();
@@ -2249,11 +2322,27 @@ impl FakeTelegram {
         text: &str,
         thread_id: i64,
     ) -> i64 {
+        let chat = chat.into();
+        self.add_topic(chat.id, thread_id);
         let mut fields = text_fields(text);
         fields.insert("message_thread_id".into(), thread_id.into());
         fields.insert("is_topic_message".into(), true.into());
         self.shared
-            .push_chat_message(chat.into(), from.into(), fields, None)
+            .push_chat_message(chat, from.into(), fields, None)
+    }
+
+    /// A forum topic exists (messages in it come with `push_message_in_thread`).
+    pub fn add_topic(&self, chat_id: i64, thread_id: i64) {
+        let mut l = self.shared.lock();
+        l.int.topics.entry(chat_id).or_default().insert(thread_id);
+    }
+
+    /// The topic is deleted: sends to it get 400 "message thread not found".
+    pub fn delete_topic(&self, chat_id: i64, thread_id: i64) {
+        let mut l = self.shared.lock();
+        if let Some(ts) = l.int.topics.get_mut(&chat_id) {
+            ts.remove(&thread_id);
+        }
     }
 
     /// Queues a document message; the file can then be fetched with getFile and the file
@@ -2308,6 +2397,8 @@ impl FakeTelegram {
         let id = {
             let mut l = self.shared.lock();
             self.shared.register(&mut l, &chat, Some(&from));
+            // The change happens whether or not the bot asked to hear about it.
+            l.int.members.insert((chat.id, self.shared.bot_id), new);
             self.shared.enqueue(&mut l, "my_chat_member", payload)
         };
         self.shared.notify.notify_waiters();

@@ -221,10 +221,14 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
             Some(Box::new(std::io::stdout())),
         )?);
         tracing::info!("dry run: alerts are printed, nothing is sent");
-        let http = shared
-            .config
-            .http_listen
-            .map(|addr| tokio::spawn(crate::http::serve(shared.clone(), addr, None, cancel.clone())));
+        let http = shared.config.http_listen.map(|addr| {
+            tokio::spawn(crate::http::serve(
+                shared.clone(),
+                addr,
+                None,
+                cancel.clone(),
+            ))
+        });
         crate::poll::run(shared.clone(), cancel).await;
         if let Some(http) = http {
             let _ = http.await;
@@ -277,7 +281,8 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
                 secret,
                 tx,
             ));
-            let process = crate::bot::webhook::process(shared.clone(), bot, me, updates, cancel.clone());
+            let process =
+                crate::bot::webhook::process(shared.clone(), bot, me, updates, cancel.clone());
             tasks.spawn(process);
         }
         _ => {
@@ -285,7 +290,12 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
         }
     }
     if let Some(addr) = shared.config.http_listen {
-        tasks.spawn(crate::http::serve(shared.clone(), addr, routes, cancel.clone()));
+        tasks.spawn(crate::http::serve(
+            shared.clone(),
+            addr,
+            routes,
+            cancel.clone(),
+        ));
     }
 
     cancel.cancelled().await;

@@ -262,7 +262,11 @@ fn validate_webhook(
     file_origin: &str,
     http_listen: Option<std::net::SocketAddr>,
 ) -> Result<Option<Webhook>, ConfigError> {
-    let from_env = |k: &str| env.get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+    let from_env = |k: &str| {
+        env.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
     let invalid = |key: &'static str, message: String| ConfigError::Invalid {
         origin: file_origin.to_string(),
         key,
@@ -274,7 +278,12 @@ fn validate_webhook(
     let url = url::Url::parse(&text)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| invalid("telegram.webhook_url", format!("`{text}` is not an https URL")))?;
+        .ok_or_else(|| {
+            invalid(
+                "telegram.webhook_url",
+                format!("`{text}` is not an https URL"),
+            )
+        })?;
     if http_listen.is_none() {
         return Err(invalid(
             "telegram.webhook_url",
@@ -285,7 +294,10 @@ fn validate_webhook(
     if let Some(s) = secret.as_deref().filter(|s| !valid_webhook_secret(s)) {
         return Err(invalid(
             "telegram.webhook_secret",
-            format!("must be 1 to 256 of A-Z a-z 0-9 _ - (found {} characters)", s.len()),
+            format!(
+                "must be 1 to 256 of A-Z a-z 0-9 _ - (found {} characters)",
+                s.len()
+            ),
         ));
     }
     let max_connections = raw.webhook_max_connections.unwrap_or(40);

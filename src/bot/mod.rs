@@ -13,8 +13,8 @@
 //! does.
 
 pub mod choices;
-pub mod notice;
 mod intake;
+pub mod notice;
 mod organizer;
 mod startup;
 mod subscriber;
@@ -87,7 +87,8 @@ pub fn bot_commands(lang: Lang) -> Vec<BotCommand> {
 }
 
 /// The updates the bot asks for, in long polling and in webhook mode alike.
-pub const ALLOWED_UPDATES: &[AllowedUpdate] = &[AllowedUpdate::Message, AllowedUpdate::MyChatMember];
+pub const ALLOWED_UPDATES: &[AllowedUpdate] =
+    &[AllowedUpdate::Message, AllowedUpdate::MyChatMember];
 
 /// What an update asks of the bot: the message to reply to and the reply, if any. Acts
 /// on the update (subscriptions, feeds, rights…); replies nothing itself.

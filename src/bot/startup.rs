@@ -160,7 +160,13 @@ pub async fn start(
     };
     let routed = match transport {
         Transport::Polling => {
-            until_ok("deleteWebhook", || bot.delete_webhook().send(), cancel, token).await?
+            until_ok(
+                "deleteWebhook",
+                || bot.delete_webhook().send(),
+                cancel,
+                token,
+            )
+            .await?
         }
         Transport::Webhook {
             url,

@@ -37,8 +37,7 @@ const DRAIN: Duration = Duration::from_secs(5);
 /// A fresh secret token: 40 characters of `A-Z a-z 0-9 _ -` from the operating system's
 /// random source (240 bits).
 pub fn generate_secret() -> Result<String, getrandom::Error> {
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
     let mut bytes = [0u8; 40];
     getrandom::getrandom(&mut bytes)?;
     Ok(bytes
@@ -147,8 +146,10 @@ pub async fn process(
             id
         });
     }
-    let _ = tokio::time::timeout(DRAIN, async { while handlers.join_next().await.is_some() {} })
-        .await;
+    let _ = tokio::time::timeout(DRAIN, async {
+        while handlers.join_next().await.is_some() {}
+    })
+    .await;
 }
 
 /// Updates accepted before the last stop and not handled yet, oldest first.

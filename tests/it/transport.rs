@@ -257,7 +257,10 @@ async fn the_offset_passes_a_command_only_after_its_handler_finished() {
     // The bot was parked in a poll; that poll brought the command; the next one comes
     // while the command is being handled.
     assert!(tg.wait_until(|s| s.polls > polls, WAIT).await);
-    assert!(tg.with_state(|s| s.sent_to(ADMIN).is_empty()), "still fetching");
+    assert!(
+        tg.with_state(|s| s.sent_to(ADMIN).is_empty()),
+        "still fetching"
+    );
     assert!(
         tg.with_state(|s| s.confirmed_update_id) < id,
         "the command is not confirmed while its handler runs"

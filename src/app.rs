@@ -193,6 +193,24 @@ fn signal_listener() -> impl std::future::Future<Output = ()> {
     }
 }
 
+/// The webhook's secret token in webhook mode: the configured one, else the one kept in
+/// the store (generated at the first start). `None` in long-polling mode.
+fn webhook_secret(shared: &Shared) -> anyhow::Result<Option<String>> {
+    let Some(w) = &shared.config.webhook else {
+        return Ok(None);
+    };
+    if let Some(s) = &w.secret {
+        return Ok(Some(s.clone()));
+    }
+    if let Some(s) = shared.store.webhook_secret()? {
+        return Ok(Some(s));
+    }
+    let secret = crate::bot::webhook::generate_secret()
+        .map_err(|e| anyhow::anyhow!("cannot generate the webhook secret: {e}"))?;
+    shared.store.set_webhook_secret(&secret)?;
+    Ok(Some(secret))
+}
+
 /// The whole program: opens the store, starts the tasks, stops them on `cancel`.
 pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> anyhow::Result<()> {
     if dry_run {
@@ -208,10 +226,14 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
             Some(Box::new(std::io::stdout())),
         )?);
         tracing::info!("dry run: alerts are printed, nothing is sent");
-        let http = shared
-            .config
-            .http_listen
-            .map(|addr| tokio::spawn(crate::http::serve(shared.clone(), addr, cancel.clone())));
+        let http = shared.config.http_listen.map(|addr| {
+            tokio::spawn(crate::http::serve(
+                shared.clone(),
+                addr,
+                None,
+                cancel.clone(),
+            ))
+        });
         crate::poll::run(shared.clone(), cancel).await;
         if let Some(http) = http {
             let _ = http.await;
@@ -229,12 +251,21 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
     let (tx, rx) = mpsc::unbounded_channel();
     let shared = Arc::new(shared(config, store, Some(tx), None)?);
     let bot = crate::bot::make_bot(&shared.config, &token)?;
-    let Some(me) = crate::bot::start(&bot, &token, &cancel).await? else {
+    let secret = webhook_secret(&shared)?;
+    let transport = match (&shared.config.webhook, &secret) {
+        (Some(w), Some(secret)) => crate::bot::Transport::Webhook {
+            url: &w.url,
+            secret,
+            max_connections: w.max_connections,
+        },
+        _ => crate::bot::Transport::Polling,
+    };
+    let Some(me) = crate::bot::start(&bot, &token, &transport, &cancel).await? else {
         shared.store.flush().await?;
         tracing::info!("stopped during start-up");
         return Ok(());
     };
-    tracing::info!(bot = %me.username(), feeds = shared.store.feed_count(), subscribers = shared.store.subscriber_count(), "solibot started");
+    tracing::info!(bot = %me.username(), feeds = shared.store.feed_count(), subscribers = shared.store.subscriber_count(), webhook = shared.config.webhook.is_some(), "solibot started");
 
     let mut tasks = tokio::task::JoinSet::new();
     let worker = crate::deliver::worker::Worker::new(
@@ -245,9 +276,31 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
     );
     tasks.spawn(worker.run(rx, cancel.clone()));
     tasks.spawn(crate::poll::run(shared.clone(), cancel.clone()));
-    tasks.spawn(crate::bot::run(shared.clone(), bot, me, cancel.clone()));
+    let mut routes = None;
+    match (&shared.config.webhook, secret) {
+        (Some(w), Some(secret)) => {
+            let (tx, updates) = mpsc::unbounded_channel();
+            routes = Some(crate::bot::webhook::router(
+                shared.clone(),
+                w.url.path(),
+                secret,
+                tx,
+            ));
+            let process =
+                crate::bot::webhook::process(shared.clone(), bot, me, updates, cancel.clone());
+            tasks.spawn(process);
+        }
+        _ => {
+            tasks.spawn(crate::bot::run(shared.clone(), bot, me, cancel.clone()));
+        }
+    }
     if let Some(addr) = shared.config.http_listen {
-        tasks.spawn(crate::http::serve(shared.clone(), addr, cancel.clone()));
+        tasks.spawn(crate::http::serve(
+            shared.clone(),
+            addr,
+            routes,
+            cancel.clone(),
+        ));
     }
 
     cancel.cancelled().await;

@@ -43,6 +43,9 @@ pub struct RawTelegram {
     pub api_url: Option<String>,
     #[serde(default)]
     pub admins: Vec<i64>,
+    pub webhook_url: Option<String>,
+    pub webhook_secret: Option<String>,
+    pub webhook_max_connections: Option<u32>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -172,12 +175,31 @@ pub struct Config {
     pub threshold: Option<f32>,
     pub cue_files: Vec<PathBuf>,
     pub http_listen: Option<std::net::SocketAddr>,
+    /// Webhook mode (`telegram.webhook_url`); `None`: long polling.
+    pub webhook: Option<Webhook>,
     pub log_format: LogFormat,
     pub log_level: Option<String>,
     /// Telegram's rate limits multiplied by this (1 for Telegram itself; more only for a
     /// local Bot API server or a test double that allows it).
     pub rate_scale: f64,
     pub feeds: Vec<FeedConfig>,
+}
+
+/// Webhook mode: Telegram posts updates to `url`, served on `http.listen` at its path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    pub url: url::Url,
+    /// `telegram.webhook_secret`; `None`: generated once and kept in the store.
+    pub secret: Option<String>,
+    /// `setWebhook`'s `max_connections` (1–100, default 40).
+    pub max_connections: u8,
+}
+
+/// Telegram's rule for a `secret_token`: 1–256 of `A-Z a-z 0-9 _ -`.
+pub fn valid_webhook_secret(s: &str) -> bool {
+    (1..=256).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -232,9 +254,69 @@ pub fn parse_toml(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
     })
 }
 
+/// `telegram.webhook_*` with their environment overrides: the URL must be http(s) and
+/// needs `http.listen` (where its path is served); a secret must be one Telegram takes.
+fn validate_webhook(
+    raw: &RawTelegram,
+    env: &HashMap<String, String>,
+    file_origin: &str,
+    http_listen: Option<std::net::SocketAddr>,
+) -> Result<Option<Webhook>, ConfigError> {
+    let from_env = |k: &str| {
+        env.get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let invalid = |key: &'static str, message: String| ConfigError::Invalid {
+        origin: file_origin.to_string(),
+        key,
+        message,
+    };
+    let Some(text) = from_env("SOLIBOT_WEBHOOK_URL").or_else(|| raw.webhook_url.clone()) else {
+        return Ok(None);
+    };
+    let url = url::Url::parse(&text)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| {
+            invalid(
+                "telegram.webhook_url",
+                format!("`{text}` is not an https URL"),
+            )
+        })?;
+    if http_listen.is_none() {
+        return Err(invalid(
+            "telegram.webhook_url",
+            "webhook mode needs `http.listen` (the address Telegram's posts reach)".into(),
+        ));
+    }
+    let secret = from_env("SOLIBOT_WEBHOOK_SECRET").or_else(|| raw.webhook_secret.clone());
+    if let Some(s) = secret.as_deref().filter(|s| !valid_webhook_secret(s)) {
+        return Err(invalid(
+            "telegram.webhook_secret",
+            format!(
+                "must be 1 to 256 of A-Z a-z 0-9 _ - (found {} characters)",
+                s.len()
+            ),
+        ));
+    }
+    let max_connections = raw.webhook_max_connections.unwrap_or(40);
+    if !(1..=100).contains(&max_connections) {
+        return Err(invalid(
+            "telegram.webhook_max_connections",
+            format!("`{max_connections}` is not between 1 and 100"),
+        ));
+    }
+    Ok(Some(Webhook {
+        url,
+        secret,
+        max_connections: max_connections as u8,
+    }))
+}
+
 /// Applies environment overrides to a raw config and checks every value.
 pub fn validate(
-    raw: RawConfig,
+    mut raw: RawConfig,
     source: Option<PathBuf>,
     env: &HashMap<String, String>,
 ) -> Result<Config, ConfigError> {
@@ -253,6 +335,12 @@ pub fn validate(
         message,
     };
 
+    let webhook_keys = RawTelegram {
+        webhook_url: raw.telegram.webhook_url.take(),
+        webhook_secret: raw.telegram.webhook_secret.take(),
+        webhook_max_connections: raw.telegram.webhook_max_connections,
+        ..RawTelegram::default()
+    };
     let token = get("SOLIBOT_TELEGRAM_TOKEN")
         .or_else(|| get("TELOXIDE_TOKEN"))
         .or(raw.telegram.token)
@@ -415,6 +503,8 @@ pub fn validate(
         None => None,
     };
 
+    let webhook = validate_webhook(&webhook_keys, env, &file_origin, http_listen)?;
+
     let log_format = match get("SOLIBOT_LOG_FORMAT").or(raw.log.format).as_deref() {
         None | Some("text") => LogFormat::Text,
         Some("json") => LogFormat::Json,
@@ -518,6 +608,7 @@ pub fn validate(
             })
             .collect(),
         http_listen,
+        webhook,
         log_format,
         log_level: get("SOLIBOT_LOG").or(raw.log.level),
         rate_scale,

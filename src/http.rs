@@ -1,5 +1,6 @@
 //! `GET /healthz` and `GET /metrics` (Prometheus / OpenMetrics text format), off unless
-//! `http.listen`.
+//! `http.listen`; the same listener serves the webhook's route in webhook mode
+//! ([`crate::bot::webhook`]).
 //!
 //! Reads the counters and the store's sizes; changes nothing.
 
@@ -19,15 +20,25 @@ use tokio_util::sync::CancellationToken;
 /// A loop that has not gone round for this long is stalled.
 const STALL_SECS: i64 = 60;
 
-pub async fn serve(shared: Arc<Shared>, addr: SocketAddr, cancel: CancellationToken) {
-    let app = Router::new()
+/// Serves `/healthz`, `/metrics` and the routes of `extra` (the webhook's path in webhook
+/// mode) on `addr` until cancelled.
+pub async fn serve(
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    extra: Option<Router>,
+    cancel: CancellationToken,
+) {
+    let mut app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics))
         .with_state(shared);
+    if let Some(extra) = extra {
+        app = app.merge(extra);
+    }
     let listener = match tokio::net::TcpListener::bind(addr).await {
         Ok(l) => l,
         Err(e) => {
-            tracing::error!(%addr, error = %e, "cannot listen for /healthz and /metrics");
+            tracing::error!(%addr, error = %e, "cannot listen on http.listen");
             return;
         }
     };

@@ -9,16 +9,19 @@
 //! [`organizer`] (feeds, channels, stats, rights), [`choices`] (which subscribed chats
 //! an alert goes to; used by polling), [`notice`] (telling organizers a feed fails or
 //! recovered; used by polling), [`startup`] (getMe, deleteWebhook, setMyCommands;
-//! retried and cancellable). This module does not send alerts: the delivery worker
+//! retried and cancellable), [`intake`] (updates at least once, each acted on once). This module does not send alerts: the delivery worker
 //! does.
 
 pub mod choices;
+mod intake;
 pub mod notice;
 mod organizer;
 mod startup;
 mod subscriber;
+pub mod webhook;
 
-pub use startup::{StartError, start};
+pub use intake::poll as run;
+pub use startup::{StartError, Transport, start};
 
 use crate::app::{Shared, scrub};
 use crate::config::Config;
@@ -31,8 +34,6 @@ use teloxide::prelude::*;
 use teloxide::types::{
     AllowedUpdate, BotCommand, LinkPreviewOptions, Me, Message, UpdateKind, User,
 };
-use tokio::task::JoinSet;
-use tokio_util::sync::CancellationToken;
 
 /// How long one getUpdates waits for news.
 const LONG_POLL_SECS: u32 = 20;
@@ -87,79 +88,28 @@ pub fn bot_commands(lang: Lang) -> Vec<BotCommand> {
         .collect()
 }
 
-/// The update loop: runs until cancelled, then confirms the last update it handled.
-pub async fn run(shared: Arc<Shared>, bot: Bot, me: Me, cancel: CancellationToken) {
-    let token = shared.config.token.clone().unwrap_or_default();
-    let me = Arc::new(me);
-    let mut offset: i32 = 0;
-    let mut failures = 0u32;
-    let mut handlers = JoinSet::new();
-    let sem = Arc::new(tokio::sync::Semaphore::new(MAX_CONCURRENT_COMMANDS));
-    loop {
-        while handlers.try_join_next().is_some() {}
-        let request = bot
-            .get_updates()
-            .offset(offset)
-            .timeout(LONG_POLL_SECS)
-            .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::MyChatMember]);
-        let result = tokio::select! {
-            _ = cancel.cancelled() => break,
-            r = request.send() => r,
-        };
-        let updates = match result {
-            Ok(u) => {
-                failures = 0;
-                u
-            }
-            Err(teloxide::RequestError::RetryAfter(s)) => {
-                tokio::select! { _ = cancel.cancelled() => break, _ = tokio::time::sleep(s.duration()) => {} }
-                continue;
-            }
-            Err(e) => {
-                failures += 1;
-                let wait = Duration::from_secs(1 << failures.min(6));
-                tracing::warn!(error = %scrub(&e.to_string(), Some(&token)), wait_s = wait.as_secs(), "getUpdates failed");
-                tokio::select! { _ = cancel.cancelled() => break, _ = tokio::time::sleep(wait) => {} }
-                continue;
-            }
-        };
-        for update in updates {
-            offset = offset.max(update.id.0 as i32 + 1);
-            let Ok(permit) = sem.clone().acquire_owned().await else {
-                break;
-            };
-            let (shared, bot, me) = (shared.clone(), bot.clone(), me.clone());
-            handlers.spawn(async move {
-                let _permit = permit;
-                handle_update(&shared, &bot, &me, update).await;
-            });
-        }
-    }
-    // Let commands in flight finish (bounded), then confirm the offset so a restart does
-    // not handle the same commands again.
-    let _ = tokio::time::timeout(Duration::from_secs(5), async {
-        while handlers.join_next().await.is_some() {}
-    })
-    .await;
-    if offset > 0 {
-        let _ = tokio::time::timeout(
-            Duration::from_secs(2),
-            bot.get_updates().offset(offset).limit(1).timeout(0).send(),
-        )
-        .await;
-    }
-}
+/// The updates the bot asks for, in long polling and in webhook mode alike.
+pub const ALLOWED_UPDATES: &[AllowedUpdate] =
+    &[AllowedUpdate::Message, AllowedUpdate::MyChatMember];
 
-async fn handle_update(shared: &Shared, bot: &Bot, me: &Me, update: Update) {
-    match update.kind {
+/// What an update asks of the bot: the message to reply to and the reply, if any. Acts
+/// on the update (subscriptions, feeds, rights…); replies nothing itself.
+pub(crate) async fn answer_update<'u>(
+    shared: &Shared,
+    bot: &Bot,
+    me: &Me,
+    update: &'u Update,
+) -> Option<(&'u Message, String)> {
+    match &update.kind {
         UpdateKind::Message(msg) => {
             if let Some(to) = msg.migrate_to_chat_id() {
                 let _ = shared.store.migrate_subscriber(msg.chat.id.0, to.0);
                 let _ = shared.store.move_deliveries(msg.chat.id.0, to.0);
                 let _ = shared.store.move_chat_settings(msg.chat.id.0, to.0);
-                return;
+                return None;
             }
-            handle_message(shared, bot, me, &msg).await;
+            let text = answer_message(shared, bot, me, msg).await?;
+            Some((msg, text))
         }
         UpdateKind::MyChatMember(m) => {
             let gone = matches!(
@@ -172,8 +122,9 @@ async fn handle_update(shared: &Shared, bot: &Bot, me: &Me, update: Update) {
                     "bot removed or blocked; subscription ended"
                 );
             }
+            None
         }
-        _ => {}
+        _ => None,
     }
 }
 
@@ -251,19 +202,15 @@ pub fn chat_lang(shared: &Shared, chat_id: i64, user: Option<&User>) -> Lang {
     Lang::from_code(user.and_then(|u| u.language_code.as_deref()))
 }
 
-async fn handle_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) {
+/// The reply to a message (after acting on its command); `None` when it needs none.
+async fn answer_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) -> Option<String> {
     let text = msg.text().or_else(|| msg.caption()).unwrap_or("");
     let private = msg.chat.is_private();
     let lang = chat_lang(shared, msg.chat.id.0, msg.from.as_ref());
     let Some((cmd, args)) = parse_command(text, me.username()) else {
-        if private && msg.from.is_some() {
-            reply(shared, bot, msg, &t(lang, "error.not_command", &[])).await;
-        }
-        return;
+        return (private && msg.from.is_some()).then(|| t(lang, "error.not_command", &[]));
     };
-    let Some(user) = msg.from.as_ref() else {
-        return;
-    };
+    let user = msg.from.as_ref()?;
     let user_id = user.id.0 as i64;
     let role = role_of(shared, user_id);
     let ctx = Ctx {
@@ -279,14 +226,7 @@ async fn handle_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) {
     let needed = COMMANDS.iter().find(|(c, _)| *c == cmd).map(|(_, r)| *r);
     let Some(needed) = needed else {
         let shown = format!("/{}", clip(&cmd, 32));
-        reply(
-            shared,
-            bot,
-            msg,
-            &ctx.t("error.unknown_command", &[("cmd", &shown)]),
-        )
-        .await;
-        return;
+        return Some(ctx.t("error.unknown_command", &[("cmd", &shown)]));
     };
     if role < needed {
         let key = if needed == Role::Admin {
@@ -294,14 +234,7 @@ async fn handle_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) {
         } else {
             "error.organizers_only"
         };
-        reply(
-            shared,
-            bot,
-            msg,
-            &ctx.t(key, &[("cmd", &format!("/{cmd}"))]),
-        )
-        .await;
-        return;
+        return Some(ctx.t(key, &[("cmd", &format!("/{cmd}"))]));
     }
     let answer = match cmd.as_str() {
         "start" => subscriber::start(&ctx).await,
@@ -326,9 +259,7 @@ async fn handle_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) {
         "revoke" => organizer::grant(&ctx, args, false),
         _ => ctx.t("error.unknown_command", &[("cmd", &format!("/{cmd}"))]),
     };
-    if !answer.is_empty() {
-        reply(shared, bot, msg, &answer).await;
-    }
+    (!answer.is_empty()).then_some(answer)
 }
 
 fn role_of(shared: &Shared, user_id: i64) -> Role {
@@ -354,7 +285,7 @@ fn no_preview() -> LinkPreviewOptions {
 /// Sends a reply in the message's chat (and topic), within Telegram's limits shared
 /// with alerts and notices. A reply Telegram refuses with 429 waits `retry_after` and
 /// goes out again, like an alert; other errors are logged.
-async fn reply(shared: &Shared, bot: &Bot, msg: &Message, text: &str) {
+pub(crate) async fn reply(shared: &Shared, bot: &Bot, msg: &Message, text: &str) {
     let text: String = clip(text, 4000);
     let result = obeying_retry_after(&shared.pace, msg.chat.id.0, || {
         let mut req = bot

@@ -1,6 +1,7 @@
 //! Start-up against the Bot API, in the contract's order: `getMe`, `deleteWebhook` (long
 //! polling: a webhook left by an earlier deployment would make every `getUpdates` fail
-//! with 409), then `setMyCommands` in each language.
+//! with 409) or `setWebhook` (webhook mode: URL, secret token, allowed updates, max
+//! connections), then `setMyCommands` in each language.
 //!
 //! Every call is bounded ([`CALL_TIMEOUT`]) and raced against the shutdown token, so a
 //! signal stops start-up at any moment (teloxide alone sleeps 10 s after each HTTP 5xx).
@@ -9,7 +10,7 @@
 //!
 //! Must not: handle updates, or retry without the shutdown token in the race.
 
-use super::bot_commands;
+use super::{ALLOWED_UPDATES, bot_commands};
 use crate::app::scrub;
 use crate::i18n::Lang;
 use std::future::Future;
@@ -54,6 +55,10 @@ fn classify(e: RequestError, token: &str) -> Attempt {
         RequestError::RetryAfter(s) => Attempt::Wait(s.duration()),
         RequestError::Api(ApiError::InvalidToken) => {
             Attempt::Fatal(scrub(&ApiError::InvalidToken.to_string(), Some(token)))
+        }
+        // A webhook URL or secret Telegram refuses stays refused.
+        RequestError::Api(e) if e.to_string().contains("webhook") => {
+            Attempt::Fatal(scrub(&e.to_string(), Some(token)))
         }
         other => Attempt::Transient(scrub(&other.to_string(), Some(token))),
     }
@@ -130,23 +135,55 @@ where
     }
 }
 
-/// getMe, deleteWebhook, then the command menus. `Ok(None)` when cancelled first.
+/// How updates reach the bot.
+pub enum Transport<'a> {
+    /// `getUpdates`: any webhook is deleted first.
+    Polling,
+    /// Telegram posts to `url` with `secret` in the secret-token header.
+    Webhook {
+        url: &'a reqwest::Url,
+        secret: &'a str,
+        max_connections: u8,
+    },
+}
+
+/// getMe, deleteWebhook or setWebhook, then the command menus. `Ok(None)` when
+/// cancelled first.
 pub async fn start(
     bot: &Bot,
     token: &str,
+    transport: &Transport<'_>,
     cancel: &CancellationToken,
 ) -> Result<Option<Me>, StartError> {
     let Some(me) = until_ok("getMe", || bot.get_me().send(), cancel, token).await? else {
         return Ok(None);
     };
-    let deleted = until_ok(
-        "deleteWebhook",
-        || bot.delete_webhook().send(),
-        cancel,
-        token,
-    )
-    .await?;
-    if deleted.is_none() {
+    let routed = match transport {
+        Transport::Polling => {
+            until_ok(
+                "deleteWebhook",
+                || bot.delete_webhook().send(),
+                cancel,
+                token,
+            )
+            .await?
+        }
+        Transport::Webhook {
+            url,
+            secret,
+            max_connections,
+        } => {
+            let call = || {
+                bot.set_webhook((*url).clone())
+                    .secret_token(secret.to_string())
+                    .max_connections(*max_connections)
+                    .allowed_updates(ALLOWED_UPDATES.to_vec())
+                    .send()
+            };
+            until_ok("setWebhook", call, cancel, token).await?
+        }
+    };
+    if routed.is_none() {
         return Ok(None);
     }
     if !set_commands(bot, cancel, token).await {

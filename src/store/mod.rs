@@ -16,12 +16,17 @@
 //! | `outbox` | chat id i64 ++ sequence u64 | [`DeliveryRecord`] |
 //! | `stats` | `sent:<day>` etc. | u64 BE |
 //! | `chat_settings` | chat id i64 | [`ChatSettings`] |
+//! | `updates`, `inbox` | update id i64 | Telegram updates handled and waiting ([`updates`]) |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
 //! alert; every write that queues a delivery is flushed before the caller is told it is
 //! done. Writes that queue nothing (seen sets of polls without alerts, feed health) are
 //! left to the background flush (500 ms).
+
+mod updates;
+
+pub use updates::{KEEP_HANDLED_SECS, UpdateRecord, UpdateState};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;

@@ -1,7 +1,7 @@
 //! The program as a user runs it: the `solibot` binary as a separate process against the
 //! fake Bot API and the local feed server; stopped with SIGTERM and with SIGKILL.
 
-use crate::harness::{WAIT, appeal, news, user};
+use crate::harness::{ADMIN, WAIT, appeal, news, user};
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Chat, FakeTelegram};
 use std::path::Path;
@@ -225,4 +225,90 @@ async fn kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_in_fligh
     if let Some(c) = child.take() {
         assert!(terminate(c).success());
     }
+}
+
+/// Kills the program if a test fails while it runs.
+struct Reap(Option<Child>);
+
+impl Reap {
+    fn take(mut self) -> Child {
+        self.0.take().expect("a child")
+    }
+}
+
+impl Drop for Reap {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.0.take() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// The binary with an empty config file, `ADMIN` as its admin and feeds on loopback
+/// allowed.
+fn spawn_plain(tg: &FakeTelegram, dir: &Path) -> Reap {
+    let config = dir.join("empty.toml");
+    std::fs::write(&config, "").unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_solibot"))
+        .args(["run", "--config"])
+        .arg(&config)
+        .env_clear()
+        .env("SOLIBOT_TELEGRAM_TOKEN", tg.token())
+        .env("SOLIBOT_TELEGRAM_API_URL", tg.api_url())
+        .env("SOLIBOT_DATA_PATH", dir.join("db"))
+        .env("SOLIBOT_ADMINS", ADMIN.to_string())
+        .env("SOLIBOT_ALLOW_PRIVATE", "1")
+        .env("SOLIBOT_LOG", "warn")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("the solibot binary starts");
+    Reap(Some(child))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_command_killed_midway_is_handled_once_after_the_restart() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    let body = FeedServer::rss("Slow partner", &[news(1)]);
+    // About four seconds to fetch: time to kill the program in the middle of /addfeed.
+    let interval = Duration::from_millis(4000 / body.len() as u64);
+    feeds.slow_drip("/slow.xml", body, "application/rss+xml", interval);
+    let dir = tempfile::tempdir().unwrap();
+    let child = spawn_plain(&tg, dir.path());
+    assert!(tg.wait_polling(WAIT).await, "the first run polls");
+    let url = feeds.url("/slow.xml");
+    tg.push_message(
+        Chat::private(ADMIN),
+        user(ADMIN),
+        &format!("/addfeed {url}"),
+    );
+    let id = tg.with_state(|s| s.last_update_id);
+    assert!(
+        feeds.wait_requests("/slow.xml", 1, WAIT).await,
+        "/addfeed fetches"
+    );
+    kill9(child.take());
+    assert!(tg.sent_to(ADMIN).is_empty(), "killed before it answered");
+
+    let child = spawn_plain(&tg, dir.path());
+    assert!(
+        tg.wait_until(|s| s.confirmed_update_id >= id, Duration::from_secs(60))
+            .await,
+        "the restarted program handles /addfeed and confirms it"
+    );
+    let first = tg.sent_to(ADMIN);
+    assert_eq!(first.len(), 1, "one reply");
+    assert!(
+        first[0].visible_text.starts_with("Added feed"),
+        "{}",
+        first[0].visible_text
+    );
+    tg.push_message(Chat::private(ADMIN), user(ADMIN), "/feeds");
+    assert!(tg.wait_until(|s| s.sent_to(ADMIN).len() >= 2, WAIT).await);
+    let listed = tg.sent_to(ADMIN)[1].visible_text.clone();
+    assert!(listed.starts_with("1 partner feed:"), "{listed}");
+    assert!(terminate(child.take()).success());
 }

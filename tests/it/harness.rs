@@ -44,6 +44,27 @@ impl Running {
         Running { cancel, handle }
     }
 
+    /// Starts the bot in webhook mode: returns once the webhook is set and the update
+    /// endpoint on `listen` takes connections.
+    pub async fn start_webhook(config: Config, tg: &FakeTelegram) -> Running {
+        let listen = config.http_listen.expect("webhook mode needs http.listen");
+        let cancel = CancellationToken::new();
+        let handle = tokio::spawn(solibot::app::run(config, false, cancel.clone()));
+        assert!(
+            tg.wait_until(|s| !s.webhook_url.is_empty(), WAIT).await,
+            "the bot sets its webhook"
+        );
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while tokio::net::TcpStream::connect(listen).await.is_err() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "the update endpoint listens on {listen}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        Running { cancel, handle }
+    }
+
     pub async fn stop(self) {
         self.cancel.cancel();
         let r = tokio::time::timeout(Duration::from_secs(10), self.handle)
@@ -52,6 +73,14 @@ impl Running {
             .expect("task did not panic");
         r.expect("run ends without error");
     }
+}
+
+/// A port nobody listens on right now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free port")
+        .port()
 }
 
 pub fn user(id: i64) -> User {

@@ -13,3 +13,4 @@ mod organizer;
 mod spine;
 mod support_selftest;
 mod transport;
+mod webhook;

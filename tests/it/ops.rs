@@ -2,7 +2,7 @@
 //! of every log line and error, JSON logs, the Dockerfile's promises, and the binary
 //! started with exactly the environment the image sets.
 
-use crate::harness::{Running, WAIT, appeal, command, config, news};
+use crate::harness::{Running, WAIT, appeal, command, config, free_port, news};
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Failure, FakeOptions, FakeTelegram};
 use std::collections::{BTreeMap, HashMap};
@@ -12,14 +12,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const RSS: &str = "application/rss+xml";
-
-/// A port nobody listens on right now.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port()
-}
 
 /// GET `url`; the status and body, or None if nothing answers.
 async fn get(url: &str) -> Option<(u16, Option<String>, String)> {

@@ -193,3 +193,85 @@ async fn a_failed_administrator_check_says_so_and_to_try_again() {
     assert!(r.contains("Subscribed"), "{r}");
     bot.stop().await;
 }
+
+/// The update id of the update queued last.
+fn last_update(tg: &FakeTelegram) -> i64 {
+    tg.with_state(|s| s.last_update_id)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_telegram_delivers_again_after_a_restart_act_once_and_get_one_reply() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    feeds.set("/a.xml", FeedServer::rss("Partner A", &[news(1)]), RSS);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
+    let added = command(&tg, ADMIN, &format!("/addfeed {}", feeds.url("/a.xml"))).await;
+    assert!(added.starts_with("Added feed"), "{added}");
+    let addfeed = last_update(&tg);
+    assert!(command(&tg, 1001, "/start").await.contains("Subscribed"));
+    let start = last_update(&tg);
+    assert!(command(&tg, ADMIN, "/grant 777").await.contains("777"));
+    let grant = last_update(&tg);
+    bot.stop().await;
+    let replies = |id: i64| tg.sent_to(id).len();
+    let (admin_replies, user_replies) = (replies(ADMIN), replies(1001));
+
+    // A new start; Telegram hands the three commands out again (as it does when the
+    // offset that confirmed them never reached it).
+    let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
+    for id in [addfeed, start, grant] {
+        assert!(tg.deliver_again(id), "update {id} exists");
+    }
+    tg.push_message(Chat::private(ADMIN), user(ADMIN), "/feeds");
+    let feeds_cmd = last_update(&tg);
+    // The offset passes /feeds only once every update before it was handled.
+    assert!(
+        tg.wait_until(|s| s.confirmed_update_id >= feeds_cmd, WAIT)
+            .await,
+        "the replayed updates and /feeds are handled and confirmed"
+    );
+    let admin = tg.sent_to(ADMIN);
+    assert_eq!(admin.len(), admin_replies + 1, "only /feeds is answered");
+    let listed = &admin[admin_replies].visible_text;
+    assert!(listed.starts_with("1 partner feed:"), "{listed}");
+    assert_eq!(replies(1001), user_replies, "/start is not answered again");
+    bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_offset_passes_a_command_only_after_its_handler_finished() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    let body = FeedServer::rss("Slow partner", &[news(1)]);
+    // About three seconds to fetch.
+    let interval = Duration::from_millis(3000 / body.len() as u64);
+    feeds.slow_drip("/slow.xml", body, RSS, interval);
+    let dir = tempfile::tempdir().unwrap();
+    let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
+    let polls = tg.with_state(|s| s.polls);
+    tg.push_message(
+        Chat::private(ADMIN),
+        user(ADMIN),
+        &format!("/addfeed {}", feeds.url("/slow.xml")),
+    );
+    let id = last_update(&tg);
+    assert!(feeds.wait_requests("/slow.xml", 1, WAIT).await, "fetching");
+    // The bot was parked in a poll; that poll brought the command; the next one comes
+    // while the command is being handled.
+    assert!(tg.wait_until(|s| s.polls > polls, WAIT).await);
+    assert!(
+        tg.with_state(|s| s.sent_to(ADMIN).is_empty()),
+        "still fetching"
+    );
+    assert!(
+        tg.with_state(|s| s.confirmed_update_id) < id,
+        "the command is not confirmed while its handler runs"
+    );
+    assert!(tg.wait_until(|s| !s.sent_to(ADMIN).is_empty(), WAIT).await);
+    assert!(
+        tg.wait_until(|s| s.confirmed_update_id >= id, WAIT).await,
+        "confirmed once handled"
+    );
+    bot.stop().await;
+}

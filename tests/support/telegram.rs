@@ -488,6 +488,12 @@ pub struct TelegramState {
     pub count_429_limits: usize,
     pub callback_answers: Vec<Value>,
     pub webhook_url: String,
+    /// The `secret_token` of the webhook set (None: none, or no webhook).
+    pub webhook_secret: Option<String>,
+    /// The `max_connections` of the webhook set.
+    pub webhook_max_connections: Option<i64>,
+    /// Every update posted to the webhook: (update_id, HTTP status, or 0 when no answer).
+    pub webhook_posts: Vec<(i64, u16)>,
     /// The persisted allowed_updates (None = never set = Telegram's default).
     pub allowed_updates: Option<Vec<String>>,
     /// Updates queued and not yet confirmed.
@@ -617,6 +623,13 @@ struct Internal {
     poll_seq: u64,
     active_poll: Option<u64>,
     terminated: HashMap<u64, &'static str>,
+    /// Every update ever queued, by id (for `deliver_again`).
+    history: HashMap<i64, Value>,
+    /// Updates the next getUpdates answers again, whatever its offset.
+    redeliver: Vec<Value>,
+    /// Where webhook posts actually go (the test's `http.listen`), instead of the public
+    /// URL's origin.
+    webhook_target: Option<String>,
 }
 
 impl Internal {
@@ -987,6 +1000,7 @@ impl Shared {
         l.int.next_update_id += 1;
         let mut json = json!({"update_id": id});
         json[kind] = payload;
+        l.int.history.insert(id, json.clone());
         l.int.queue.push_back(QueuedUpdate {
             id,
             kind: kind.to_string(),
@@ -1270,6 +1284,7 @@ impl Shared {
                     Reply::OkWithDescription(json!(true), "Webhook is already deleted")
                 } else {
                     l.obs.webhook_url.clear();
+                    l.obs.webhook_secret = None;
                     Reply::OkWithDescription(json!(true), "Webhook was deleted")
                 }
             }
@@ -1402,6 +1417,7 @@ impl Shared {
         if url.is_empty() {
             let was = !l.obs.webhook_url.is_empty();
             l.obs.webhook_url.clear();
+            l.obs.webhook_secret = None;
             return Reply::OkWithDescription(
                 json!(true),
                 if was {
@@ -1423,6 +1439,20 @@ impl Shared {
                 "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443",
             );
         }
+        let secret = p.str("secret_token").filter(|t| !t.is_empty());
+        if let Some(t) = &secret {
+            if t.len() > 256 {
+                return Reply::bad("Bad Request: secret token is too long");
+            }
+            if !t
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Reply::bad("Bad Request: secret token contains unallowed characters");
+            }
+        }
+        l.obs.webhook_secret = secret;
+        l.obs.webhook_max_connections = p.int("max_connections");
         if let Some(Ok(Value::Array(a))) = p.json("allowed_updates") {
             l.obs.allowed_updates = Some(
                 a.iter()
@@ -1806,14 +1836,15 @@ impl Shared {
                     .retain(|u| u.id < from_id || allowed_kind(&allowed, &u.kind));
                 l.obs.filtered_updates += before - l.int.queue.len();
                 l.obs.pending_updates = l.int.queue.len();
-                let batch: Vec<Value> = l
-                    .int
-                    .queue
-                    .iter()
-                    .filter(|u| u.id >= from_id)
-                    .take(limit)
-                    .map(|u| u.json.clone())
-                    .collect();
+                let mut batch: Vec<Value> = std::mem::take(&mut l.int.redeliver);
+                batch.extend(
+                    l.int
+                        .queue
+                        .iter()
+                        .filter(|u| u.id >= from_id)
+                        .take(limit)
+                        .map(|u| u.json.clone()),
+                );
                 if !batch.is_empty() || Instant::now() >= deadline {
                     return Reply::Ok(Value::Array(batch));
                 }
@@ -1961,6 +1992,7 @@ pub struct FakeTelegram {
     shared: Arc<Shared>,
     addr: SocketAddr,
     _server: Arc<ServerTask>,
+    webhook_task: Arc<Mutex<Option<ServerTask>>>,
 }
 
 impl FakeTelegram {
@@ -2003,6 +2035,9 @@ impl FakeTelegram {
                     poll_seq: 0,
                     active_poll: None,
                     terminated: HashMap::new(),
+                    history: HashMap::new(),
+                    redeliver: Vec::new(),
+                    webhook_target: None,
                 },
             }),
             notify: Notify::new(),
@@ -2024,6 +2059,7 @@ impl FakeTelegram {
             shared,
             addr,
             _server: Arc::new(ServerTask(handle)),
+            webhook_task: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -2489,6 +2525,56 @@ impl FakeTelegram {
         id
     }
 
+    /// Makes the next getUpdates answer update `update_id` again, whatever its offset (as
+    /// Telegram does when a bot restarts before its offset confirmed the update). `false`
+    /// when no such update was ever queued.
+    pub fn deliver_again(&self, update_id: i64) -> bool {
+        {
+            let mut l = self.shared.lock();
+            let Some(json) = l.int.history.get(&update_id).cloned() else {
+                return false;
+            };
+            l.int.redeliver.push(json);
+        }
+        self.shared.notify.notify_waiters();
+        true
+    }
+
+    /// The update queued with id `update_id`, as Telegram would send it.
+    pub fn update_json(&self, update_id: i64) -> Option<Value> {
+        self.shared.lock().int.history.get(&update_id).cloned()
+    }
+
+    /// Delivers updates to the webhook once one is set, as Telegram does: each queued
+    /// update is POSTed (one at a time, in order) to `target` (e.g. `http://127.0.0.1:PORT`)
+    /// plus the webhook URL's path, with `X-Telegram-Bot-Api-Secret-Token` when a secret
+    /// was set; a 2xx confirms it, anything else is tried again half a second later.
+    /// Stops when the fake is dropped.
+    pub fn deliver_webhooks_to(&self, target: &str) {
+        self.shared.lock().int.webhook_target = Some(target.trim_end_matches('/').to_string());
+        let shared = Arc::clone(&self.shared);
+        let task = tokio::spawn(async move { webhook_delivery(shared).await });
+        *self.webhook_task.lock().unwrap_or_else(|e| e.into_inner()) = Some(ServerTask(task));
+        self.shared.notify.notify_waiters();
+    }
+
+    /// POSTs `body` to `url` as Telegram posts an update (JSON), with the secret header
+    /// when `secret` is given; returns the HTTP status (0 when there was no answer).
+    pub async fn post_webhook(url: &str, secret: Option<&str>, body: Vec<u8>) -> u16 {
+        let client = reqwest::Client::new();
+        let mut req = client
+            .post(url)
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(s) = secret {
+            req = req.header("X-Telegram-Bot-Api-Secret-Token", s);
+        }
+        match req.send().await {
+            Ok(r) => r.status().as_u16(),
+            Err(_) => 0,
+        }
+    }
+
     /// Queues any update: `{"update_id": N, kind: payload}`.
     pub fn push_raw_update(&self, kind: &str, payload: Value) -> Option<i64> {
         let id = {
@@ -2510,4 +2596,53 @@ fn text_fields(text: &str) -> serde_json::Map<String, Value> {
         );
     }
     fields
+}
+
+/// The next update for the webhook: (where to post, secret, update id, body); `None`
+/// when no webhook is set or nothing is queued.
+fn next_webhook_post(shared: &Shared) -> Option<(String, Option<String>, i64, Value)> {
+    let l = shared.lock();
+    let target = l.int.webhook_target.clone()?;
+    if l.obs.webhook_url.is_empty() {
+        return None;
+    }
+    let path = url::Url::parse(&l.obs.webhook_url)
+        .map(|u| u.path().to_string())
+        .unwrap_or_default();
+    let u = l.int.queue.front()?;
+    Some((
+        format!("{target}{path}"),
+        l.obs.webhook_secret.clone(),
+        u.id,
+        u.json.clone(),
+    ))
+}
+
+async fn webhook_delivery(shared: Arc<Shared>) {
+    loop {
+        let notified = shared.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        let mut retry = false;
+        if let Some((url, secret, id, body)) = next_webhook_post(&shared) {
+            let bytes = serde_json::to_vec(&body).unwrap_or_default();
+            let status = FakeTelegram::post_webhook(&url, secret.as_deref(), bytes).await;
+            let mut l = shared.lock();
+            l.obs.webhook_posts.push((id, status));
+            if (200..300).contains(&status) {
+                if l.int.queue.front().is_some_and(|u| u.id == id) {
+                    l.int.queue.pop_front();
+                }
+                l.obs.confirmed_update_id = l.obs.confirmed_update_id.max(id);
+                l.obs.pending_updates = l.int.queue.len();
+                continue;
+            }
+            retry = true;
+        }
+        let pause = if retry { 500 } else { 1000 };
+        tokio::select! {
+            _ = &mut notified => {}
+            _ = tokio::time::sleep(Duration::from_millis(pause)) => {}
+        }
+    }
 }

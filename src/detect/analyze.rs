@@ -136,6 +136,8 @@ struct LinkInfo<'a> {
     ty: UrlType,
     /// Kinds named by the anchor text.
     anchor_kinds: u8,
+    /// Kinds whose genre words the anchor text holds ("the map of the vigils").
+    anchor_words: u8,
     /// Kinds whose genre words the path of an untyped link holds ("/patenschaften/anmeldung").
     path_kinds: u8,
     /// Kinds named by the heading of the link's section.
@@ -410,8 +412,12 @@ fn name_run(text: &str) -> usize {
 /// Kind evidence from an untyped link whose path or anchor names the kind (less than an
 /// ask: it needs another cue to name a kind).
 const LINK_WORDS_KIND_EVIDENCE: f32 = 1.5;
+/// Words besides its own that a block holding the site's button may have and still be chrome
+/// ("Support our work: Donate"); a sentence around the link makes it part of the text.
+const BUTTON_CONTEXT_WORDS: usize = 6;
 
-/// The kinds whose genre words a link's path holds, read as words of the entry's language.
+/// The kinds whose genre words a link's path (or anchor) holds, read as words of the entry's
+/// language and of English.
 fn path_kinds(det: &Detector, path: &str, lang: &str) -> u8 {
     let words: String = path
         .chars()
@@ -540,7 +546,7 @@ pub(crate) fn detect(
             && ty.generic
             && !seg.dropped
             && words_upto(l.text(p.doc), 3) <= 3
-            && words_upto(seg.text, 15) <= 15
+            && words_upto(seg.text, 15) <= words_upto(l.text(p.doc), 3) + BUTTON_CONTEXT_WORDS
         {
             reasons.add(0.3, format!("site button ignored: '{}'", l.text(p.doc)));
             p.segs[b + 1].dropped = true;
@@ -1193,6 +1199,11 @@ fn link_infos<'a>(
         let ty = ty.clone();
         let mut anchor_kinds = 0u8;
         let anchor = l.text(p.doc);
+        let anchor_words = if usable && !anchor.is_empty() {
+            path_kinds(det, anchor, lang)
+        } else {
+            0
+        };
         if usable && !anchor.is_empty() {
             anchor_fold.clear();
             fold_into(anchor, &mut anchor_fold);
@@ -1219,6 +1230,7 @@ fn link_infos<'a>(
             key: parts.key.as_str(),
             ty,
             anchor_kinds,
+            anchor_words,
             path_kinds,
             section,
             download: is_download(&parts.path),
@@ -1402,10 +1414,20 @@ fn best_url(c: &UrlChoice, k: ActionKind, main: bool) -> Option<String> {
             Some(Some(_)) if li.anchor_kinds & bit(k) != 0 => 1.9,
             Some(Some(_)) if li.path_kinds & bit(k) != 0 => 1.7,
             Some(Some(_)) if li.section & bit(k) != 0 => 1.6,
+            // The sentence around the link asks for this kind and not for the one the
+            // link's address suggests ("Add your name here" on a `/letter` page).
+            Some(Some(rk))
+                if in_sent && li.sent.is_some_and(|si| sent_kinds[si] & bit(rk) == 0) =>
+            {
+                1.5
+            }
             Some(Some(_)) => continue,
+            // A mailbox beside a march or a vigil is for the organisers' questions.
+            None if mail && k == ActionKind::Mobilize => 0.3,
             None if li.anchor_kinds & bit(k) != 0 => 2.0,
             None if li.path_kinds & bit(k) != 0 => 1.8,
             None if li.section & bit(k) != 0 => 1.7,
+            None if li.anchor_words & bit(k) != 0 && !mail => 1.4,
             // A mailbox or a phone number is not a page to sign, give, share or boycott on.
             None if mail
                 && matches!(

@@ -160,3 +160,73 @@ fn the_material_to_share_is_the_share_link_and_a_phone_number_is_not() {
         "{v:#?}"
     );
 }
+
+/// The URL a verdict gives for `kind`.
+fn url_of(v: &Verdict, kind: &str) -> Option<String> {
+    v.actions
+        .iter()
+        .find(|a| a.kind.as_str() == kind)
+        .and_then(|a| a.url.clone())
+}
+
+#[test]
+fn the_sentence_around_a_link_names_its_kind_over_the_address() {
+    // `/letter-…` reads as writing to an official; the sentence asks for a signature.
+    let e = entry(
+        "https://parents.example/2026/04/open-letter-school-places",
+        "Open letter: school places for refugee children now",
+        "<p>We, the undersigned parents and teachers, ask the council to offer every newly \
+         arrived child a school place within twenty school days.</p>\
+         <p>Add your name <a href=\"https://parents.example/letter-schools/\">here</a>. \
+         We hand the letter in at the council meeting on 20 May.</p>",
+    );
+    let v = detect_as("Parents for Schools", &e);
+    assert!(v.is_appeal, "{v:#?}");
+    assert_eq!(
+        url_of(&v, "sign").as_deref(),
+        Some("https://parents.example/letter-schools/"),
+        "{:?}",
+        v.actions
+    );
+}
+
+#[test]
+fn a_button_inside_a_sentence_is_text_not_site_chrome() {
+    // The site's own `/mitmachen` page, linked from a sentence, is where volunteers sign up.
+    let e = entry(
+        "https://klinik-hilfe.example/helfen/so-koennen-sie-helfen",
+        "So können Sie unsere Kliniken unterstützen",
+        "<h3>1. Mit Geld helfen</h3><p>Online spenden Sie über unser \
+         <a href=\"https://klinik-hilfe.example/spenden/formular/\">Spendenformular</a>.</p>\
+         <h3>2. Zeit und Fachwissen spenden</h3><p>Ärztinnen, Pflegekräfte und Übersetzer \
+         können sich für Einsätze registrieren: \
+         <a href=\"https://klinik-hilfe.example/mitmachen/\">Mitmachen</a>.</p>",
+    );
+    let v = detect_as("Klinik-Hilfe", &e);
+    assert_eq!(
+        url_of(&v, "volunteer").as_deref(),
+        Some("https://klinik-hilfe.example/mitmachen/"),
+        "{:?}",
+        v.actions
+    );
+}
+
+#[test]
+fn a_march_links_to_its_map_not_to_the_organisers_mailbox() {
+    let e = entry(
+        "https://libertes.example/mobilisations/22-novembre",
+        "Le 22 novembre, marchons pour nos libertés",
+        "<p>La ligue appelle à manifester le samedi 22 novembre, 14 h, place de la Bastille.</p>\
+         <p>Consultez <a href=\"https://libertes.example/22-novembre/carte\">la carte des \
+         rassemblements</a>. Vous organisez un départ en car ? Signalez-le à \
+         <a href=\"mailto:mobilisation@libertes.example\">mobilisation@libertes.example</a>.</p>",
+    );
+    let v = detect_as("Ligue des libertés", &e);
+    assert!(v.is_appeal, "{v:#?}");
+    assert_eq!(
+        url_of(&v, "mobilize").as_deref(),
+        Some("https://libertes.example/22-novembre/carte"),
+        "{:?}",
+        v.actions
+    );
+}

@@ -409,6 +409,24 @@ fn name_run(text: &str) -> usize {
     }
 }
 
+/// Names listed with semicolons ("Signatories: Baytna (Syria); Women Now (France); …"):
+/// the count of parts when there are four or more, each short and most capitalised.
+fn semicolon_list(text: &str) -> usize {
+    let parts: Vec<&str> = text.split([';', '؛']).map(str::trim).collect();
+    if parts.len() < 4 || parts.iter().any(|p| words_upto(p, 12) > 12) {
+        return 0;
+    }
+    let caps = parts
+        .iter()
+        .filter(|p| p.chars().next().is_some_and(char::is_uppercase))
+        .count();
+    if caps * 4 >= parts.len() * 3 {
+        parts.len()
+    } else {
+        0
+    }
+}
+
 /// Kind evidence from an untyped link whose path or anchor names the kind (less than an
 /// ask: it needs another cue to name a kind).
 const LINK_WORDS_KIND_EVIDENCE: f32 = 1.5;
@@ -947,7 +965,7 @@ pub(crate) fn detect(
         .filter(|sg| !sg.dropped)
         .map(|sg| match sg.kind {
             SegKind::Item if words_upto(sg.text, 10) <= 10 => 1,
-            SegKind::Para => name_run(sg.text),
+            SegKind::Para => name_run(sg.text).max(semicolon_list(sg.text)),
             _ => 0,
         })
         .sum();
@@ -1560,6 +1578,7 @@ pub(crate) fn learn(det: &Detector, entries: &[Entry]) -> FeedContext {
 #[cfg(test)]
 mod tests {
     use super::super::{DetectOptions, Detector, FeedContext, Verdict};
+    use super::semicolon_list;
     use crate::entry::Entry;
 
     fn entry(link: &str, title: &str, body: &str) -> Entry {
@@ -1604,6 +1623,20 @@ mod tests {
         let det = detector();
         let e = entry("https://ngo.example.org/posts/1", title, body);
         check_with(&det, &FeedContext::default(), &e, expect)
+    }
+
+    #[test]
+    fn semicolon_lists_of_names_count_as_signatories() {
+        let names = "Signataires : Amitié des deux rives (France) ; Maison du Levant (Suisse) ; \
+                     Réseau des femmes (Yémen) ; Coalition Mer Rouge (Belgique)";
+        assert_eq!(semicolon_list(names), 4);
+        // Three parts are a sentence with semicolons, not a list.
+        assert_eq!(semicolon_list("Il pleut ; Il vente ; Il neige"), 0);
+        // A needs list is written in lower case.
+        assert_eq!(
+            semicolon_list("lait ; couches ; duvets ; savon ; Tickets de bus"),
+            0
+        );
     }
 
     #[test]

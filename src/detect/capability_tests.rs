@@ -230,3 +230,21 @@ fn a_march_links_to_its_map_not_to_the_organisers_mailbox() {
         v.actions
     );
 }
+
+#[test]
+fn a_joint_statement_lists_its_signatories_and_asks_no_one_to_sign() {
+    let e = entry(
+        "https://amitie-port.example/declaration-commune-port",
+        "Déclaration commune : le port ne doit pas redevenir un champ de bataille",
+        "<p>Nous, organisations soussignées, rappelons que 80 % des importations alimentaires \
+         du pays passent par ce port.</p>\
+         <p>Nous appelons le Conseil de sécurité à réaffirmer la protection des \
+         infrastructures portuaires civiles.</p>\
+         <p>Signataires : Amitié des deux rives (France) ; Maison du Levant de Genève \
+         (Suisse) ; Réseau des femmes de la côte (Yémen) ; Coalition Mer Rouge pour les \
+         droits (Belgique) ; Centre pour le développement (Yémen).</p>",
+    );
+    let v = detect_as("Amitié des deux rives", &e);
+    assert!(v.is_appeal, "{v:#?}");
+    assert!(!kinds(&v).contains(&"sign"), "{:?}", v.actions);
+}

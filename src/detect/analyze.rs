@@ -1752,6 +1752,22 @@ mod tests {
     }
 
     #[test]
+    fn turkish_nouns_spelled_like_asks_to_share_are_not() {
+        // "yayın" (publication) and "iletin" (tell them, send to us) beside a petition.
+        check(
+            "Yerel basın için açık mektup",
+            r#"<p>Yerel yayın kuruluşlarına kamu ilanı desteği geri verilsin diye açık mektubu
+               <a href="https://gazete.example/acik-mektup/imza">imzalayın</a>.</p>
+               <p>Yanıt alırsanız lütfen bize iletin.</p>"#,
+            Expect {
+                appeal: true,
+                kinds: &["sign"],
+                urls: &[("sign", "https://gazete.example/acik-mektup/imza")],
+            },
+        );
+    }
+
+    #[test]
     fn german_and_turkish_asks() {
         check(
             "Winterhilfe für Idlib",

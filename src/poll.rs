@@ -4,11 +4,12 @@
 //! Owns the feed's health and validators. Does not send anything: the delivery worker
 //! drains the outbox; in `--dry-run` alerts are printed instead of queued.
 
-use crate::app::Shared;
 use crate::config::FeedMode;
+use crate::context::Shared;
 use crate::deliver::render;
 use crate::detect::Verdict;
 use crate::entry::Entry;
+use crate::events::Event;
 use crate::feeds::fetch::{FetchError, Fetched, Validators};
 use crate::feeds::parse::{self, ParseError};
 use crate::metrics::Counters;
@@ -325,7 +326,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         vec![(new_entries, Vec::new())]
     } else {
         let subscribers = shared.store.subscribers()?;
-        crate::bot::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
+        crate::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
     };
     // The feed's new state is written with its entries: a crash can never leave a feed
     // marked polled without its backlog marked seen.
@@ -402,7 +403,10 @@ fn record_success(shared: &Shared, feed: &mut FeedRecord, now: i64, hint: Option
     }
     if feed.health.told_failing {
         feed.health.told_failing = false;
-        crate::bot::notice::feed_recovered(shared, feed, feed.health.failing_since);
+        shared.events.emit(Event::FeedRecovered {
+            feed: feed.clone(),
+            failing_since: feed.health.failing_since,
+        });
     }
     feed.health.last_success = Some(now);
     feed.health.consecutive_failures = 0;
@@ -419,7 +423,7 @@ fn record_failure(
     retry_after: Option<Duration>,
     now: i64,
 ) {
-    let message = crate::app::scrub(error, shared.config.token.as_deref());
+    let message = crate::text::scrub(error, shared.config.token.as_deref());
     tracing::warn!(feed = feed.id, url = %feed.url, error = %message, "poll failed");
     feed.health.last_error = Some(message);
     feed.health.last_error_at = Some(now);
@@ -428,7 +432,7 @@ fn record_failure(
     let notice_after = shared.config.failure_notice_after.as_secs() as i64;
     if !feed.health.told_failing && now - since >= notice_after {
         feed.health.told_failing = true;
-        crate::bot::notice::feed_failing(shared, feed);
+        shared.events.emit(Event::FeedFailing(feed.clone()));
     }
     let delay = next_delay(
         shared.config.poll_interval,
@@ -640,7 +644,7 @@ mod tests {
             .add_feed(FeedRecord::new("https://a.example/feed", "A"))
             .expect("add")
             .expect("new");
-        let shared = crate::app::shared(config, store, None, None).expect("shared");
+        let shared = crate::context::shared(config, store, None, None).expect("shared");
         let before = now_unix();
         record_panic(&shared, feed.id);
         record_panic(&shared, feed.id);

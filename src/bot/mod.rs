@@ -12,7 +12,6 @@
 //! retried and cancellable), [`intake`] (updates at least once, each acted on once). This module does not send alerts: the delivery worker
 //! does.
 
-pub mod choices;
 mod intake;
 pub mod notice;
 mod organizer;
@@ -23,11 +22,12 @@ pub mod webhook;
 pub use intake::poll as run;
 pub use startup::{StartError, Transport, start};
 
-use crate::app::{Shared, scrub};
 use crate::config::Config;
+use crate::context::Shared;
 use crate::deliver::pace::Pace;
 use crate::i18n::{Lang, t};
 use crate::manage::clip;
+use crate::text::scrub;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;

@@ -8,6 +8,7 @@ mod delivery;
 mod e2e;
 mod harness;
 mod hostile;
+mod layers;
 mod ops;
 mod organizer;
 mod spine;

@@ -11,6 +11,7 @@ mod hostile;
 mod layers;
 mod ops;
 mod organizer;
+mod shape;
 mod spine;
 mod support_selftest;
 mod transport;

@@ -1,6 +1,8 @@
-//! Starts, owns and stops every task: polling, delivery, the Telegram update loop and
-//! the HTTP endpoint. Shutdown is a cancellation token passed to each; `run` returns when
-//! all have stopped and the store is flushed.
+//! Builds the shared context ([`crate::context`]) and the channels between tasks, then
+//! starts, owns and stops every task: polling, delivery, notices (fed by
+//! [`crate::events`]), the Telegram update loop and the HTTP endpoint. Shutdown is a
+//! cancellation token passed to each; `run` returns when all have stopped and the store
+//! is flushed. Nothing below imports this module.
 
 use crate::config::{Config, FeedConfig};
 use crate::context::{Shared, shared};

@@ -260,7 +260,7 @@ struct Round {
     not_modified: usize,
 }
 
-async fn round(shared: &Arc<solibot::app::Shared>, ids: &[u64], ticks: f64) -> Round {
+async fn round(shared: &Arc<solibot::context::Shared>, ids: &[u64], ticks: f64) -> Round {
     let sem = Arc::new(tokio::sync::Semaphore::new(
         shared.config.max_concurrent_polls,
     ));
@@ -366,8 +366,9 @@ fn main() {
     let (first, second, rss_after) = rt.block_on(async {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         tokio::spawn(async move { while rx.recv().await.is_some() {} });
-        let shared =
-            Arc::new(solibot::app::shared(config, store, Some(tx), None).expect("shared state"));
+        let shared = Arc::new(
+            solibot::context::shared(config, store, Some(tx), None).expect("shared state"),
+        );
         let first = round(&shared, &ids, ticks).await;
         let rss_after = status_mb("VmRSS:");
         let second = round(&shared, &ids, ticks).await;

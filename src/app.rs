@@ -1,54 +1,19 @@
-//! Starts, owns and stops every task: polling, delivery, the Telegram update loop and
-//! the HTTP endpoint. Shutdown is a cancellation token passed to each; `run` returns when
-//! all have stopped and the store is flushed.
+//! Builds the shared context ([`crate::context`]) and the channels between tasks, then
+//! starts, owns and stops every task: polling, delivery, notices (fed by
+//! [`crate::events`]), the Telegram update loop and the HTTP endpoint. Shutdown is a
+//! cancellation token passed to each; `run` returns when all have stopped and the store
+//! is flushed. Nothing below imports this module.
 
 use crate::config::{Config, FeedConfig};
-use crate::detect::{CueSource, DetectOptions, Detector};
-use crate::feeds::fetch::{FetchOptions, Fetcher};
-use crate::metrics::Counters;
-use crate::store::{FeedRecord, OutboxKey, Store};
+use crate::context::{Shared, shared};
+use crate::events::Events;
+use crate::store::{FeedRecord, Store};
 use anyhow::Context;
 use std::collections::HashMap;
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-/// What every task shares.
-pub struct Shared {
-    pub config: Config,
-    pub store: Store,
-    pub fetcher: Fetcher,
-    pub detector: Arc<Detector>,
-    pub counters: Arc<Counters>,
-    /// Telegram's limits over every message sent: alerts, replies, notices.
-    pub pace: Arc<crate::deliver::pace::Pace>,
-    outbox_tx: Option<mpsc::UnboundedSender<Vec<OutboxKey>>>,
-    dry_run_out: Option<Mutex<Box<dyn Write + Send>>>,
-}
-
-impl Shared {
-    pub fn dry_run(&self) -> bool {
-        self.dry_run_out.is_some()
-    }
-
-    pub fn notify_outbox(&self, keys: Vec<OutboxKey>) {
-        if let Some(tx) = &self.outbox_tx {
-            let _ = tx.send(keys);
-        }
-    }
-
-    /// Prints one alert block (dry run): the block, then a blank line.
-    pub fn print_dry_run(&self, block: &str) {
-        if let Some(out) = &self.dry_run_out
-            && let Ok(mut out) = out.lock()
-        {
-            let _ = writeln!(out, "{}\n", block.trim_end());
-            let _ = out.flush();
-        }
-    }
-}
 
 /// The async runtime the bot runs on: a worker thread per core, and at most
 /// [`BLOCKING_THREADS`] threads for blocking work (detection, disk flushes, name
@@ -63,48 +28,11 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 pub const BLOCKING_THREADS: usize = 4;
 
-pub fn fetch_options(config: &Config) -> FetchOptions {
-    let mut o = FetchOptions {
-        allow_private: config.allow_private,
-        max_body: config.max_body_bytes,
-        timeout: config.fetch_timeout,
-        ..FetchOptions::default()
-    };
-    if let Some(ua) = &config.user_agent {
-        o.user_agent = ua.clone();
-    }
-    o
-}
-
-pub fn build_detector(config: &Config) -> anyhow::Result<Detector> {
-    let mut extra = Vec::new();
-    for path in &config.cue_files {
-        let text = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read cue file {}", path.display()))?;
-        extra.push(CueSource {
-            name: path.display().to_string(),
-            text,
-        });
-    }
-    Ok(Detector::new(&DetectOptions {
-        threshold: config.threshold,
-        extra_cues: extra,
-    })?)
-}
-
-/// Replaces the bot token wherever it appears (reqwest errors carry the URL).
-pub fn scrub(message: &str, token: Option<&str>) -> String {
-    match token.filter(|t| t.len() >= 4) {
-        Some(t) => message.replace(t, "<token>"),
-        None => message.to_string(),
-    }
-}
-
 pub fn scrub_error(e: &anyhow::Error, env: &HashMap<String, String>) -> String {
     let mut s = format!("{e:#}");
     for k in ["SOLIBOT_TELEGRAM_TOKEN", "TELOXIDE_TOKEN"] {
         if let Some(t) = env.get(k) {
-            s = scrub(&s, Some(t));
+            s = crate::text::scrub(&s, Some(t));
         }
     }
     s
@@ -125,29 +53,6 @@ pub fn sync_config_feeds(store: &Store, feeds: &[FeedConfig]) -> anyhow::Result<
         })?;
     }
     Ok(())
-}
-
-/// Builds the shared state. `dry_run_out` set means no Telegram: alerts are printed.
-pub fn shared(
-    config: Config,
-    store: Store,
-    outbox_tx: Option<mpsc::UnboundedSender<Vec<OutboxKey>>>,
-    dry_run_out: Option<Box<dyn Write + Send>>,
-) -> anyhow::Result<Shared> {
-    let fetcher = Fetcher::new(fetch_options(&config)).context("cannot build the HTTP client")?;
-    let detector = Arc::new(build_detector(&config)?);
-    let pace =
-        crate::deliver::pace::Pace::new(crate::deliver::limiter::Limits::scaled(config.rate_scale));
-    Ok(Shared {
-        config,
-        store,
-        fetcher,
-        detector,
-        counters: Arc::new(Counters::default()),
-        pace,
-        outbox_tx,
-        dry_run_out: dry_run_out.map(Mutex::new),
-    })
 }
 
 /// Runs until SIGINT or SIGTERM, then stops everything within the deadline.
@@ -249,7 +154,10 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
         .with_context(|| format!("cannot open the database at {}", config.data_path.display()))?;
     sync_config_feeds(&store, &config.feeds)?;
     let (tx, rx) = mpsc::unbounded_channel();
-    let shared = Arc::new(shared(config, store, Some(tx), None)?);
+    let (events, notices) = Events::channel();
+    let mut shared = shared(config, store, Some(tx), None)?;
+    shared.events = events;
+    let shared = Arc::new(shared);
     let bot = crate::bot::make_bot(&shared.config, &token)?;
     let secret = webhook_secret(&shared)?;
     let transport = match (&shared.config.webhook, &secret) {
@@ -269,12 +177,23 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
 
     let mut tasks = tokio::task::JoinSet::new();
     let worker = crate::deliver::worker::Worker::new(
-        shared.clone(),
+        crate::deliver::worker::Handles {
+            store: shared.store.clone(),
+            counters: shared.counters.clone(),
+            pace: shared.pace.clone(),
+            events: shared.events.clone(),
+        },
         bot.clone(),
         token.clone(),
         crate::deliver::limiter::Limits::scaled(shared.config.rate_scale),
     );
     tasks.spawn(worker.run(rx, cancel.clone()));
+    tasks.spawn(crate::bot::notice::run(
+        shared.clone(),
+        bot.clone(),
+        notices,
+        cancel.clone(),
+    ));
     tasks.spawn(crate::poll::run(shared.clone(), cancel.clone()));
     let mut routes = None;
     match (&shared.config.webhook, secret) {

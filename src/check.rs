@@ -132,9 +132,9 @@ pub async fn run(
     all: bool,
     out: &mut dyn Write,
 ) -> Result<(), CheckError> {
-    let fetcher = Fetcher::new(crate::app::fetch_options(config))?;
+    let fetcher = Fetcher::new(crate::context::fetch_options(config))?;
     let detector =
-        crate::app::build_detector(config).map_err(|e| CheckError::Setup(e.to_string()))?;
+        crate::context::build_detector(config).map_err(|e| CheckError::Setup(e.to_string()))?;
     let (bytes, base) = load_source(source, &fetcher, config.max_body_bytes).await?;
     let feed = parse::parse(&bytes, base.as_deref()).map_err(|error| CheckError::Parse {
         source_name: source.to_string(),

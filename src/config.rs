@@ -314,275 +314,52 @@ fn validate_webhook(
     }))
 }
 
-/// Applies environment overrides to a raw config and checks every value.
+/// Applies environment overrides to a raw config and checks every value, one key (or
+/// section) a step, in the order errors are reported.
 pub fn validate(
     mut raw: RawConfig,
     source: Option<PathBuf>,
     env: &HashMap<String, String>,
 ) -> Result<Config, ConfigError> {
-    let file_origin = source
-        .as_ref()
-        .map(|p| format!("config file {}", p.display()))
-        .unwrap_or_else(|| "configuration".to_string());
-    let get = |k: &str| {
-        env.get(k)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
+    let src = Sources {
+        env,
+        file_origin: source
+            .as_ref()
+            .map(|p| format!("config file {}", p.display()))
+            .unwrap_or_else(|| "configuration".to_string()),
     };
-    let invalid = |origin: &str, key: &'static str, message: String| ConfigError::Invalid {
-        origin: origin.to_string(),
-        key,
-        message,
-    };
-
     let webhook_keys = RawTelegram {
         webhook_url: raw.telegram.webhook_url.take(),
         webhook_secret: raw.telegram.webhook_secret.take(),
         webhook_max_connections: raw.telegram.webhook_max_connections,
         ..RawTelegram::default()
     };
-    let token = get("SOLIBOT_TELEGRAM_TOKEN")
-        .or_else(|| get("TELOXIDE_TOKEN"))
+    let token = src
+        .get("SOLIBOT_TELEGRAM_TOKEN")
+        .or_else(|| src.get("TELOXIDE_TOKEN"))
         .or(raw.telegram.token)
         .filter(|t| !t.trim().is_empty());
-
-    let (api_url, origin) = match get("SOLIBOT_TELEGRAM_API_URL") {
-        Some(v) => (v, "environment SOLIBOT_TELEGRAM_API_URL".to_string()),
-        None => (
-            raw.telegram
-                .api_url
-                .unwrap_or_else(|| DEFAULT_API_URL.to_string()),
-            file_origin.clone(),
-        ),
-    };
-    let api_url = api_url.trim_end_matches('/').to_string();
-    match url::Url::parse(&api_url) {
-        Ok(u) if matches!(u.scheme(), "http" | "https") => {}
-        _ => {
-            return Err(invalid(
-                &origin,
-                "telegram.api_url",
-                format!("`{api_url}` is not an http(s) URL"),
-            ));
-        }
-    }
-
-    let admins = match get("SOLIBOT_ADMINS") {
-        Some(v) => v
-            .split(',')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse::<i64>().map_err(|_| {
-                    invalid(
-                        "environment SOLIBOT_ADMINS",
-                        "telegram.admins",
-                        format!("`{s}` is not a Telegram user id"),
-                    )
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        None => raw.telegram.admins,
-    };
-    if let Some(bad) = admins.iter().find(|id| **id <= 0) {
-        return Err(invalid(
-            &file_origin,
-            "telegram.admins",
-            format!("`{bad}` is not a Telegram user id"),
-        ));
-    }
-
-    let data_path = get("SOLIBOT_DATA_PATH")
+    let api_url = api_url(&src, raw.telegram.api_url)?;
+    let admins = admins(&src, raw.telegram.admins)?;
+    let data_path = src
+        .get("SOLIBOT_DATA_PATH")
         .map(PathBuf::from)
         .or(raw.storage.path)
         .unwrap_or_else(|| PathBuf::from(DEFAULT_DATA_PATH));
-
-    let (interval_text, origin) = match get("SOLIBOT_POLL_INTERVAL") {
-        Some(v) => (v, "environment SOLIBOT_POLL_INTERVAL".to_string()),
-        None => (
-            raw.polling.interval.unwrap_or_else(|| "10m".into()),
-            file_origin.clone(),
-        ),
-    };
-    let poll_interval = parse_duration(&interval_text)
-        .filter(|d| *d >= Duration::from_secs(1))
-        .ok_or_else(|| {
-            invalid(
-                &origin,
-                "polling.interval",
-                format!("`{interval_text}` is not a duration of at least 1s (like 30s, 10m, 1h)"),
-            )
-        })?;
-
-    let (notice_text, origin) = match get("SOLIBOT_FAILURE_NOTICE_AFTER") {
-        Some(v) => (v, "environment SOLIBOT_FAILURE_NOTICE_AFTER".to_string()),
-        None => (
-            raw.polling
-                .failure_notice_after
-                .unwrap_or_else(|| "24h".into()),
-            file_origin.clone(),
-        ),
-    };
-    let failure_notice_after = parse_duration(&notice_text)
-        .filter(|d| *d >= Duration::from_secs(1))
-        .ok_or_else(|| {
-            invalid(
-                &origin,
-                "polling.failure_notice_after",
-                format!("`{notice_text}` is not a duration of at least 1s (like 30m, 24h)"),
-            )
-        })?;
-
-    let allow_private = match get("SOLIBOT_ALLOW_PRIVATE") {
-        Some(v) => parse_bool(&v).ok_or_else(|| {
-            invalid(
-                "environment SOLIBOT_ALLOW_PRIVATE",
-                "fetch.allow_private_addresses",
-                format!("`{v}` is not 1/0/true/false"),
-            )
-        })?,
-        None => raw.fetch.allow_private_addresses.unwrap_or(false),
-    };
-
-    let fetch_timeout = match raw.fetch.timeout {
-        Some(t) => parse_duration(&t).ok_or_else(|| {
-            invalid(
-                &file_origin,
-                "fetch.timeout",
-                format!("`{t}` is not a duration"),
-            )
-        })?,
-        None => Duration::from_secs(30),
-    };
-    let max_body_bytes = raw.fetch.max_body_bytes.unwrap_or(5 * 1024 * 1024);
-    if max_body_bytes == 0 {
-        return Err(invalid(
-            &file_origin,
-            "fetch.max_body_bytes",
-            "must be above 0".into(),
-        ));
-    }
-
-    let threshold = match get("SOLIBOT_THRESHOLD") {
-        Some(v) => Some(
-            v.parse::<f32>()
-                .ok()
-                .filter(|t| (0.0..=1.0).contains(t))
-                .ok_or_else(|| {
-                    invalid(
-                        "environment SOLIBOT_THRESHOLD",
-                        "detect.threshold",
-                        format!("`{v}` is not a number between 0 and 1"),
-                    )
-                })?,
-        ),
-        None => match raw.detect.threshold {
-            Some(t) if !(0.0..=1.0).contains(&t) => {
-                return Err(invalid(
-                    &file_origin,
-                    "detect.threshold",
-                    format!("`{t}` is not between 0 and 1"),
-                ));
-            }
-            t => t,
-        },
-    };
-
-    let (listen, origin) = match get("SOLIBOT_HTTP_LISTEN") {
-        Some(v) => (Some(v), "environment SOLIBOT_HTTP_LISTEN".to_string()),
-        None => (raw.http.listen, file_origin.clone()),
-    };
-    let http_listen = match listen.filter(|l| !l.is_empty() && l != "off") {
-        Some(l) => Some(l.parse().map_err(|_| {
-            invalid(
-                &origin,
-                "http.listen",
-                format!("`{l}` is not an address like 127.0.0.1:9090"),
-            )
-        })?),
-        None => None,
-    };
-
-    let webhook = validate_webhook(&webhook_keys, env, &file_origin, http_listen)?;
-
-    let log_format = match get("SOLIBOT_LOG_FORMAT").or(raw.log.format).as_deref() {
-        None | Some("text") => LogFormat::Text,
-        Some("json") => LogFormat::Json,
-        Some(other) => {
-            return Err(invalid(
-                &file_origin,
-                "log.format",
-                format!("`{other}` is not `text` or `json`"),
-            ));
-        }
-    };
-
-    let rate_scale = match get("SOLIBOT_RATE_SCALE") {
-        Some(v) => v
-            .parse::<f64>()
-            .ok()
-            .filter(|f| f.is_finite() && *f > 0.0)
-            .ok_or_else(|| {
-                invalid(
-                    "environment SOLIBOT_RATE_SCALE",
-                    "delivery.rate_scale",
-                    format!("`{v}` is not a positive number"),
-                )
-            })?,
-        None => match raw.delivery.rate_scale {
-            Some(f) if !(f.is_finite() && f > 0.0) => {
-                return Err(invalid(
-                    &file_origin,
-                    "delivery.rate_scale",
-                    format!("`{f}` is not a positive number"),
-                ));
-            }
-            f => f.unwrap_or(1.0),
-        },
-    };
-
+    let poll_interval = poll_interval(&src, raw.polling.interval)?;
+    let failure_notice_after = failure_notice_after(&src, raw.polling.failure_notice_after)?;
+    let allow_private = allow_private(&src, raw.fetch.allow_private_addresses)?;
+    let (fetch_timeout, max_body_bytes) = fetch_limits(&src, &raw.fetch)?;
+    let threshold = threshold(&src, raw.detect.threshold)?;
+    let http_listen = http_listen(&src, raw.http.listen)?;
+    let webhook = validate_webhook(&webhook_keys, env, &src.file_origin, http_listen)?;
+    let log_format = log_format(&src, raw.log.format)?;
+    let rate_scale = rate_scale(&src, raw.delivery.rate_scale)?;
     let base_dir = source
         .as_ref()
         .and_then(|p| p.parent())
         .map(Path::to_path_buf);
-    let mut feeds = Vec::new();
-    for f in raw.feeds {
-        let mode = match f.mode.as_deref() {
-            None => FeedMode::Appeals,
-            Some(m) => FeedMode::parse(m).ok_or_else(|| {
-                invalid(
-                    &file_origin,
-                    "feeds.mode",
-                    format!("`{m}` is not `appeals` or `all` (feed {})", f.url),
-                )
-            })?,
-        };
-        let url = resolve_feed_url(&f.url, base_dir.as_deref()).ok_or_else(|| {
-            invalid(
-                &file_origin,
-                "feeds.url",
-                format!("`{}` is not a URL or a file path", f.url),
-            )
-        })?;
-        let hashtags = f
-            .hashtags
-            .iter()
-            .map(|h| normalise_hashtag(h))
-            .collect::<Option<Vec<_>>>()
-            .ok_or_else(|| {
-                invalid(
-                    &file_origin,
-                    "feeds.hashtags",
-                    format!("a hashtag of feed {} is empty or has spaces", f.url),
-                )
-            })?;
-        feeds.push(FeedConfig {
-            url,
-            name: f.name,
-            hashtags,
-            mode,
-        });
-    }
+    let feeds = feeds(&src, raw.feeds, base_dir.as_deref())?;
 
     Ok(Config {
         source,
@@ -610,10 +387,295 @@ pub fn validate(
         http_listen,
         webhook,
         log_format,
-        log_level: get("SOLIBOT_LOG").or(raw.log.level),
+        log_level: src.get("SOLIBOT_LOG").or(raw.log.level),
         rate_scale,
         feeds,
     })
+}
+
+/// Where values come from while validating: the environment, else the file (named in
+/// errors as `file_origin`: "config file <path>", or "configuration" without a file).
+struct Sources<'a> {
+    env: &'a HashMap<String, String>,
+    file_origin: String,
+}
+
+impl Sources<'_> {
+    /// An environment variable, trimmed; `None` when unset or empty.
+    fn get(&self, k: &str) -> Option<String> {
+        self.env
+            .get(k)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+fn invalid(origin: &str, key: &'static str, message: String) -> ConfigError {
+    ConfigError::Invalid {
+        origin: origin.to_string(),
+        key,
+        message,
+    }
+}
+
+/// `telegram.api_url` (or `SOLIBOT_TELEGRAM_API_URL`): http(s), no trailing slash.
+fn api_url(src: &Sources, raw: Option<String>) -> Result<String, ConfigError> {
+    let (api_url, origin) = match src.get("SOLIBOT_TELEGRAM_API_URL") {
+        Some(v) => (v, "environment SOLIBOT_TELEGRAM_API_URL".to_string()),
+        None => (
+            raw.unwrap_or_else(|| DEFAULT_API_URL.to_string()),
+            src.file_origin.clone(),
+        ),
+    };
+    let api_url = api_url.trim_end_matches('/').to_string();
+    match url::Url::parse(&api_url) {
+        Ok(u) if matches!(u.scheme(), "http" | "https") => Ok(api_url),
+        _ => Err(invalid(
+            &origin,
+            "telegram.api_url",
+            format!("`{api_url}` is not an http(s) URL"),
+        )),
+    }
+}
+
+/// `telegram.admins` (or `SOLIBOT_ADMINS`, comma-separated): Telegram user ids.
+fn admins(src: &Sources, raw: Vec<i64>) -> Result<Vec<i64>, ConfigError> {
+    let admins = match src.get("SOLIBOT_ADMINS") {
+        Some(v) => v
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<i64>().map_err(|_| {
+                    invalid(
+                        "environment SOLIBOT_ADMINS",
+                        "telegram.admins",
+                        format!("`{s}` is not a Telegram user id"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => raw,
+    };
+    if let Some(bad) = admins.iter().find(|id| **id <= 0) {
+        return Err(invalid(
+            &src.file_origin,
+            "telegram.admins",
+            format!("`{bad}` is not a Telegram user id"),
+        ));
+    }
+    Ok(admins)
+}
+
+/// `polling.interval` (or `SOLIBOT_POLL_INTERVAL`): at least a second, 10 minutes by
+/// default.
+fn poll_interval(src: &Sources, raw: Option<String>) -> Result<Duration, ConfigError> {
+    let (interval_text, origin) = match src.get("SOLIBOT_POLL_INTERVAL") {
+        Some(v) => (v, "environment SOLIBOT_POLL_INTERVAL".to_string()),
+        None => (raw.unwrap_or_else(|| "10m".into()), src.file_origin.clone()),
+    };
+    parse_duration(&interval_text)
+        .filter(|d| *d >= Duration::from_secs(1))
+        .ok_or_else(|| {
+            invalid(
+                &origin,
+                "polling.interval",
+                format!("`{interval_text}` is not a duration of at least 1s (like 30s, 10m, 1h)"),
+            )
+        })
+}
+
+/// `polling.failure_notice_after` (or `SOLIBOT_FAILURE_NOTICE_AFTER`): at least a
+/// second, a day by default.
+fn failure_notice_after(src: &Sources, raw: Option<String>) -> Result<Duration, ConfigError> {
+    let (notice_text, origin) = match src.get("SOLIBOT_FAILURE_NOTICE_AFTER") {
+        Some(v) => (v, "environment SOLIBOT_FAILURE_NOTICE_AFTER".to_string()),
+        None => (raw.unwrap_or_else(|| "24h".into()), src.file_origin.clone()),
+    };
+    parse_duration(&notice_text)
+        .filter(|d| *d >= Duration::from_secs(1))
+        .ok_or_else(|| {
+            invalid(
+                &origin,
+                "polling.failure_notice_after",
+                format!("`{notice_text}` is not a duration of at least 1s (like 30m, 24h)"),
+            )
+        })
+}
+
+/// `fetch.allow_private_addresses` (or `SOLIBOT_ALLOW_PRIVATE`), off by default.
+fn allow_private(src: &Sources, raw: Option<bool>) -> Result<bool, ConfigError> {
+    match src.get("SOLIBOT_ALLOW_PRIVATE") {
+        Some(v) => parse_bool(&v).ok_or_else(|| {
+            invalid(
+                "environment SOLIBOT_ALLOW_PRIVATE",
+                "fetch.allow_private_addresses",
+                format!("`{v}` is not 1/0/true/false"),
+            )
+        }),
+        None => Ok(raw.unwrap_or(false)),
+    }
+}
+
+/// `fetch.timeout` (30 s by default) and `fetch.max_body_bytes` (5 MiB, above 0).
+fn fetch_limits(src: &Sources, raw: &RawFetch) -> Result<(Duration, usize), ConfigError> {
+    let fetch_timeout = match &raw.timeout {
+        Some(t) => parse_duration(t).ok_or_else(|| {
+            invalid(
+                &src.file_origin,
+                "fetch.timeout",
+                format!("`{t}` is not a duration"),
+            )
+        })?,
+        None => Duration::from_secs(30),
+    };
+    let max_body_bytes = raw.max_body_bytes.unwrap_or(5 * 1024 * 1024);
+    if max_body_bytes == 0 {
+        return Err(invalid(
+            &src.file_origin,
+            "fetch.max_body_bytes",
+            "must be above 0".into(),
+        ));
+    }
+    Ok((fetch_timeout, max_body_bytes))
+}
+
+/// `detect.threshold` (or `SOLIBOT_THRESHOLD`): between 0 and 1; `None`: the model's.
+fn threshold(src: &Sources, raw: Option<f32>) -> Result<Option<f32>, ConfigError> {
+    Ok(match src.get("SOLIBOT_THRESHOLD") {
+        Some(v) => Some(
+            v.parse::<f32>()
+                .ok()
+                .filter(|t| (0.0..=1.0).contains(t))
+                .ok_or_else(|| {
+                    invalid(
+                        "environment SOLIBOT_THRESHOLD",
+                        "detect.threshold",
+                        format!("`{v}` is not a number between 0 and 1"),
+                    )
+                })?,
+        ),
+        None => match raw {
+            Some(t) if !(0.0..=1.0).contains(&t) => {
+                return Err(invalid(
+                    &src.file_origin,
+                    "detect.threshold",
+                    format!("`{t}` is not between 0 and 1"),
+                ));
+            }
+            t => t,
+        },
+    })
+}
+
+/// `http.listen` (or `SOLIBOT_HTTP_LISTEN`): a socket address; empty or `off`: none.
+fn http_listen(
+    src: &Sources,
+    raw: Option<String>,
+) -> Result<Option<std::net::SocketAddr>, ConfigError> {
+    let (listen, origin) = match src.get("SOLIBOT_HTTP_LISTEN") {
+        Some(v) => (Some(v), "environment SOLIBOT_HTTP_LISTEN".to_string()),
+        None => (raw, src.file_origin.clone()),
+    };
+    Ok(match listen.filter(|l| !l.is_empty() && l != "off") {
+        Some(l) => Some(l.parse().map_err(|_| {
+            invalid(
+                &origin,
+                "http.listen",
+                format!("`{l}` is not an address like 127.0.0.1:9090"),
+            )
+        })?),
+        None => None,
+    })
+}
+
+/// `log.format` (or `SOLIBOT_LOG_FORMAT`): `text` (the default) or `json`.
+fn log_format(src: &Sources, raw: Option<String>) -> Result<LogFormat, ConfigError> {
+    match src.get("SOLIBOT_LOG_FORMAT").or(raw).as_deref() {
+        None | Some("text") => Ok(LogFormat::Text),
+        Some("json") => Ok(LogFormat::Json),
+        Some(other) => Err(invalid(
+            &src.file_origin,
+            "log.format",
+            format!("`{other}` is not `text` or `json`"),
+        )),
+    }
+}
+
+/// `delivery.rate_scale` (or `SOLIBOT_RATE_SCALE`): a positive number, 1 by default.
+fn rate_scale(src: &Sources, raw: Option<f64>) -> Result<f64, ConfigError> {
+    Ok(match src.get("SOLIBOT_RATE_SCALE") {
+        Some(v) => v
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite() && *f > 0.0)
+            .ok_or_else(|| {
+                invalid(
+                    "environment SOLIBOT_RATE_SCALE",
+                    "delivery.rate_scale",
+                    format!("`{v}` is not a positive number"),
+                )
+            })?,
+        None => match raw {
+            Some(f) if !(f.is_finite() && f > 0.0) => {
+                return Err(invalid(
+                    &src.file_origin,
+                    "delivery.rate_scale",
+                    format!("`{f}` is not a positive number"),
+                ));
+            }
+            f => f.unwrap_or(1.0),
+        },
+    })
+}
+
+/// The `[[feeds]]` of the file: mode, URL (a path relative to the file's folder) and
+/// hashtags checked.
+fn feeds(
+    src: &Sources,
+    raw: Vec<RawFeed>,
+    base_dir: Option<&Path>,
+) -> Result<Vec<FeedConfig>, ConfigError> {
+    let file_origin = &src.file_origin;
+    let mut feeds = Vec::new();
+    for f in raw {
+        let mode = match f.mode.as_deref() {
+            None => FeedMode::Appeals,
+            Some(m) => FeedMode::parse(m).ok_or_else(|| {
+                invalid(
+                    file_origin,
+                    "feeds.mode",
+                    format!("`{m}` is not `appeals` or `all` (feed {})", f.url),
+                )
+            })?,
+        };
+        let url = resolve_feed_url(&f.url, base_dir).ok_or_else(|| {
+            invalid(
+                file_origin,
+                "feeds.url",
+                format!("`{}` is not a URL or a file path", f.url),
+            )
+        })?;
+        let hashtags = f
+            .hashtags
+            .iter()
+            .map(|h| normalise_hashtag(h))
+            .collect::<Option<Vec<_>>>()
+            .ok_or_else(|| {
+                invalid(
+                    file_origin,
+                    "feeds.hashtags",
+                    format!("a hashtag of feed {} is empty or has spaces", f.url),
+                )
+            })?;
+        feeds.push(FeedConfig {
+            url,
+            name: f.name,
+            hashtags,
+            mode,
+        });
+    }
+    Ok(feeds)
 }
 
 /// `#tag` or `tag` -> `#tag`; `None` for empty or spaced tags.

@@ -4,7 +4,7 @@
 //!
 //! Reads the counters and the store's sizes; changes nothing.
 
-use crate::app::Shared;
+use crate::context::Shared;
 use crate::metrics::{self, StoreSizes};
 use crate::store::now_unix;
 use axum::Router;
@@ -97,7 +97,7 @@ mod tests {
     fn shared() -> Arc<Shared> {
         let config = validate(RawConfig::default(), None, &HashMap::new()).expect("default config");
         let store = Store::temporary().expect("temporary store");
-        Arc::new(crate::app::shared(config, store, None, None).expect("shared state"))
+        Arc::new(crate::context::shared(config, store, None, None).expect("shared state"))
     }
 
     async fn status(shared: &Arc<Shared>) -> StatusCode {
@@ -112,7 +112,7 @@ mod tests {
         let config = validate(RawConfig::default(), None, &HashMap::new()).expect("default config");
         let store = Store::temporary().expect("temporary store");
         let s = Arc::new(
-            crate::app::shared(config, store, None, Some(Box::new(std::io::sink())))
+            crate::context::shared(config, store, None, Some(Box::new(std::io::sink())))
                 .expect("shared state"),
         );
         assert_eq!(status(&s).await, StatusCode::SERVICE_UNAVAILABLE);

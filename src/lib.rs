@@ -8,20 +8,31 @@
 //!   parse (bytes -> [`entry::Entry`], no IO).
 //! - [`detect`]: entry -> [`detect::Verdict`]; pure.
 //! - [`store`]: the only code that knows the database is sled.
+//! - [`events`]: what polling and delivery report upward (on a channel, not an import).
+//! - [`choices`]: a chat's choices and which chats an alert goes to.
 //! - [`deliver`]: render (verdict -> Telegram HTML, pure), the outbox worker and its
 //!   rate limits.
-//! - [`bot`]: Telegram commands, permissions and replies.
-//! - [`app`]: starts, owns and stops every task.
+//! - [`context`]: [`context::Shared`], what every running part shares.
+//! - [`poll`]: when feeds are due; fetch, detect, commit seen + outbox.
+//! - [`http`]: `/healthz` and `/metrics`.
+//! - [`manage`]: organizer operations shared by commands and the command line.
+//! - [`bot`]: Telegram commands, permissions and replies; the notice task.
+//! - [`app`]: builds the context; starts, owns and stops every task.
+//!
+//! Each module imports only from the layers below it (ARCHITECTURE.md, "Layers").
 //! - [`check`]: the `solibot check` command.
 //! - [`gold`]: the hand-labelled gold set, read for the detector's tools.
 
 pub mod app;
 pub mod bot;
 pub mod check;
+pub mod choices;
 pub mod config;
+pub mod context;
 pub mod deliver;
 pub mod detect;
 pub mod entry;
+pub mod events;
 pub mod feeds;
 pub mod gold;
 pub mod http;

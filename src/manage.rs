@@ -6,8 +6,8 @@
 //! [`ArgError::message`] word them in a reply language (English for `Display`). Sends
 //! nothing to Telegram.
 
-use crate::app::Shared;
 use crate::config::{Config, FeedMode, normalise_hashtag};
+use crate::context::Shared;
 use crate::deliver::render;
 use crate::feeds::fetch::{FetchError, MAX_URL_LEN, Validators};
 use crate::i18n::{Lang, t, tn};
@@ -85,7 +85,7 @@ impl AddError {
 
 /// [`AddError::message`] with the bot token scrubbed and the length bounded.
 pub fn add_error_message(e: &AddError, lang: Lang, token: Option<&str>) -> String {
-    clip(&crate::app::scrub(&e.message(lang), token), 400)
+    clip(&crate::text::scrub(&e.message(lang), token), 400)
 }
 
 /// What is wrong with a command's arguments.
@@ -646,7 +646,7 @@ pub async fn import_file(config: Config, path: &Path) -> Result<ImportReport, Cl
         message,
     })?;
     let store = open_store(&config)?;
-    let shared = crate::app::shared(config, store, None, None)
+    let shared = crate::context::shared(config, store, None, None)
         .map_err(|e| CliError::Setup(format!("{e:#}")))?;
     let report = import(&shared, outlines, None).await;
     shared.store.flush().await?;

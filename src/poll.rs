@@ -4,15 +4,18 @@
 //! Owns the feed's health and validators. Does not send anything: the delivery worker
 //! drains the outbox; in `--dry-run` alerts are printed instead of queued.
 
-use crate::app::Shared;
 use crate::config::FeedMode;
+use crate::context::Shared;
 use crate::deliver::render;
 use crate::detect::Verdict;
 use crate::entry::Entry;
+use crate::events::Event;
 use crate::feeds::fetch::{FetchError, Fetched, Validators};
 use crate::feeds::parse::{self, ParseError};
 use crate::metrics::Counters;
-use crate::store::{ActionRecord, AlertRecord, FeedRecord, NewEntry, StoreError, now_unix};
+use crate::store::{
+    ActionRecord, AlertRecord, FeedRecord, NewEntry, SeenSet, StoreError, now_unix,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -221,29 +224,83 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         Ok(Polled::NotModified {
             validators,
             max_age,
-        }) => {
-            Counters::inc(&shared.counters.polls_not_modified, 1);
-            feed.etag = validators.etag;
-            feed.last_modified = validators.last_modified;
-            record_success(shared, &mut feed, now, max_age);
-            shared.store.modify_feed(feed.id, &poll_fields(&feed))?;
-            return Ok(PollReport {
-                not_modified: true,
-                ..PollReport::default()
-            });
-        }
-        Err(e) => {
-            shared.counters.fetch_error(e.kind());
-            let retry_after = match &e {
-                PollError::Fetch(f) => f.retry_after(),
-                _ => None,
-            };
-            record_failure(shared, &mut feed, &e.to_string(), retry_after, now);
-            shared.store.modify_feed(feed.id, &poll_fields(&feed))?;
-            return Err(e);
-        }
+        }) => return not_modified(shared, &mut feed, validators, max_age, now),
+        Err(e) => return fetch_failed(shared, &mut feed, e, now),
     };
+    let (seen, baseline) = take_snapshot(shared, &mut feed, &snap, now)?;
+    let mut report = PollReport {
+        entries: snap.entries.len(),
+        baseline,
+        ..PollReport::default()
+    };
+    let found = new_entries(shared, &feed, &snap, &seen, baseline)?;
+    for rec in found.merged.values() {
+        shared.store.update_alert(rec)?;
+    }
+    let new_entries = found.entries;
+    report.new_entries = new_entries.len();
+    report.alerts = new_entries.iter().filter(|n| n.alert.is_some()).count();
+    Counters::inc(&shared.counters.entries_seen, report.new_entries as u64);
+    report.queued = commit(shared, &feed, &snap, new_entries, report.alerts).await?;
+    for rec in &found.printed {
+        shared.print_dry_run(&render::render_plain(&crate::deliver::alert_from_record(
+            rec,
+        )));
+    }
+    tracing::debug!(
+        feed = feed.id,
+        new = report.new_entries,
+        alerts = report.alerts,
+        "polled"
+    );
+    Ok(report)
+}
 
+/// A 304: the validators and freshness hint kept, the feed's health a success.
+fn not_modified(
+    shared: &Shared,
+    feed: &mut FeedRecord,
+    validators: Validators,
+    max_age: Option<Duration>,
+    now: i64,
+) -> Result<PollReport, PollError> {
+    Counters::inc(&shared.counters.polls_not_modified, 1);
+    feed.etag = validators.etag;
+    feed.last_modified = validators.last_modified;
+    record_success(shared, feed, now, max_age);
+    shared.store.modify_feed(feed.id, &poll_fields(feed))?;
+    Ok(PollReport {
+        not_modified: true,
+        ..PollReport::default()
+    })
+}
+
+/// A fetch or parse that failed: counted, recorded on the feed's health, returned.
+fn fetch_failed(
+    shared: &Shared,
+    feed: &mut FeedRecord,
+    e: PollError,
+    now: i64,
+) -> Result<PollReport, PollError> {
+    shared.counters.fetch_error(e.kind());
+    let retry_after = match &e {
+        PollError::Fetch(f) => f.retry_after(),
+        _ => None,
+    };
+    record_failure(shared, feed, &e.to_string(), retry_after, now);
+    shared.store.modify_feed(feed.id, &poll_fields(feed))?;
+    Err(e)
+}
+
+/// A feed read: its new address, validators, name and health on the record; the
+/// entries already seen, and whether this poll only takes the backlog (a feed whose
+/// backlog was never taken records its entries without alerting).
+fn take_snapshot(
+    shared: &Shared,
+    feed: &mut FeedRecord,
+    snap: &Snapshot,
+    now: i64,
+) -> Result<(SeenSet, bool), PollError> {
     if let Some(new_url) = &snap.moved_permanently {
         tracing::info!(feed = feed.id, from = %feed.url, to = %new_url, "feed moved permanently");
         feed.url = new_url.clone();
@@ -251,28 +308,46 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
     feed.etag = snap.validators.etag.clone();
     feed.last_modified = snap.validators.last_modified.clone();
     let hint = snap.ttl.max(snap.max_age);
-    // A feed whose backlog was never taken records its entries without alerting.
     let seen = shared.store.seen_set(feed.id)?;
     let baseline = seen.is_none() && !shared.dry_run();
     let seen = seen.unwrap_or_default();
     if feed.name.is_empty() && !snap.title.is_empty() {
         feed.name = snap.title.clone();
     }
-    record_success(shared, &mut feed, now, hint);
+    record_success(shared, feed, now, hint);
+    Ok((seen, baseline))
+}
 
-    let mut report = PollReport {
-        entries: snap.entries.len(),
-        baseline,
-        ..PollReport::default()
-    };
+/// What a poll found among the feed's entries.
+struct Found {
+    /// Entries not seen before, in feed order, each with its alert if it gets one.
+    entries: Vec<NewEntry>,
+    /// Alerts of other feeds that this poll's cross-posts were merged into.
+    merged: HashMap<u64, AlertRecord>,
+    /// Alerts to print (dry run).
+    printed: Vec<AlertRecord>,
+}
+
+/// The entries not seen before and their alerts: appeals (or every entry in `all`
+/// mode) unless this is the baseline; a cross-post of another feed's recent alert is
+/// merged into it instead of alerted again.
+fn new_entries(
+    shared: &Shared,
+    feed: &FeedRecord,
+    snap: &Snapshot,
+    seen: &SeenSet,
+    baseline: bool,
+) -> Result<Found, PollError> {
     let mode = FeedMode::parse(&feed.mode).unwrap_or_default();
     // Alerts of other feeds to compare with, read once and only if this poll has one.
     let mut recent: Option<Vec<AlertRecord>> = None;
-    let mut new_entries = Vec::new();
+    let mut found = Found {
+        entries: Vec::new(),
+        merged: HashMap::new(),
+        printed: Vec::new(),
+    };
     // Ids of this poll's new entries (a feed may list an entry twice).
     let mut this_poll = std::collections::HashSet::new();
-    let mut merged: HashMap<u64, AlertRecord> = HashMap::new();
-    let mut printed = Vec::new();
     for (entry, verdict) in snap.entries.iter().zip(&snap.verdicts) {
         let keys = entry_keys(entry);
         if keys.iter().any(|k| seen.contains(k)) || !this_poll.insert(keys[0].clone()) {
@@ -285,13 +360,14 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
                 &shared.counters.appeals_detected,
                 u64::from(verdict.is_appeal),
             );
-            let rec = alert_record(&feed, entry, verdict);
+            let rec = alert_record(feed, entry, verdict);
             let recent = match &mut recent {
                 Some(r) => r,
                 None => recent.insert(shared.store.recent_alerts(CROSS_POST_WINDOW)?),
             };
             if let Some(original) = find_cross_post(recent, &rec, feed.id) {
-                let target = merged
+                let target = found
+                    .merged
                     .entry(original.id)
                     .or_insert_with(|| original.clone());
                 if !target.also_published_by.contains(&feed.name) && target.feed_name != feed.name {
@@ -305,52 +381,46 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
                 );
             } else {
                 if shared.dry_run() {
-                    printed.push(rec.clone());
+                    found.printed.push(rec.clone());
                 }
                 alert = Some(rec);
             }
         }
-        new_entries.push(NewEntry { keys, alert });
+        found.entries.push(NewEntry { keys, alert });
     }
-    for rec in merged.values() {
-        shared.store.update_alert(rec)?;
-    }
-    report.new_entries = new_entries.len();
-    report.alerts = new_entries.iter().filter(|n| n.alert.is_some()).count();
-    Counters::inc(&shared.counters.entries_seen, report.new_entries as u64);
+    Ok(found)
+}
 
+/// Commits the poll (the feed's new state, its entries seen, their outbox records) and
+/// wakes the worker; returns how many deliveries were queued.
+async fn commit(
+    shared: &Shared,
+    feed: &FeedRecord,
+    snap: &Snapshot,
+    new_entries: Vec<NewEntry>,
+    alerts: usize,
+) -> Result<usize, PollError> {
     // Recipients follow each chat's choices (feeds, hashtags, actions, languages, mute):
     // entries whose alerts go to the same chats are committed together, in feed order.
-    let batches = if shared.dry_run() || report.alerts == 0 {
+    let batches = if shared.dry_run() || alerts == 0 {
         vec![(new_entries, Vec::new())]
     } else {
         let subscribers = shared.store.subscribers()?;
-        crate::bot::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
+        crate::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
     };
     // The feed's new state is written with its entries: a crash can never leave a feed
     // marked polled without its backlog marked seen.
     let keep = (snap.entries.len() * 2).max(crate::store::SEEN_KEEP);
     let keys = shared
         .store
-        .commit_poll(feed.id, &poll_fields(&feed), &batches, keep)
+        .commit_poll(feed.id, &poll_fields(feed), &batches, keep)
         .await?;
-    report.queued = keys.len();
+    let queued = keys.len();
     if !keys.is_empty() {
         Counters::inc(&shared.counters.queued, keys.len() as u64);
         shared.notify_outbox(keys);
     }
-    for rec in &printed {
-        shared.print_dry_run(&render::render_plain(&crate::deliver::alert_from_record(
-            rec,
-        )));
-    }
-    tracing::debug!(
-        feed = feed.id,
-        new = report.new_entries,
-        alerts = report.alerts,
-        "polled"
-    );
-    Ok(report)
+    Ok(queued)
 }
 
 /// The fields a poll owns, copied onto the stored record (an organizer may have changed
@@ -402,7 +472,10 @@ fn record_success(shared: &Shared, feed: &mut FeedRecord, now: i64, hint: Option
     }
     if feed.health.told_failing {
         feed.health.told_failing = false;
-        crate::bot::notice::feed_recovered(shared, feed, feed.health.failing_since);
+        shared.events.emit(Event::FeedRecovered {
+            feed: feed.clone(),
+            failing_since: feed.health.failing_since,
+        });
     }
     feed.health.last_success = Some(now);
     feed.health.consecutive_failures = 0;
@@ -419,7 +492,7 @@ fn record_failure(
     retry_after: Option<Duration>,
     now: i64,
 ) {
-    let message = crate::app::scrub(error, shared.config.token.as_deref());
+    let message = crate::text::scrub(error, shared.config.token.as_deref());
     tracing::warn!(feed = feed.id, url = %feed.url, error = %message, "poll failed");
     feed.health.last_error = Some(message);
     feed.health.last_error_at = Some(now);
@@ -428,7 +501,7 @@ fn record_failure(
     let notice_after = shared.config.failure_notice_after.as_secs() as i64;
     if !feed.health.told_failing && now - since >= notice_after {
         feed.health.told_failing = true;
-        crate::bot::notice::feed_failing(shared, feed);
+        shared.events.emit(Event::FeedFailing(feed.clone()));
     }
     let delay = next_delay(
         shared.config.poll_interval,
@@ -640,7 +713,7 @@ mod tests {
             .add_feed(FeedRecord::new("https://a.example/feed", "A"))
             .expect("add")
             .expect("new");
-        let shared = crate::app::shared(config, store, None, None).expect("shared");
+        let shared = crate::context::shared(config, store, None, None).expect("shared");
         let before = now_unix();
         record_panic(&shared, feed.id);
         record_panic(&shared, feed.id);

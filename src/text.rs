@@ -1,6 +1,15 @@
-//! Small text helpers shared by parsing and rendering: HTML fragment -> plain text.
+//! Small text helpers shared by parsing, rendering and logging: HTML fragment -> plain
+//! text, and the bot token scrubbed from a message.
 //!
 //! Pure and tolerant: never fails, whatever the input.
+
+/// Replaces the bot token wherever it appears (reqwest errors carry the URL).
+pub fn scrub(message: &str, token: Option<&str>) -> String {
+    match token.filter(|t| t.len() >= 4) {
+        Some(t) => message.replace(t, "<token>"),
+        None => message.to_string(),
+    }
+}
 
 /// Removes tags, decodes entities, folds white space. For titles and short fields;
 /// the detector has its own richer walker for bodies.

@@ -14,8 +14,9 @@
 //! Must not: confirm an update whose handler has not finished; act twice on one update id.
 
 use super::{ALLOWED_UPDATES, LONG_POLL_SECS, MAX_CONCURRENT_COMMANDS, answer_update, reply};
-use crate::app::{Shared, scrub};
+use crate::context::Shared;
 use crate::store::{KEEP_HANDLED_SECS, UpdateState};
+use crate::text::scrub;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;

@@ -5,14 +5,15 @@
 //! back can never break them, and they are in the chat's language ([`crate::i18n`]):
 //! the one chosen with `/language`, else the sender's Telegram `language_code`.
 //!
-//! Submodules: [`subscriber`] (a chat's own commands: subscribe, choices, language),
-//! [`organizer`] (feeds, channels, stats, rights), [`choices`] (which subscribed chats
-//! an alert goes to; used by polling), [`notice`] (telling organizers a feed fails or
-//! recovered; used by polling), [`startup`] (getMe, deleteWebhook, setMyCommands;
-//! retried and cancellable), [`intake`] (updates at least once, each acted on once). This module does not send alerts: the delivery worker
-//! does.
+//! Submodules: [`command`] (the commands as one typed enum: roles, menu, `/help` and
+//! dispatch come from it), [`subscriber`] (a chat's own commands: subscribe, choices,
+//! language), [`organizer`] (feeds, channels, stats, rights), [`notice`] (the task that
+//! tells organizers a feed fails or recovered and who set up a chat that its
+//! subscription ended; fed by [`crate::events`]), [`startup`] (getMe, deleteWebhook,
+//! setMyCommands; retried and cancellable), [`intake`] (updates at least once, each
+//! acted on once). This module does not send alerts: the delivery worker does.
 
-pub mod choices;
+mod command;
 mod intake;
 pub mod notice;
 mod organizer;
@@ -20,14 +21,16 @@ mod startup;
 mod subscriber;
 pub mod webhook;
 
+pub use command::{Command, Role};
 pub use intake::poll as run;
 pub use startup::{StartError, Transport, start};
 
-use crate::app::{Shared, scrub};
 use crate::config::Config;
+use crate::context::Shared;
 use crate::deliver::pace::Pace;
 use crate::i18n::{Lang, t};
 use crate::manage::clip;
+use crate::text::scrub;
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
@@ -40,38 +43,6 @@ const LONG_POLL_SECS: u32 = 20;
 /// Commands handled at once.
 const MAX_CONCURRENT_COMMANDS: usize = 16;
 
-/// The bot's commands and who may use them, in the order /help and the menu show them.
-/// Descriptions are i18n keys `cmd.<name>`.
-pub const COMMANDS: &[(&str, Role)] = &[
-    ("start", Role::Anyone),
-    ("stop", Role::Anyone),
-    ("help", Role::Anyone),
-    ("feeds", Role::Anyone),
-    ("follow", Role::Anyone),
-    ("unfollow", Role::Anyone),
-    ("mute", Role::Anyone),
-    ("settings", Role::Anyone),
-    ("language", Role::Anyone),
-    ("addfeed", Role::Organizer),
-    ("editfeed", Role::Organizer),
-    ("removefeed", Role::Organizer),
-    ("preview", Role::Organizer),
-    ("addchannel", Role::Organizer),
-    ("removechannel", Role::Organizer),
-    ("export", Role::Organizer),
-    ("import", Role::Organizer),
-    ("stats", Role::Organizer),
-    ("grant", Role::Admin),
-    ("revoke", Role::Admin),
-];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    Anyone,
-    Organizer,
-    Admin,
-}
-
 pub fn make_bot(config: &Config, token: &str) -> anyhow::Result<Bot> {
     let client = teloxide::net::default_reqwest_settings()
         .timeout(Duration::from_secs(u64::from(LONG_POLL_SECS) + 15))
@@ -82,9 +53,12 @@ pub fn make_bot(config: &Config, token: &str) -> anyhow::Result<Bot> {
 
 /// The command menu in one language.
 pub fn bot_commands(lang: Lang) -> Vec<BotCommand> {
-    COMMANDS
-        .iter()
-        .map(|(c, _)| BotCommand::new(*c, clip(&t(lang, &format!("cmd.{c}"), &[]), 250)))
+    Command::all()
+        .into_iter()
+        .map(|(c, _)| {
+            let what = clip(&t(lang, &format!("cmd.{c}"), &[]), 250);
+            BotCommand::new(c, what)
+        })
         .collect()
 }
 
@@ -126,30 +100,6 @@ pub(crate) async fn answer_update<'u>(
         }
         _ => None,
     }
-}
-
-/// Splits "/cmd@bot args" into (cmd, args); `None` when the text is not a command or is
-/// addressed to another bot.
-pub fn parse_command<'a>(text: &'a str, bot_username: &str) -> Option<(String, &'a str)> {
-    let text = text.trim_start();
-    let rest = text.strip_prefix('/')?;
-    let (head, args) = match rest.find(char::is_whitespace) {
-        Some(i) => (&rest[..i], rest[i..].trim()),
-        None => (rest, ""),
-    };
-    let (cmd, target) = match head.split_once('@') {
-        Some((c, t)) => (c, Some(t)),
-        None => (head, None),
-    };
-    if let Some(t) = target
-        && !t.eq_ignore_ascii_case(bot_username)
-    {
-        return None;
-    }
-    if cmd.is_empty() {
-        return None;
-    }
-    Some((cmd.to_lowercase(), args))
 }
 
 /// One command being handled: who sent what where, their role and the reply language.
@@ -207,7 +157,7 @@ async fn answer_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) -> O
     let text = msg.text().or_else(|| msg.caption()).unwrap_or("");
     let private = msg.chat.is_private();
     let lang = chat_lang(shared, msg.chat.id.0, msg.from.as_ref());
-    let Some((cmd, args)) = parse_command(text, me.username()) else {
+    let Some((cmd, args)) = command::split_command(text, me.username()) else {
         return (private && msg.from.is_some()).then(|| t(lang, "error.not_command", &[]));
     };
     let user = msg.from.as_ref()?;
@@ -223,11 +173,11 @@ async fn answer_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) -> O
         role,
         lang,
     };
-    let needed = COMMANDS.iter().find(|(c, _)| *c == cmd).map(|(_, r)| *r);
-    let Some(needed) = needed else {
+    let Some(command) = Command::from_parts(&cmd, args) else {
         let shown = format!("/{}", clip(&cmd, 32));
         return Some(ctx.t("error.unknown_command", &[("cmd", &shown)]));
     };
+    let needed = command.role();
     if role < needed {
         let key = if needed == Role::Admin {
             "error.admins_only"
@@ -236,30 +186,34 @@ async fn answer_message(shared: &Shared, bot: &Bot, me: &Me, msg: &Message) -> O
         };
         return Some(ctx.t(key, &[("cmd", &format!("/{cmd}"))]));
     }
-    let answer = match cmd.as_str() {
-        "start" => subscriber::start(&ctx).await,
-        "stop" => subscriber::stop(&ctx).await,
-        "help" => help_text(lang, role),
-        "follow" => subscriber::follow(&ctx, args, true).await,
-        "unfollow" => subscriber::follow(&ctx, args, false).await,
-        "mute" => subscriber::mute(&ctx, args).await,
-        "settings" => subscriber::settings(&ctx),
-        "language" => subscriber::language(&ctx, args).await,
-        "feeds" => organizer::feeds(&ctx),
-        "addfeed" => organizer::addfeed(&ctx, args).await,
-        "editfeed" => organizer::editfeed(&ctx, args),
-        "removefeed" => organizer::removefeed(&ctx, args),
-        "preview" => organizer::preview(&ctx, args).await,
-        "addchannel" => organizer::addchannel(&ctx, args).await,
-        "removechannel" => organizer::removechannel(&ctx, args).await,
-        "export" => organizer::export(&ctx).await,
-        "import" => organizer::import(&ctx).await,
-        "stats" => organizer::stats(&ctx),
-        "grant" => organizer::grant(&ctx, args, true),
-        "revoke" => organizer::grant(&ctx, args, false),
-        _ => ctx.t("error.unknown_command", &[("cmd", &format!("/{cmd}"))]),
-    };
+    let answer = dispatch(&ctx, command).await;
     (!answer.is_empty()).then_some(answer)
+}
+
+/// Runs a command's handler: one arm per command.
+async fn dispatch(ctx: &Ctx<'_>, command: Command) -> String {
+    match command {
+        Command::Start => subscriber::start(ctx).await,
+        Command::Stop => subscriber::stop(ctx).await,
+        Command::Help => help_text(ctx.lang, ctx.role),
+        Command::Follow(args) => subscriber::follow(ctx, &args, true).await,
+        Command::Unfollow(args) => subscriber::follow(ctx, &args, false).await,
+        Command::Mute(args) => subscriber::mute(ctx, &args).await,
+        Command::Settings => subscriber::settings(ctx),
+        Command::Language(args) => subscriber::language(ctx, &args).await,
+        Command::Feeds => organizer::feeds(ctx),
+        Command::AddFeed(args) => organizer::addfeed(ctx, &args).await,
+        Command::EditFeed(args) => organizer::editfeed(ctx, &args),
+        Command::RemoveFeed(args) => organizer::removefeed(ctx, &args),
+        Command::Preview(args) => organizer::preview(ctx, &args).await,
+        Command::AddChannel(args) => organizer::addchannel(ctx, &args).await,
+        Command::RemoveChannel(args) => organizer::removechannel(ctx, &args).await,
+        Command::Export => organizer::export(ctx).await,
+        Command::Import => organizer::import(ctx).await,
+        Command::Stats => organizer::stats(ctx),
+        Command::Grant(args) => organizer::grant(ctx, &args, true),
+        Command::Revoke(args) => organizer::grant(ctx, &args, false),
+    }
 }
 
 fn role_of(shared: &Shared, user_id: i64) -> Role {
@@ -340,8 +294,8 @@ where
 pub fn help_text(lang: Lang, role: Role) -> String {
     let mut s = t(lang, "help.intro", &[]);
     s.push_str("\n\n");
-    for (c, r) in COMMANDS {
-        if *r <= role {
+    for (c, command) in Command::all() {
+        if command.role() <= role {
             s.push_str(&t(
                 lang,
                 "help.line",
@@ -367,18 +321,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn commands_are_parsed_with_and_without_the_bot_name() {
-        assert_eq!(parse_command("/start", "sb"), Some(("start".into(), "")));
-        assert_eq!(
-            parse_command("/AddFeed@sb https://x #a", "sb"),
-            Some(("addfeed".into(), "https://x #a"))
-        );
-        assert_eq!(parse_command("/start@other_bot", "sb"), None);
-        assert_eq!(parse_command("hello", "sb"), None);
-        assert_eq!(parse_command("/", "sb"), None);
-    }
-
-    #[test]
     fn help_shows_only_what_the_role_may_use() {
         for lang in Lang::ALL {
             assert!(!help_text(lang, Role::Anyone).contains("/addfeed"));
@@ -394,7 +336,7 @@ mod tests {
     fn every_command_has_a_valid_menu_entry_in_every_language() {
         for lang in Lang::ALL {
             let cmds = bot_commands(lang);
-            assert_eq!(cmds.len(), COMMANDS.len());
+            assert_eq!(cmds.len(), Command::all().len());
             for c in cmds {
                 assert!(
                     !c.description.trim().is_empty(),

@@ -11,8 +11,8 @@
 //! Must not: handle updates, or retry without the shutdown token in the race.
 
 use super::{ALLOWED_UPDATES, bot_commands};
-use crate::app::scrub;
 use crate::i18n::Lang;
+use crate::text::scrub;
 use std::future::Future;
 use std::time::Duration;
 use teloxide::prelude::*;

@@ -6,7 +6,7 @@
 //! subscriber record and the chat settings of the store.
 
 use super::Ctx;
-use super::choices::{self, FollowItem};
+use crate::choices::{self, FollowItem};
 use crate::config::parse_duration;
 use crate::i18n::Lang;
 use crate::store::{SubscriberRecord, now_unix};

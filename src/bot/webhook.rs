@@ -12,7 +12,7 @@
 
 use super::MAX_CONCURRENT_COMMANDS;
 use super::intake::handle_once;
-use crate::app::Shared;
+use crate::context::Shared;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};

@@ -125,7 +125,7 @@ pub fn classify(e: &RequestError, token: &str) -> SendOutcome {
                 _ => SendOutcome::Transient(desc),
             }
         }
-        other => SendOutcome::Transient(crate::app::scrub(&other.to_string(), Some(token))),
+        other => SendOutcome::Transient(crate::text::scrub(&other.to_string(), Some(token))),
     }
 }
 

@@ -6,11 +6,12 @@
 //! work, so a crash re-sends at most the messages that were in flight.
 
 use super::limiter::{Limits, Scheduler};
+use super::pace::Pace;
 use super::render;
 use super::telegram::{self, SendOutcome};
-use crate::app::Shared;
+use crate::events::{Event, Events};
 use crate::metrics::Counters;
-use crate::store::{OutboxKey, now_unix};
+use crate::store::{OutboxKey, Store, now_unix};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -40,8 +41,17 @@ struct Done {
     rerendered: bool,
 }
 
+/// What the worker uses of the running bot: the store, the counters, Telegram's pace
+/// (shared with replies and notices) and where to report a subscription that ended.
+pub struct Handles {
+    pub store: Store,
+    pub counters: Arc<Counters>,
+    pub pace: Arc<Pace>,
+    pub events: Events,
+}
+
 pub struct Worker {
-    shared: Arc<Shared>,
+    handles: Handles,
     /// Sends are spread evenly: one every `gap` (2 % under the global limit), so
     /// network jitter cannot push a burst over Telegram's 1 s window.
     gap: Duration,
@@ -63,10 +73,10 @@ pub struct Worker {
 }
 
 impl Worker {
-    pub fn new(shared: Arc<Shared>, bot: Bot, token: String, limits: Limits) -> Worker {
+    pub fn new(handles: Handles, bot: Bot, token: String, limits: Limits) -> Worker {
         let rate = f64::from(limits.global_per_sec.max(1)) * SPACING_SHARE;
         Worker {
-            shared,
+            handles,
             gap: Duration::from_secs_f64(1.0 / rate),
             next_slot: Instant::now(),
             bot,
@@ -99,7 +109,7 @@ impl Worker {
         mut rx: mpsc::UnboundedReceiver<Vec<OutboxKey>>,
         cancel: CancellationToken,
     ) {
-        match self.shared.store.outbox() {
+        match self.handles.store.outbox() {
             Ok(pending) => {
                 let keys: Vec<_> = pending.into_iter().map(|(k, _)| k).collect();
                 if !keys.is_empty() {
@@ -112,7 +122,7 @@ impl Worker {
         let mut inflight: JoinSet<Done> = JoinSet::new();
         let mut wake: Option<Instant> = None;
         loop {
-            self.shared
+            self.handles
                 .counters
                 .delivery_alive_at
                 .store(now_unix(), std::sync::atomic::Ordering::Relaxed);
@@ -164,7 +174,7 @@ impl Worker {
             return;
         };
         if force || self.unflushed >= MAX_IN_FLIGHT / 2 || since.elapsed() >= FLUSH_EVERY {
-            if let Err(e) = self.shared.store.flush().await {
+            if let Err(e) = self.handles.store.flush().await {
                 tracing::error!(error = %e, "cannot flush the store");
             }
             self.unflushed = 0;
@@ -198,22 +208,22 @@ impl Worker {
                 if let Some(q) = self.queues.get_mut(&chat) {
                     q.retain(|k| !keys.contains(k));
                 }
-                let _ = self.shared.store.remove_deliveries(&keys);
+                let _ = self.handles.store.remove_deliveries(&keys);
                 let more = self.queues.get(&chat).is_some_and(|q| !q.is_empty());
                 self.scheduler.set_pending(chat, more);
                 continue;
             };
             // Replies and notices share Telegram's limits: the gate has the last word.
-            if let Err(wait) = self.shared.pace.try_begin(chat, now) {
+            if let Err(wait) = self.handles.pace.try_begin(chat, now) {
                 self.scheduler.backoff(chat, wait.until);
                 if wait.everyone {
                     return Some(wait.until);
                 }
                 continue;
             }
-            let turn = self.shared.pace.started(chat);
+            let turn = self.handles.pace.started(chat);
             if keys.len() > 1 {
-                Counters::inc(&self.shared.counters.digests, 1);
+                Counters::inc(&self.handles.counters.digests, 1);
             }
             self.busy.insert(chat);
             self.scheduler.set_pending(chat, false);
@@ -242,7 +252,7 @@ impl Worker {
     }
 
     fn prepare(&mut self, keys: &[OutboxKey]) -> Option<(render::Rendered, Option<i32>)> {
-        let store = &self.shared.store;
+        let store = &self.handles.store;
         let mut records = Vec::new();
         let mut thread = None;
         for k in keys {
@@ -277,7 +287,7 @@ impl Worker {
         for d in finished {
             self.busy.remove(&d.chat);
             if d.rerendered {
-                Counters::inc(&self.shared.counters.render_bugs, 1);
+                Counters::inc(&self.handles.counters.render_bugs, 1);
                 tracing::warn!(
                     chat = d.chat,
                     "Telegram refused the HTML; sent as plain text"
@@ -285,13 +295,13 @@ impl Worker {
             }
             match d.outcome {
                 SendOutcome::Sent => {
-                    Counters::inc(&self.shared.counters.sent, d.keys.len() as u64);
+                    Counters::inc(&self.handles.counters.sent, d.keys.len() as u64);
                     self.attempts.remove(&d.chat);
                     self.drop_from_queue(d.chat, &d.keys);
                     delivered.extend(d.keys);
                 }
                 SendOutcome::RetryAfter(wait) => {
-                    Counters::inc(&self.shared.counters.retried, 1);
+                    Counters::inc(&self.handles.counters.retried, 1);
                     tracing::info!(
                         chat = d.chat,
                         wait_s = wait.as_secs(),
@@ -301,7 +311,7 @@ impl Worker {
                 }
                 SendOutcome::Migrated(to) => {
                     tracing::info!(from = d.chat, to, "group migrated to a supergroup");
-                    let store = &self.shared.store;
+                    let store = &self.handles.store;
                     let moved = store
                         .migrate_subscriber(d.chat, to)
                         .and_then(|_| store.move_deliveries(d.chat, to));
@@ -318,7 +328,7 @@ impl Worker {
                 }
                 SendOutcome::BadRender(reason) | SendOutcome::Refused(reason) => {
                     let n = self.bump_attempts(d.chat);
-                    self.shared.counters.failed("refused");
+                    self.handles.counters.failed("refused");
                     if n >= MAX_REFUSED_ATTEMPTS {
                         tracing::error!(chat = d.chat, %reason, "message refused repeatedly; dropped");
                         self.drop_from_queue(d.chat, &d.keys);
@@ -330,8 +340,8 @@ impl Worker {
                 }
                 SendOutcome::Transient(reason) => {
                     let n = self.bump_attempts(d.chat);
-                    Counters::inc(&self.shared.counters.retried, 1);
-                    self.shared.counters.failed("transient");
+                    Counters::inc(&self.handles.counters.retried, 1);
+                    self.handles.counters.failed("transient");
                     tracing::warn!(chat = d.chat, %reason, attempt = n, "send failed; will retry");
                     self.scheduler.backoff(d.chat, now + backoff(n));
                 }
@@ -340,7 +350,7 @@ impl Worker {
             self.scheduler.set_pending(d.chat, more);
         }
         if !delivered.is_empty() {
-            let store = &self.shared.store;
+            let store = &self.handles.store;
             let day = now_unix() / 86_400;
             let _ = store.bump_stat(&format!("sent:{day}"), delivered.len() as u64);
             if let Err(e) = store.remove_deliveries(&delivered) {
@@ -354,10 +364,10 @@ impl Worker {
     /// Telegram will never deliver to this chat: forget its subscription and everything
     /// queued for it, and tell whoever set it up.
     fn end_subscription(&mut self, chat: i64, reason: &str) {
-        let store = &self.shared.store;
+        let store = &self.handles.store;
         let record = store.subscriber(chat).ok().flatten();
         tracing::warn!(chat, %reason, added_by = ?record.as_ref().and_then(|r| r.added_by), "Telegram refuses this chat for good; subscription ended");
-        self.shared.counters.failed(gone_reason(reason));
+        self.handles.counters.failed(gone_reason(reason));
         if let Err(e) = store.unsubscribe(chat) {
             tracing::error!(chat, error = %e, "cannot end subscription");
         }
@@ -365,7 +375,10 @@ impl Worker {
         self.attempts.remove(&chat);
         self.scheduler.forget(chat);
         if let Some(rec) = record {
-            crate::bot::notice::subscription_ended(&self.shared, &rec, reason);
+            self.handles.events.emit(Event::SubscriptionEnded {
+                record: rec,
+                reason: reason.to_string(),
+            });
         }
     }
 

@@ -982,8 +982,8 @@ async fn redirects_to_private_addresses_are_refused_and_others_still_polled() {
     store
         .subscribe(&subscriber(SUBSCRIBER))
         .expect("subscribed");
-    let fetch_options = solibot::app::fetch_options(&cfg);
-    let mut shared = solibot::app::shared(cfg, store, None, None).expect("shared state");
+    let fetch_options = solibot::context::fetch_options(&cfg);
+    let mut shared = solibot::context::shared(cfg, store, None, None).expect("shared state");
     shared.fetcher = Fetcher::with_guard(fetch_options, Guard::new(false).exempting([loopback2()]))
         .expect("fetcher");
     let id_of = |url: &str| {

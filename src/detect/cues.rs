@@ -65,7 +65,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, Input, Match, MatchKind};
 use serde::Deserialize;
 
 use super::ActionKind;
@@ -665,8 +665,27 @@ impl CueSet {
                 break;
             };
             pos = m.start() + norm[m.start()..].chars().next().map_or(1, char::len_utf8);
+            self.check_at(g, norm, m, first, out);
+        }
+    }
+
+    /// Checks the cues of one match; when none holds, the shorter phrases that start at the
+    /// same place (the longest, "اتصلوا ب", may run into a longer word: "بمكتب").
+    fn check_at(&self, g: &Group, norm: &str, mut m: Match, first: usize, out: &mut Vec<Hit>) {
+        loop {
+            let before = out.len();
             for &pid in &g.pids[m.pattern().as_usize()] {
                 self.check_match(norm, pid as usize, (m.start(), m.end()), first, out);
+            }
+            if out.len() > before {
+                return;
+            }
+            let shorter =
+                g.ac.find(Input::new(norm).range(m.start()..m.end() - 1))
+                    .filter(|s| s.start() == m.start());
+            match shorter {
+                Some(s) => m = s,
+                None => return,
             }
         }
     }
@@ -1077,6 +1096,15 @@ mod tests {
         check("Jetzt spenden!", &["Kind(Donate):jetzt spenden"]);
         check("Kampanyaya imza atın", &["Kind(Sign):imza atin"]);
         check("Eyleme katılın!", &["Kind(Mobilize):eyleme katilin"]);
+    }
+
+    #[test]
+    fn a_shorter_cue_holds_where_the_longest_runs_into_a_longer_word() {
+        // "اتصلوا ب" is a phrase; before "بمكتب" the ask is the shorter "اتصلوا".
+        check(
+            "اتصلوا بمكتب الشكاوى في وزارة الداخلية",
+            &["Kind(Contact):اتصلوا"],
+        );
     }
 
     #[test]

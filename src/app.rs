@@ -1,5 +1,5 @@
-//! Starts, owns and stops every task: polling, delivery, the Telegram update loop and
-//! the HTTP endpoint. Shutdown is a cancellation token passed to each; `run` returns when
+//! Starts, owns and stops every task: polling, delivery, the Telegram update loop, the
+//! HTTP endpoint and, with `websub.public_url`, the WebSub subscriptions and pushes. Shutdown is a cancellation token passed to each; `run` returns when
 //! all have stopped and the store is flushed.
 
 use crate::config::{Config, FeedConfig};
@@ -293,6 +293,17 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
         _ => {
             tasks.spawn(crate::bot::run(shared.clone(), bot, me, cancel.clone()));
         }
+    }
+    if shared.config.websub_public_url.is_some() {
+        let (tx, pushed) = mpsc::unbounded_channel();
+        let websub = crate::websub::endpoint::router(shared.clone(), tx);
+        routes = Some(routes.map_or(websub.clone(), |r| r.merge(websub)));
+        tasks.spawn(crate::websub::endpoint::process(
+            shared.clone(),
+            pushed,
+            cancel.clone(),
+        ));
+        tasks.spawn(crate::websub::run(shared.clone(), cancel.clone()));
     }
     if let Some(addr) = shared.config.http_listen {
         tasks.spawn(crate::http::serve(

@@ -7,6 +7,8 @@
 //! - [`feeds`]: fetch (one HTTP client, caps, conditional GET, address guard) and
 //!   parse (bytes -> [`entry::Entry`], no IO).
 //! - [`detect`]: entry -> [`detect::Verdict`]; pure.
+//! - [`websub`]: WebSub push for feeds that name a hub (subscribe, renew, leave; the
+//!   callback), feeding pushed content to the poll's commit.
 //! - [`store`]: the only code that knows the database is sled.
 //! - [`deliver`]: render (verdict -> Telegram HTML, pure), the outbox worker and its
 //!   rate limits.
@@ -31,3 +33,4 @@ pub mod metrics;
 pub mod poll;
 pub mod store;
 pub mod text;
+pub mod websub;

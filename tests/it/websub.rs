@@ -7,7 +7,7 @@
 use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::FakeTelegram;
-use crate::support::websub_hub::{Signing, WebSubHub};
+use crate::support::websub_hub::{Signing, Subscription, WebSubHub};
 use std::time::{Duration, Instant};
 
 const SUBSCRIBER: i64 = 1001;
@@ -104,7 +104,7 @@ impl World {
     }
 
     fn callback(&self) -> String {
-        self.hub.subscribed(&self.topic).callback
+        subscription(&self.hub, &self.topic).callback
     }
 
     /// The alerts the subscriber got (its messages but the /start reply).
@@ -135,16 +135,11 @@ impl World {
     }
 }
 
-trait Subscribed {
-    fn subscribed(&self, topic: &str) -> crate::support::websub_hub::Subscription;
-}
-
-impl Subscribed for WebSubHub {
-    fn subscribed(&self, topic: &str) -> crate::support::websub_hub::Subscription {
-        self.state()
-            .subscribed(topic)
-            .expect("a verified subscription")
-    }
+/// The hub's verified subscription to `topic`.
+fn subscription(hub: &WebSubHub, topic: &str) -> Subscription {
+    hub.state()
+        .subscribed(topic)
+        .expect("a verified subscription")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -252,7 +247,7 @@ async fn unsigned_or_wrongly_signed_content_is_acknowledged_and_ignored() {
 async fn the_lease_is_renewed_before_it_ends() {
     const LEASE: u64 = 10;
     let w = World::start(Some(LEASE), Naming::LinkHeader).await;
-    let first = w.hub.subscribed(&w.topic).verified_at;
+    let first = subscription(&w.hub, &w.topic).verified_at;
     assert!(
         w.hub
             .wait_until(|s| s.verified("subscribe", &w.topic).len() >= 2, WAIT)

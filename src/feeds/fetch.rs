@@ -1,4 +1,5 @@
-//! The one HTTP client that fetches partner feeds, and the reader of feed files.
+//! The one HTTP client that fetches partner feeds (and sends WebSub subscription requests
+//! to their hubs, [`Fetcher::post_form`]), and the reader of feed files.
 //!
 //! Owns politeness and safety on the wire: an identifying User-Agent, connect, read and
 //! total timeouts, at most a few redirects (followed here, hop by hop, so that every hop

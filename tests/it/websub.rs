@@ -179,6 +179,14 @@ async fn the_challenge_is_echoed_only_for_a_subscription_the_bot_asked_for() {
         w.hub.verify_intent(&callback, "subscribe", &w.topic).await,
         (200, true)
     );
+    // A denial from the hub is taken (200, no challenge), and a later verification for
+    // the denied subscription is no longer echoed until the bot asks again.
+    let (status, _) = w.hub.verify_intent(&callback, "denied", &w.topic).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        w.hub.verify_intent(&callback, "subscribe", &w.topic).await,
+        (404, false)
+    );
     w.stop().await;
 }
 

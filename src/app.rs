@@ -1,6 +1,7 @@
 //! Builds the shared context ([`crate::context`]) and the channels between tasks, then
 //! starts, owns and stops every task: polling, delivery, notices (fed by
-//! [`crate::events`]), the Telegram update loop and the HTTP endpoint. Shutdown is a
+//! [`crate::events`]), the Telegram update loop, the HTTP endpoint and, with
+//! `websub.public_url`, the WebSub subscriptions and pushes. Shutdown is a
 //! cancellation token passed to each; `run` returns when all have stopped and the store
 //! is flushed. Nothing below imports this module.
 
@@ -110,7 +111,7 @@ fn webhook_secret(shared: &Shared) -> anyhow::Result<Option<String>> {
     if let Some(s) = shared.store.webhook_secret()? {
         return Ok(Some(s));
     }
-    let secret = crate::bot::webhook::generate_secret()
+    let secret = crate::context::random_token()
         .map_err(|e| anyhow::anyhow!("cannot generate the webhook secret: {e}"))?;
     shared.store.set_webhook_secret(&secret)?;
     Ok(Some(secret))
@@ -212,6 +213,17 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
         _ => {
             tasks.spawn(crate::bot::run(shared.clone(), bot, me, cancel.clone()));
         }
+    }
+    if shared.config.websub_public_url.is_some() {
+        let (tx, pushed) = mpsc::unbounded_channel();
+        let websub = crate::websub::endpoint::router(shared.clone(), tx);
+        routes = Some(routes.map_or(websub.clone(), |r| r.merge(websub)));
+        tasks.spawn(crate::websub::endpoint::process(
+            shared.clone(),
+            pushed,
+            cancel.clone(),
+        ));
+        tasks.spawn(crate::websub::run(shared.clone(), cancel.clone()));
     }
     if let Some(addr) = shared.config.http_listen {
         tasks.spawn(crate::http::serve(

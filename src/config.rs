@@ -33,7 +33,15 @@ pub struct RawConfig {
     #[serde(default)]
     pub delivery: RawDelivery,
     #[serde(default)]
+    pub websub: RawWebSub,
+    #[serde(default)]
     pub feeds: Vec<RawFeed>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawWebSub {
+    pub public_url: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -177,6 +185,8 @@ pub struct Config {
     pub http_listen: Option<std::net::SocketAddr>,
     /// Webhook mode (`telegram.webhook_url`); `None`: long polling.
     pub webhook: Option<Webhook>,
+    /// `websub.public_url`: where hubs reach `http.listen`; `None`: no WebSub.
+    pub websub_public_url: Option<url::Url>,
     pub log_format: LogFormat,
     pub log_level: Option<String>,
     /// Telegram's rate limits multiplied by this (1 for Telegram itself; more only for a
@@ -314,6 +324,45 @@ fn validate_webhook(
     }))
 }
 
+/// `websub.public_url` (or `SOLIBOT_PUBLIC_URL`): an http(s) URL without query, and only
+/// with `http.listen` (where the hubs' requests arrive).
+fn validate_public_url(
+    file_value: Option<String>,
+    env: &HashMap<String, String>,
+    file_origin: &str,
+    http_listen: Option<std::net::SocketAddr>,
+) -> Result<Option<url::Url>, ConfigError> {
+    let from_env = env
+        .get("SOLIBOT_PUBLIC_URL")
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty());
+    let origin = if from_env.is_some() {
+        "environment SOLIBOT_PUBLIC_URL".to_string()
+    } else {
+        file_origin.to_string()
+    };
+    let Some(text) = from_env.or(file_value).filter(|v| !v.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let invalid = |message: String| ConfigError::Invalid {
+        origin: origin.clone(),
+        key: "websub.public_url",
+        message,
+    };
+    let url = url::Url::parse(text.trim())
+        .ok()
+        .filter(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host().is_some() && u.query().is_none()
+        })
+        .ok_or_else(|| invalid(format!("`{text}` is not an http(s) URL without a query")))?;
+    if http_listen.is_none() {
+        return Err(invalid(
+            "WebSub needs `http.listen` (the address the hubs' requests reach)".into(),
+        ));
+    }
+    Ok(Some(url))
+}
+
 /// Applies environment overrides to a raw config and checks every value, one key (or
 /// section) a step, in the order errors are reported.
 pub fn validate(
@@ -353,6 +402,12 @@ pub fn validate(
     let threshold = threshold(&src, raw.detect.threshold)?;
     let http_listen = http_listen(&src, raw.http.listen)?;
     let webhook = validate_webhook(&webhook_keys, env, &src.file_origin, http_listen)?;
+    let websub_public_url = validate_public_url(
+        raw.websub.public_url.take(),
+        env,
+        &src.file_origin,
+        http_listen,
+    )?;
     let log_format = log_format(&src, raw.log.format)?;
     let rate_scale = rate_scale(&src, raw.delivery.rate_scale)?;
     let base_dir = source
@@ -386,6 +441,7 @@ pub fn validate(
             .collect(),
         http_listen,
         webhook,
+        websub_public_url,
         log_format,
         log_level: src.get("SOLIBOT_LOG").or(raw.log.level),
         rate_scale,
@@ -778,12 +834,36 @@ mod tests {
             "allow_private_addresses",
             "threshold",
             "listen",
+            "public_url",
             "[[feeds]]",
             "hashtags",
             "mode",
         ] {
             assert!(text.contains(key), "example config documents {key}");
         }
+    }
+
+    #[test]
+    fn websub_public_url_needs_http_listen_and_an_http_url() {
+        let ok = env(&[
+            ("SOLIBOT_PUBLIC_URL", "https://bot.example.org/solibot"),
+            ("SOLIBOT_HTTP_LISTEN", "127.0.0.1:9090"),
+        ]);
+        let cfg = validate(RawConfig::default(), None, &ok).unwrap();
+        assert_eq!(
+            cfg.websub_public_url.map(String::from).as_deref(),
+            Some("https://bot.example.org/solibot")
+        );
+        let no_listen = env(&[("SOLIBOT_PUBLIC_URL", "https://bot.example.org")]);
+        let e = validate(RawConfig::default(), None, &no_listen).unwrap_err();
+        assert!(e.to_string().contains("websub.public_url"), "{e}");
+        let bad = env(&[
+            ("SOLIBOT_PUBLIC_URL", "ftp://bot.example.org"),
+            ("SOLIBOT_HTTP_LISTEN", "127.0.0.1:9090"),
+        ]);
+        assert!(validate(RawConfig::default(), None, &bad).is_err());
+        let off = validate(RawConfig::default(), None, &env(&[])).unwrap();
+        assert!(off.websub_public_url.is_none());
     }
 
     #[test]

@@ -109,3 +109,16 @@ pub fn shared(
         dry_run_out: dry_run_out.map(Mutex::new),
     })
 }
+
+/// A fresh random token (the webhook's secret, WebSub callback ids and secrets): 40
+/// characters of `A-Z a-z 0-9 _ -` from the operating system's
+/// random source (240 bits).
+pub fn random_token() -> Result<String, getrandom::Error> {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+    let mut bytes = [0u8; 40];
+    getrandom::getrandom(&mut bytes)?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(b & 63)]))
+        .collect())
+}

@@ -7,6 +7,8 @@
 //! - [`feeds`]: fetch (one HTTP client, caps, conditional GET, address guard) and
 //!   parse (bytes -> [`entry::Entry`], no IO).
 //! - [`detect`]: entry -> [`detect::Verdict`]; pure.
+//! - [`websub`]: WebSub push for feeds that name a hub (subscribe, renew, leave; the
+//!   callback), feeding pushed content to the poll's commit.
 //! - [`store`]: the only code that knows the database is sled.
 //! - [`events`]: what polling and delivery report upward (on a channel, not an import).
 //! - [`choices`]: a chat's choices and which chats an alert goes to.
@@ -36,9 +38,11 @@ pub mod events;
 pub mod feeds;
 pub mod gold;
 pub mod http;
+pub mod hub;
 pub mod i18n;
 pub mod manage;
 pub mod metrics;
 pub mod poll;
 pub mod store;
 pub mod text;
+pub mod websub;

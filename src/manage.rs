@@ -357,6 +357,7 @@ pub async fn add_feed(
         .store
         .commit_new_entries(feed.id, &backlog, &[])
         .await?;
+    crate::hub::discovered(shared, feed.id, snap.hub.as_ref());
     let preview = snap
         .entries
         .iter()

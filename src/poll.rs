@@ -13,9 +13,7 @@ use crate::events::Event;
 use crate::feeds::fetch::{FetchError, Fetched, Validators};
 use crate::feeds::parse::{self, ParseError};
 use crate::metrics::Counters;
-use crate::store::{
-    ActionRecord, AlertRecord, FeedRecord, NewEntry, SeenSet, StoreError, now_unix,
-};
+use crate::store::{ActionRecord, AlertRecord, FeedRecord, NewEntry, StoreError, now_unix};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -70,6 +68,8 @@ pub struct Snapshot {
     pub validators: Validators,
     pub max_age: Option<Duration>,
     pub ttl: Option<Duration>,
+    /// The WebSub hub the feed names, if any.
+    pub hub: Option<parse::HubLink>,
 }
 
 /// What a fetch found: a feed to read, or 304 with the server's freshness hint (a
@@ -103,15 +103,23 @@ pub async fn snapshot(
     partner: &str,
 ) -> Result<Polled, PollError> {
     let fetched = shared.fetcher.fetch(url, validators, allow_files).await?;
-    let (bytes, final_url, moved_permanently, validators, max_age) = match fetched {
+    let (bytes, final_url, moved_permanently, validators, max_age, link_header) = match fetched {
         Fetched::Body {
             bytes,
             final_url,
             moved_permanently,
             validators,
             max_age,
+            link_header,
             ..
-        } => (bytes, final_url, moved_permanently, validators, max_age),
+        } => (
+            bytes,
+            final_url,
+            moved_permanently,
+            validators,
+            max_age,
+            link_header,
+        ),
         Fetched::NotModified {
             validators,
             max_age,
@@ -123,16 +131,46 @@ pub async fn snapshot(
         }
     };
     let base = final_url.starts_with("http").then_some(final_url.as_str());
-    let feed = parse::parse(&bytes, base).map_err(|error| PollError::Parse {
+    let feed = parse_feed(url, &bytes, base)?;
+    let hub = base.and_then(|b| parse::hub_link(&feed, link_header.as_deref(), b));
+    let ttl = feed
+        .ttl_minutes
+        .map(|m| Duration::from_secs(u64::from(m) * 60));
+    let title = feed.title.clone();
+    let (entries, verdicts) = detect_all(shared, feed, hashtags, partner).await?;
+    Ok(Polled::Changed(Snapshot {
+        title,
+        entries,
+        verdicts,
+        final_url,
+        moved_permanently,
+        validators,
+        max_age,
+        ttl,
+        hub,
+    }))
+}
+
+fn parse_feed(url: &str, bytes: &[u8], base: Option<&str>) -> Result<parse::Feed, PollError> {
+    parse::parse(bytes, base).map_err(|error| PollError::Parse {
         url: url.to_string(),
         error,
-    })?;
+    })
+}
+
+/// Runs detection on every entry of a parsed feed, off the async workers.
+async fn detect_all(
+    shared: &Shared,
+    feed: parse::Feed,
+    hashtags: &[String],
+    partner: &str,
+) -> Result<(Vec<Entry>, Vec<Verdict>), PollError> {
     let detector = shared.detector.clone();
     let tags = hashtags.to_vec();
     let names = [feed.title.clone(), partner.to_string()];
     let entries = feed.entries;
     // Detection is CPU work: keep it off the async workers.
-    let (entries, verdicts) = tokio::task::spawn_blocking(move || {
+    let detected = tokio::task::spawn_blocking(move || {
         let ctx = detector
             .feed_context(&entries)
             .with_publisher(names.iter().map(String::as_str));
@@ -144,18 +182,7 @@ pub async fn snapshot(
     })
     .await
     .map_err(|e| StoreError::Db(format!("detection task failed: {e}")))?;
-    Ok(Polled::Changed(Snapshot {
-        title: feed.title,
-        entries,
-        verdicts,
-        final_url,
-        moved_permanently,
-        validators,
-        max_age,
-        ttl: feed
-            .ttl_minutes
-            .map(|m| Duration::from_secs(u64::from(m) * 60)),
-    }))
+    Ok(detected)
 }
 
 /// The keys that mark an entry seen: its id, then its republish key.
@@ -224,25 +251,128 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         Ok(Polled::NotModified {
             validators,
             max_age,
-        }) => return not_modified(shared, &mut feed, validators, max_age, now),
-        Err(e) => return fetch_failed(shared, &mut feed, e, now),
+        }) => {
+            Counters::inc(&shared.counters.polls_not_modified, 1);
+            feed.etag = validators.etag;
+            feed.last_modified = validators.last_modified;
+            record_success(shared, &mut feed, now, max_age);
+            shared.store.modify_feed(feed.id, &poll_fields(&feed))?;
+            return Ok(PollReport {
+                not_modified: true,
+                ..PollReport::default()
+            });
+        }
+        Err(e) => {
+            shared.counters.fetch_error(e.kind());
+            let retry_after = match &e {
+                PollError::Fetch(f) => f.retry_after(),
+                _ => None,
+            };
+            record_failure(shared, &mut feed, &e.to_string(), retry_after, now);
+            shared.store.modify_feed(feed.id, &poll_fields(&feed))?;
+            return Err(e);
+        }
     };
-    let (seen, baseline) = take_snapshot(shared, &mut feed, &snap, now)?;
+
+    if let Some(new_url) = &snap.moved_permanently {
+        tracing::info!(feed = feed.id, from = %feed.url, to = %new_url, "feed moved permanently");
+        feed.url = new_url.clone();
+    }
+    feed.etag = snap.validators.etag.clone();
+    feed.last_modified = snap.validators.last_modified.clone();
+    let hint = snap.ttl.max(snap.max_age);
+    if feed.name.is_empty() && !snap.title.is_empty() {
+        feed.name = snap.title.clone();
+    }
+    record_success(shared, &mut feed, now, hint);
+    crate::hub::discovered(shared, feed.id, snap.hub.as_ref());
+    let keep = (snap.entries.len() * 2).max(crate::store::SEEN_KEEP);
+    let fields = poll_fields(&feed);
+    let taken = Taken {
+        entries: &snap.entries,
+        verdicts: &snap.verdicts,
+        keep,
+    };
+    take_entries(shared, &feed, taken, &fields).await
+}
+
+/// Content a WebSub hub pushed for a feed (a feed document, full or only the new
+/// entries): parsed, detected and committed exactly like a poll's, against the same seen
+/// set, so a later poll of the same entries alerts nothing. `base` resolves relative
+/// links (the topic).
+pub async fn take_pushed(
+    shared: &Shared,
+    feed_id: u64,
+    bytes: &[u8],
+    base: &str,
+) -> Result<PollReport, PollError> {
+    let Some(feed) = shared.store.feed(feed_id)? else {
+        return Ok(PollReport::default());
+    };
+    let parsed = parse_feed(&feed.url, bytes, Some(base))?;
+    let (entries, verdicts) = detect_all(shared, parsed, &feed.hashtags, &feed.name).await?;
+    // A push may carry only the newest entries: keep every key seen so far, or a later
+    // poll of the whole feed would take its older entries for new ones.
+    let seen = shared.store.seen_count(feed.id)?;
+    let keep = (seen + entries.len() * 2).max(crate::store::SEEN_KEEP);
+    let taken = Taken {
+        entries: &entries,
+        verdicts: &verdicts,
+        keep,
+    };
+    take_entries(shared, &feed, taken, &|_| {}).await
+}
+
+/// A feed's entries with their verdicts, and how many seen keys the feed keeps after.
+struct Taken<'a> {
+    entries: &'a [Entry],
+    verdicts: &'a [Verdict],
+    keep: usize,
+}
+
+/// The entries not seen before: detected appeals become alerts (cross-posts merged into
+/// the earlier alert), routed to the chats that want them, and committed with the seen
+/// set and `change` to the feed record in one step; the worker is told.
+async fn take_entries(
+    shared: &Shared,
+    feed: &FeedRecord,
+    taken: Taken<'_>,
+    change: &(dyn Fn(&mut FeedRecord) + Sync),
+) -> Result<PollReport, PollError> {
+    // A feed whose backlog was never taken records its entries without alerting.
+    let seen = shared.store.seen_set(feed.id)?;
+    let baseline = seen.is_none() && !shared.dry_run();
+    let seen = seen.unwrap_or_default();
     let mut report = PollReport {
-        entries: snap.entries.len(),
+        entries: taken.entries.len(),
         baseline,
         ..PollReport::default()
     };
-    let found = new_entries(shared, &feed, &snap, &seen, baseline)?;
-    for rec in found.merged.values() {
-        shared.store.update_alert(rec)?;
-    }
-    let new_entries = found.entries;
+    let (new_entries, printed) = select_new(shared, feed, &taken, &seen, baseline)?;
     report.new_entries = new_entries.len();
     report.alerts = new_entries.iter().filter(|n| n.alert.is_some()).count();
     Counters::inc(&shared.counters.entries_seen, report.new_entries as u64);
-    report.queued = commit(shared, &feed, &snap, new_entries, report.alerts).await?;
-    for rec in &found.printed {
+
+    // Recipients follow each chat's choices (feeds, hashtags, actions, languages, mute):
+    // entries whose alerts go to the same chats are committed together, in feed order.
+    let batches = if shared.dry_run() || report.alerts == 0 {
+        vec![(new_entries, Vec::new())]
+    } else {
+        let subscribers = shared.store.subscribers()?;
+        crate::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
+    };
+    // The feed's new state is written with its entries: a crash can never leave a feed
+    // marked polled without its backlog marked seen.
+    let keys = shared
+        .store
+        .commit_poll(feed.id, change, &batches, taken.keep)
+        .await?;
+    report.queued = keys.len();
+    if !keys.is_empty() {
+        Counters::inc(&shared.counters.queued, keys.len() as u64);
+        shared.notify_outbox(keys);
+    }
+    for rec in &printed {
         shared.print_dry_run(&render::render_plain(&crate::deliver::alert_from_record(
             rec,
         )));
@@ -251,104 +381,30 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         feed = feed.id,
         new = report.new_entries,
         alerts = report.alerts,
-        "polled"
+        "entries taken"
     );
     Ok(report)
 }
 
-/// A 304: the validators and freshness hint kept, the feed's health a success.
-fn not_modified(
-    shared: &Shared,
-    feed: &mut FeedRecord,
-    validators: Validators,
-    max_age: Option<Duration>,
-    now: i64,
-) -> Result<PollReport, PollError> {
-    Counters::inc(&shared.counters.polls_not_modified, 1);
-    feed.etag = validators.etag;
-    feed.last_modified = validators.last_modified;
-    record_success(shared, feed, now, max_age);
-    shared.store.modify_feed(feed.id, &poll_fields(feed))?;
-    Ok(PollReport {
-        not_modified: true,
-        ..PollReport::default()
-    })
-}
-
-/// A fetch or parse that failed: counted, recorded on the feed's health, returned.
-fn fetch_failed(
-    shared: &Shared,
-    feed: &mut FeedRecord,
-    e: PollError,
-    now: i64,
-) -> Result<PollReport, PollError> {
-    shared.counters.fetch_error(e.kind());
-    let retry_after = match &e {
-        PollError::Fetch(f) => f.retry_after(),
-        _ => None,
-    };
-    record_failure(shared, feed, &e.to_string(), retry_after, now);
-    shared.store.modify_feed(feed.id, &poll_fields(feed))?;
-    Err(e)
-}
-
-/// A feed read: its new address, validators, name and health on the record; the
-/// entries already seen, and whether this poll only takes the backlog (a feed whose
-/// backlog was never taken records its entries without alerting).
-fn take_snapshot(
-    shared: &Shared,
-    feed: &mut FeedRecord,
-    snap: &Snapshot,
-    now: i64,
-) -> Result<(SeenSet, bool), PollError> {
-    if let Some(new_url) = &snap.moved_permanently {
-        tracing::info!(feed = feed.id, from = %feed.url, to = %new_url, "feed moved permanently");
-        feed.url = new_url.clone();
-    }
-    feed.etag = snap.validators.etag.clone();
-    feed.last_modified = snap.validators.last_modified.clone();
-    let hint = snap.ttl.max(snap.max_age);
-    let seen = shared.store.seen_set(feed.id)?;
-    let baseline = seen.is_none() && !shared.dry_run();
-    let seen = seen.unwrap_or_default();
-    if feed.name.is_empty() && !snap.title.is_empty() {
-        feed.name = snap.title.clone();
-    }
-    record_success(shared, feed, now, hint);
-    Ok((seen, baseline))
-}
-
-/// What a poll found among the feed's entries.
-struct Found {
-    /// Entries not seen before, in feed order, each with its alert if it gets one.
-    entries: Vec<NewEntry>,
-    /// Alerts of other feeds that this poll's cross-posts were merged into.
-    merged: HashMap<u64, AlertRecord>,
-    /// Alerts to print (dry run).
-    printed: Vec<AlertRecord>,
-}
-
-/// The entries not seen before and their alerts: appeals (or every entry in `all`
-/// mode) unless this is the baseline; a cross-post of another feed's recent alert is
-/// merged into it instead of alerted again.
-fn new_entries(
+/// The entries of `taken` not in `seen` (each once), with an alert for each wanted one;
+/// cross-posts of another feed's recent alert are merged into it (written here) instead.
+/// Also returns the alerts a dry run prints.
+fn select_new(
     shared: &Shared,
     feed: &FeedRecord,
-    snap: &Snapshot,
-    seen: &SeenSet,
+    taken: &Taken<'_>,
+    seen: &crate::store::SeenSet,
     baseline: bool,
-) -> Result<Found, PollError> {
+) -> Result<(Vec<NewEntry>, Vec<AlertRecord>), PollError> {
     let mode = FeedMode::parse(&feed.mode).unwrap_or_default();
     // Alerts of other feeds to compare with, read once and only if this poll has one.
     let mut recent: Option<Vec<AlertRecord>> = None;
-    let mut found = Found {
-        entries: Vec::new(),
-        merged: HashMap::new(),
-        printed: Vec::new(),
-    };
+    let mut new_entries = Vec::new();
     // Ids of this poll's new entries (a feed may list an entry twice).
     let mut this_poll = std::collections::HashSet::new();
-    for (entry, verdict) in snap.entries.iter().zip(&snap.verdicts) {
+    let mut merged: HashMap<u64, AlertRecord> = HashMap::new();
+    let mut printed = Vec::new();
+    for (entry, verdict) in taken.entries.iter().zip(taken.verdicts) {
         let keys = entry_keys(entry);
         if keys.iter().any(|k| seen.contains(k)) || !this_poll.insert(keys[0].clone()) {
             continue;
@@ -366,8 +422,7 @@ fn new_entries(
                 None => recent.insert(shared.store.recent_alerts(CROSS_POST_WINDOW)?),
             };
             if let Some(original) = find_cross_post(recent, &rec, feed.id) {
-                let target = found
-                    .merged
+                let target = merged
                     .entry(original.id)
                     .or_insert_with(|| original.clone());
                 if !target.also_published_by.contains(&feed.name) && target.feed_name != feed.name {
@@ -381,46 +436,17 @@ fn new_entries(
                 );
             } else {
                 if shared.dry_run() {
-                    found.printed.push(rec.clone());
+                    printed.push(rec.clone());
                 }
                 alert = Some(rec);
             }
         }
-        found.entries.push(NewEntry { keys, alert });
+        new_entries.push(NewEntry { keys, alert });
     }
-    Ok(found)
-}
-
-/// Commits the poll (the feed's new state, its entries seen, their outbox records) and
-/// wakes the worker; returns how many deliveries were queued.
-async fn commit(
-    shared: &Shared,
-    feed: &FeedRecord,
-    snap: &Snapshot,
-    new_entries: Vec<NewEntry>,
-    alerts: usize,
-) -> Result<usize, PollError> {
-    // Recipients follow each chat's choices (feeds, hashtags, actions, languages, mute):
-    // entries whose alerts go to the same chats are committed together, in feed order.
-    let batches = if shared.dry_run() || alerts == 0 {
-        vec![(new_entries, Vec::new())]
-    } else {
-        let subscribers = shared.store.subscribers()?;
-        crate::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
-    };
-    // The feed's new state is written with its entries: a crash can never leave a feed
-    // marked polled without its backlog marked seen.
-    let keep = (snap.entries.len() * 2).max(crate::store::SEEN_KEEP);
-    let keys = shared
-        .store
-        .commit_poll(feed.id, &poll_fields(feed), &batches, keep)
-        .await?;
-    let queued = keys.len();
-    if !keys.is_empty() {
-        Counters::inc(&shared.counters.queued, keys.len() as u64);
-        shared.notify_outbox(keys);
+    for rec in merged.values() {
+        shared.store.update_alert(rec)?;
     }
-    Ok(queued)
+    Ok((new_entries, printed))
 }
 
 /// The fields a poll owns, copied onto the stored record (an organizer may have changed
@@ -465,8 +491,17 @@ fn find_cross_post<'a>(
     })
 }
 
+/// How many times less often a feed is polled while a WebSub hub pushes it: polling
+/// stays on as a safety net (a hub that stops pushing), at 6 × `polling.interval`.
+pub const PUSHED_POLL_FACTOR: u32 = 6;
+
 fn record_success(shared: &Shared, feed: &mut FeedRecord, now: i64, hint: Option<Duration>) {
-    let interval = shared.config.poll_interval;
+    let mut interval = shared.config.poll_interval;
+    if shared.store.websub_pushing(feed.id) {
+        interval = interval
+            .saturating_mul(PUSHED_POLL_FACTOR)
+            .min(MAX_INTERVAL);
+    }
     if feed.health.failing_since.is_some() {
         tracing::info!(feed = feed.id, "feed recovered");
     }

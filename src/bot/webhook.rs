@@ -34,18 +34,6 @@ pub const MAX_BODY: usize = 256 * 1024;
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 const DRAIN: Duration = Duration::from_secs(5);
 
-/// A fresh secret token: 40 characters of `A-Z a-z 0-9 _ -` from the operating system's
-/// random source (240 bits).
-pub fn generate_secret() -> Result<String, getrandom::Error> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
-    let mut bytes = [0u8; 40];
-    getrandom::getrandom(&mut bytes)?;
-    Ok(bytes
-        .iter()
-        .map(|b| char::from(ALPHABET[usize::from(b & 63)]))
-        .collect())
-}
-
 /// Compares two byte strings in time that depends only on their lengths.
 pub fn same_secret(given: &[u8], expected: &[u8]) -> bool {
     let differ = given
@@ -179,8 +167,8 @@ mod tests {
 
     #[test]
     fn generated_secrets_are_valid_and_differ() {
-        let a = generate_secret().unwrap();
-        let b = generate_secret().unwrap();
+        let a = crate::context::random_token().unwrap();
+        let b = crate::context::random_token().unwrap();
         assert!(crate::config::valid_webhook_secret(&a), "{a}");
         assert_eq!(a.len(), 40);
         assert_ne!(a, b);

@@ -1,4 +1,5 @@
-//! The one HTTP client that fetches partner feeds, and the reader of feed files.
+//! The one HTTP client that fetches partner feeds (and sends WebSub subscription requests
+//! to their hubs, [`Fetcher::post_form`]), and the reader of feed files.
 //!
 //! Owns politeness and safety on the wire: an identifying User-Agent, connect, read and
 //! total timeouts, at most a few redirects (followed here, hop by hop, so that every hop
@@ -109,6 +110,8 @@ pub enum Fetched {
         validators: Validators,
         /// `Cache-Control: max-age`: a hint on how long the document stays fresh.
         max_age: Option<Duration>,
+        /// The `Link` response header (WebSub discovery: `rel="hub"`, `rel="self"`).
+        link_header: Option<String>,
     },
 }
 
@@ -404,6 +407,7 @@ impl Fetcher {
         }
         let content_type = header_str(headers, &header::CONTENT_TYPE).map(str::to_owned);
         let new_validators = validators_of(headers);
+        let link_header = link_header(headers);
         let bytes = self.read_body(response, &current).await?;
         Ok(Fetched::Body {
             bytes,
@@ -412,6 +416,39 @@ impl Fetcher {
             content_type,
             validators: new_validators,
             max_age,
+            link_header,
+        })
+    }
+
+    /// POSTs a form to `url` with the same client, guard and timeouts as a fetch (no
+    /// redirects followed): the WebSub subscription requests to a hub. `Ok` on any 2xx.
+    pub async fn post_form(&self, url: &str, form: &[(&str, &str)]) -> Result<(), FetchError> {
+        let url = match parse_source(url, false)? {
+            Source::Http(url) => url,
+            Source::File(_) => return Err(FetchError::BadUrl(url.to_string())),
+        };
+        self.check_literal(&url)?;
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        let response = self
+            .inner
+            .client
+            .post(url.clone())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .map_err(|e| self.http_error(&e, &url))?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(());
+        }
+        Err(FetchError::Status {
+            url: shown_url(&url),
+            code: status.as_u16(),
+            retry_after: header_str(response.headers(), &header::RETRY_AFTER)
+                .and_then(|v| parse_retry_after(v, Utc::now())),
         })
     }
 
@@ -562,6 +599,7 @@ impl Fetcher {
                 last_modified: None,
             },
             max_age: None,
+            link_header: None,
         })
     }
 }
@@ -706,6 +744,16 @@ fn shown_url(url: &Url) -> String {
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &header::HeaderName) -> Option<&'h str> {
     headers.get(name)?.to_str().ok().map(str::trim)
+}
+
+/// Every `Link` header, joined as one list (RFC 8288 allows several).
+fn link_header(headers: &HeaderMap) -> Option<String> {
+    let all: Vec<&str> = headers
+        .get_all(header::LINK)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect();
+    (!all.is_empty()).then(|| all.join(", "))
 }
 
 fn header_value(value: &str) -> Option<HeaderValue> {

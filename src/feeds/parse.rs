@@ -19,6 +19,10 @@ pub struct Feed {
     pub language: Option<String>,
     /// RSS `<ttl>` in minutes, if any.
     pub ttl_minutes: Option<u32>,
+    /// The WebSub hub the feed names (`<link rel="hub">`, or `atom:link` in RSS).
+    pub hub: Option<String>,
+    /// The feed's own address as it names it (`rel="self"`): the WebSub topic.
+    pub self_url: Option<String>,
     pub entries: Vec<Entry>,
 }
 
@@ -74,7 +78,62 @@ pub fn parse(bytes: &[u8], base: Option<&str>) -> Result<Feed, ParseError> {
             .map(|l| l.href.clone()),
         language: feed_lang,
         ttl_minutes: feed.ttl,
+        hub: link_with_rel(&feed.links, "hub"),
+        self_url: link_with_rel(&feed.links, "self"),
         entries,
+    })
+}
+
+fn link_with_rel(links: &[feed_rs::model::Link], rel: &str) -> Option<String> {
+    links
+        .iter()
+        .find(|l| {
+            l.rel
+                .as_deref()
+                .is_some_and(|r| r.eq_ignore_ascii_case(rel))
+        })
+        .map(|l| l.href.trim().to_string())
+        .filter(|h| h.starts_with("http://") || h.starts_with("https://"))
+}
+
+/// A WebSub hub a feed names, and the topic to subscribe to there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HubLink {
+    pub hub: String,
+    pub topic: String,
+}
+
+/// The feed's hub (document first, then the `Link` header) with its topic (`rel="self"`
+/// from the same places, else the address the feed was fetched from).
+pub fn hub_link(feed: &Feed, link_header: Option<&str>, fetched_from: &str) -> Option<HubLink> {
+    let from_header = |rel| link_header.and_then(|h| link_header_rel(h, rel));
+    let hub = feed.hub.clone().or_else(|| from_header("hub"))?;
+    let topic = feed
+        .self_url
+        .clone()
+        .or_else(|| from_header("self"))
+        .unwrap_or_else(|| fetched_from.to_string());
+    Some(HubLink { hub, topic })
+}
+
+/// The target of the first link with relation `rel` in an HTTP `Link` header
+/// (RFC 8288: `<url>; rel="hub", <url>; rel="self"`; a `rel` may list several).
+pub fn link_header_rel(header: &str, rel: &str) -> Option<String> {
+    header.split(',').find_map(|link| {
+        let (target, params) = link.trim().strip_prefix('<')?.split_once('>')?;
+        let has_rel = params.split(';').any(|p| {
+            let Some((name, value)) = p.split_once('=') else {
+                return false;
+            };
+            name.trim().eq_ignore_ascii_case("rel")
+                && value
+                    .trim()
+                    .trim_matches('"')
+                    .split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case(rel))
+        });
+        (has_rel && (target.starts_with("http://") || target.starts_with("https://")))
+            .then(|| target.trim().to_string())
     })
 }
 
@@ -353,6 +412,38 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn websub_links_come_from_the_feed_and_the_link_header() {
+        let atom = r#"<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><id>x</id><updated>2024-01-01T00:00:00Z</updated>
+<link rel="hub" href="https://hub.example/"/><link rel="self" href="https://a.example/feed.atom"/></feed>"#;
+        let f = super::parse(atom.as_bytes(), None).unwrap();
+        assert_eq!(f.hub.as_deref(), Some("https://hub.example/"));
+        assert_eq!(f.self_url.as_deref(), Some("https://a.example/feed.atom"));
+        let rss = r#"<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel><title>T</title><link>https://a.example/</link><description>d</description>
+<atom:link rel="hub" href="https://hub.example/rss"/><atom:link rel="self" type="application/rss+xml" href="https://a.example/rss"/></channel></rss>"#;
+        let f = super::parse(rss.as_bytes(), None).unwrap();
+        assert_eq!(f.hub.as_deref(), Some("https://hub.example/rss"));
+        assert_eq!(f.self_url.as_deref(), Some("https://a.example/rss"));
+        let h = r#"<https://a.example/feed>; rel="self", <https://hub.example/>; rel="hub""#;
+        assert_eq!(
+            super::link_header_rel(h, "hub").as_deref(),
+            Some("https://hub.example/")
+        );
+        assert_eq!(
+            super::link_header_rel(h, "self").as_deref(),
+            Some("https://a.example/feed")
+        );
+        let multi = r#"<https://h.example/>; rel="alternate hub""#;
+        assert_eq!(
+            super::link_header_rel(multi, "hub").as_deref(),
+            Some("https://h.example/")
+        );
+        assert_eq!(
+            super::link_header_rel("<javascript:x>; rel=hub", "hub"),
+            None
+        );
+    }
+
     use super::*;
 
     fn parse_str(s: &str) -> Feed {

@@ -17,6 +17,7 @@
 //! | `stats` | `sent:<day>` etc. | u64 BE |
 //! | `chat_settings` | chat id i64 | [`ChatSettings`] |
 //! | `updates`, `inbox` | update id i64 | Telegram updates handled and waiting ([`updates`]) |
+//! | `websub` | callback id | WebSub subscriptions ([`websub`]) |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
@@ -25,8 +26,10 @@
 //! left to the background flush (500 ms).
 
 mod updates;
+mod websub;
 
 pub use updates::{KEEP_HANDLED_SECS, UpdateRecord, UpdateState};
+pub use websub::{WebSubRecord, WebSubState};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;

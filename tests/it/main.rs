@@ -16,3 +16,4 @@ mod spine;
 mod support_selftest;
 mod transport;
 mod webhook;
+mod websub;

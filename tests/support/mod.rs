@@ -123,6 +123,18 @@
 //! `FeedServer::json_feed(..)` with `Item::new(guid, title, link, html).published(unix)`,
 //! all text XML-escaped (`xml_escape`).
 //!
+//! # `websub_hub::WebSubHub` (a WebSub hub)
+//!
+//! `WebSubHub::start().await`, `url()` (what a feed names as its hub), `set_lease(secs)`.
+//! Subscription requests are recorded and answered 202, then verified by a GET to the
+//! callback with a random challenge; only an echo makes them take effect. `publish(topic,
+//! body, content_type, Signing::{Sha1, Sha256, Sha512, Wrong, Unsigned})` posts content to
+//! the verified subscribers; `post_content(callback, ..)` to any callback;
+//! `verify_intent(callback, mode, topic)` sends a verification of the test's making.
+//! Observed: `state()` → `HubState { requests, verifications, subscriptions }` with
+//! `requests_of(mode, topic)`, `verified(mode, topic)`, `subscribed(topic)`;
+//! `wait_until(|s| .., timeout)`.
+//!
 //! `gzip` holds the hand-written gzip encoders behind the feed server; `tg_params` the
 //! request parameter parsing behind the fake Bot API.
 
@@ -131,3 +143,4 @@ pub mod gzip;
 pub mod telegram;
 pub mod tg_html;
 pub mod tg_params;
+pub mod websub_hub;

@@ -1380,7 +1380,7 @@ struct LinkTotals {
 
 /// Platform pages and deep links identify one appeal; a site's `/donate` or a mailbox do not.
 fn specific_action_url(det: &Detector, url: &str) -> bool {
-    if url.starts_with("mailto:") || url.starts_with("tel:") {
+    if is_mail_or_phone(url) {
         return false;
     }
     key_parts(url, None, None).is_some_and(|p| !type_parts(&det.cues.links, &p).generic)
@@ -1500,7 +1500,7 @@ fn only_link<'a, 'b>(infos: &'a [LinkInfo<'b>]) -> Option<&'a LinkInfo<'b>> {
     let mut web = infos
         .iter()
         .filter(|l| l.usable && l.ty.rule.is_none() && l.key.contains('/'))
-        .filter(|l| !l.key.starts_with("mailto:") && !l.key.starts_with("tel:"));
+        .filter(|l| !is_mail_or_phone(l.key));
     let first = web.next()?;
     let more = web.any(|l| l.key != first.key);
     (!more).then_some(first)

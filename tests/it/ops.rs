@@ -798,6 +798,36 @@ async fn sigterm_during_start_up_against_a_bot_api_answering_5xx_exits_0_within_
     }
 }
 
+/// The contract's moments: SIGTERM 1 s, 3 s and 15 s after start while every `getMe`
+/// answers 500 (the bot is retrying with backoff); the process exits 0 within 10 s each
+/// time. The delays are the scenario, not a wait for state.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_1_3_and_15_s_after_start_against_a_failing_bot_api_exits_0_within_10_s() {
+    let runs = [1u64, 3, 15].map(|after| {
+        tokio::spawn(async move {
+            let tg = FakeTelegram::start().await;
+            tg.fail_method("getMe", Failure::ServerError, None);
+            let dir = tempfile::tempdir().expect("temp dir");
+            let p = spawn(&["run"], &run_env(&tg, dir.path(), "info"), dir.path());
+            tokio::time::sleep(Duration::from_secs(after)).await;
+            p.signal("-TERM");
+            let (code, _, err) =
+                tokio::task::spawn_blocking(move || p.finish(Duration::from_secs(10)))
+                    .await
+                    .expect("no panic");
+            assert_eq!(
+                code,
+                Some(0),
+                "SIGTERM {after} s after start: exit 0:\n{err}"
+            );
+            assert!(!tg.is_polling(), "{after} s: never got past start-up");
+        })
+    });
+    for run in runs {
+        run.await.expect("no panic");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logs_written_to_a_pipe_carry_no_colour_codes() {
     let tg = FakeTelegram::start().await;

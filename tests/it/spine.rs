@@ -1,10 +1,10 @@
 //! The spine, end to end in-process: subscribe, add a feed, alerts reach subscribers once.
 
 use crate::harness::*;
-use crate::support::feed_server::FeedServer;
+use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{Chat, FakeTelegram, MemberStatus};
 
-fn rss(items: &[crate::support::feed_server::Item]) -> String {
+fn rss(items: &[Item]) -> String {
     FeedServer::rss("Partner Relief Network", items)
 }
 
@@ -99,11 +99,130 @@ async fn subscribe_add_feed_and_alert_each_subscriber_exactly_once() {
     );
     bot.stop().await;
 
-    // A restart on the same data sends nothing again.
+    // A restart on the same data sends nothing again. The server forgets its validators,
+    // so the bot's remembered ETag cannot earn a 304: every poll gets the whole feed and
+    // only the stored seen set keeps its entries from being alerted again.
+    feeds.set_validators("/feed.xml", false, false);
     let before = tg.sent().len();
+    let not_modified = feeds.not_modified_count("/feed.xml");
     let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
     polls_pass(&feeds, "/feed.xml", 3).await;
+    assert_eq!(
+        feeds.not_modified_count("/feed.xml"),
+        not_modified,
+        "the polls after restart were answered with the full feed"
+    );
     assert_eq!(tg.sent().len(), before, "nothing re-sent after restart");
+
+    // The restarted poller does read those answers: a new appeal still gets through.
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(4), appeal(3), appeal(2), news(2)]),
+        "application/rss+xml",
+    );
+    for id in [1001, 1002] {
+        assert!(
+            tg.wait_until(|s| s.sent_to(id).len() >= 4, WAIT).await,
+            "the new appeal reaches {id} after restart"
+        );
+    }
+    polls_pass(&feeds, "/feed.xml", 2).await;
+    for id in [1001, 1002] {
+        assert_eq!(
+            tg.sent_to(id).len(),
+            4,
+            "one alert for the new appeal to {id}"
+        );
+    }
+    bot.stop().await;
+}
+
+/// `appeal(n)` republished under another guid: same link, title and content.
+fn reguid(item: Item) -> Item {
+    Item {
+        guid: format!("{}-republished", item.guid),
+        ..item
+    }
+}
+
+/// ARCHITECTURE.md: "The same link and title under a new guid is the same entry (a second
+/// 'republish' key)". A partner's CMS that rewrites every guid (a migration, a plugin)
+/// while a restart also threw away the feed's validators: the full feed comes back with
+/// every id new, and only the stored republish keys keep it from being alerted again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_with_every_guid_rewritten_sends_nothing_again() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(1), news(1)]),
+        "application/rss+xml",
+    );
+    let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
+    command(&tg, 1001, "/start").await;
+    let r = command(&tg, ADMIN, &format!("/addfeed {}", feeds.url("/feed.xml"))).await;
+    assert!(r.starts_with("Added feed"), "{r}");
+    // appeal(2) is alerted live, appeal(1) and news(1) were the backlog: both ways of
+    // becoming seen are covered below.
+    feeds.set(
+        "/feed.xml",
+        rss(&[appeal(2), appeal(1), news(1)]),
+        "application/rss+xml",
+    );
+    assert!(
+        tg.wait_until(|s| s.sent_to(1001).len() >= 2, WAIT).await,
+        "the live appeal is alerted"
+    );
+    polls_pass(&feeds, "/feed.xml", 2).await;
+    assert_eq!(tg.sent_to(1001).len(), 2, "start reply and one alert");
+    bot.stop().await;
+
+    // Every guid rewritten, and no validators: each poll after restart reads all of it.
+    feeds.set_validators("/feed.xml", false, false);
+    feeds.set(
+        "/feed.xml",
+        rss(&[reguid(appeal(2)), reguid(appeal(1)), reguid(news(1))]),
+        "application/rss+xml",
+    );
+    let not_modified = feeds.not_modified_count("/feed.xml");
+    let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
+    polls_pass(&feeds, "/feed.xml", 3).await;
+    assert_eq!(
+        feeds.not_modified_count("/feed.xml"),
+        not_modified,
+        "the polls after restart were answered with the full feed"
+    );
+    assert_eq!(
+        tg.sent_to(1001).len(),
+        2,
+        "republished entries are not alerted again: {:?}",
+        tg.sent_to(1001).last().map(|m| &m.visible_text)
+    );
+
+    // Control: a genuinely new appeal in the same feed is alerted once.
+    feeds.set(
+        "/feed.xml",
+        rss(&[
+            appeal(3),
+            reguid(appeal(2)),
+            reguid(appeal(1)),
+            reguid(news(1)),
+        ]),
+        "application/rss+xml",
+    );
+    assert!(
+        tg.wait_until(|s| s.sent_to(1001).len() >= 3, WAIT).await,
+        "the new appeal is alerted after restart"
+    );
+    polls_pass(&feeds, "/feed.xml", 2).await;
+    let sent = tg.sent_to(1001);
+    assert_eq!(sent.len(), 3, "one alert for the new appeal");
+    assert!(
+        sent[2].visible_text.contains("aid workers (3)"),
+        "{}",
+        sent[2].visible_text
+    );
     bot.stop().await;
 }
 
@@ -226,7 +345,6 @@ async fn addfeed_refuses_with_the_reason() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_titles_and_content_still_give_a_valid_message() {
-    use crate::support::feed_server::Item;
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();

@@ -336,9 +336,16 @@ mod tests {
         let q = Pace::new(limits());
         q.restore(&snap, later);
         let w = q.try_begin(1, later).unwrap_err();
-        assert_eq!(w.until, later + ms(700), "one interval after the last finish");
+        assert_eq!(
+            w.until,
+            later + ms(700),
+            "one interval after the last finish"
+        );
         assert!(q.try_begin(2, later).is_ok(), "one of the global 3 is left");
-        assert!(q.try_begin(3, later).is_err(), "two finished, one in flight");
+        assert!(
+            q.try_begin(3, later).is_err(),
+            "two finished, one in flight"
+        );
     }
 
     #[test]

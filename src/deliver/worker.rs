@@ -190,7 +190,10 @@ impl Worker {
     /// Saves the gate's state if sends finished since the last save, at most every
     /// [`SAVE_PACE_EVERY`].
     fn save_pace_if_due(&mut self) {
-        if self.pace_saved.is_some_and(|t| t.elapsed() < SAVE_PACE_EVERY) {
+        if self
+            .pace_saved
+            .is_some_and(|t| t.elapsed() < SAVE_PACE_EVERY)
+        {
             return;
         }
         self.pace_saved = Some(Instant::now());
@@ -274,7 +277,10 @@ impl Worker {
                     ..
                 } = prepared;
                 let (outcome, rerendered) = if plain {
-                    (telegram::send_plain(&bot, chat, &message, &token).await, false)
+                    (
+                        telegram::send_plain(&bot, chat, &message, &token).await,
+                        false,
+                    )
                 } else {
                     telegram::send(&bot, chat, thread, &message, &token).await
                 };

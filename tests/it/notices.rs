@@ -2,7 +2,7 @@
 //! and the gate's recent sends survive a restart.
 
 use crate::harness::*;
-use crate::support::telegram::{Chat, FakeOptions, FakeTelegram, TelegramState};
+use crate::support::telegram::{Chat, FakeOptions, FakeTelegram, TelegramState, group_id};
 use solibot::store::{AlertRecord, FeedRecord, NewEntry, Store};
 use std::path::Path;
 use std::time::Duration;
@@ -142,22 +142,30 @@ async fn alerts_notices_and_replies_to_one_chat_keep_the_limits_with_no_slack() 
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_restart_right_after_a_send_keeps_that_chats_interval_with_no_slack() {
-    // A tenth of Telegram's rates: ten seconds between two messages to one chat, more
-    // than a restart takes.
-    let tg = strict(0.1).await;
+async fn a_restart_right_after_a_send_keeps_that_groups_minute_with_no_slack() {
+    // A twentieth of Telegram's rates: one message a minute to a group, far longer than a
+    // restart takes.
+    let tg = strict(0.05).await;
     let dir = tempfile::tempdir().unwrap();
-    let cfg = || config(&tg, dir.path(), &[("SOLIBOT_RATE_SCALE", "0.1")]);
+    let cfg = || config(&tg, dir.path(), &[("SOLIBOT_RATE_SCALE", "0.05")]);
+    let group = Chat::group(group_id(61), "Restarted circle");
     let bot = Running::start(cfg(), &tg).await;
-    command(&tg, ADMIN, "/help").await;
+    tg.push_message(&group, user(8611), "/help");
+    assert!(
+        tg.wait_until(|s| !s.sent_to(group.id).is_empty(), WAIT)
+            .await,
+        "the group has its reply"
+    );
     bot.stop().await;
-    const TEXT: &str = "Feed 9 (Camp Water) has been failing";
-    queue_notices(dir.path(), &[(ADMIN, TEXT.into())]).await;
+    queue_alerts(dir.path(), group.id, 1).await;
     let bot = Running::start(cfg(), &tg).await;
     assert!(
-        tg.wait_until(|s| told(s, ADMIN, TEXT) == 1, Duration::from_secs(40))
-            .await,
-        "the notice is sent after the restart"
+        tg.wait_until(
+            |s| told(s, group.id, "Sign the petition (0)") == 1,
+            Duration::from_secs(90)
+        )
+        .await,
+        "the alert is sent after the restart"
     );
     assert_eq!(tg.count_429(), 0, "{:?}", tg.error_replies());
     bot.stop().await;

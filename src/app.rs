@@ -176,6 +176,7 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
     };
     tracing::info!(bot = %me.username(), feeds = shared.store.feed_count(), subscribers = shared.store.subscriber_count(), webhook = shared.config.webhook.is_some(), "solibot started");
 
+    crate::deliver::worker::load_pace(&shared.store, &shared.pace);
     let mut tasks = tokio::task::JoinSet::new();
     let worker = crate::deliver::worker::Worker::new(
         crate::deliver::worker::Handles {
@@ -191,7 +192,6 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
     tasks.spawn(worker.run(rx, cancel.clone()));
     tasks.spawn(crate::bot::notice::run(
         shared.clone(),
-        bot.clone(),
         notices,
         cancel.clone(),
     ));
@@ -242,6 +242,7 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
     {
         tracing::warn!("some tasks did not stop in time");
     }
+    crate::deliver::worker::save_pace(&shared.store, &shared.pace);
     shared.store.flush().await?;
     tracing::info!("stopped");
     Ok(())

@@ -4,10 +4,11 @@
 //!
 //! Polling and delivery decide when (polling owns the feed's health and its
 //! `told_failing` flag) and report an [`Event`] on the channel this task receives; this
-//! module only words and sends the plain-text notice to each recipient's private chat in
-//! their chosen language, one notice at a time. It never touches the feed record. The
-//! task is owned by [`crate::app`] and stops with its cancellation token; nothing is sent
-//! in `--dry-run` (no task runs there).
+//! module only words each plain-text notice in its recipient's chosen language and writes
+//! it to the outbox, all notices of one event in one store transaction. The delivery
+//! worker sends them like alerts: same limits, retries and crash safety. It never touches
+//! the feed record and never sends. The task is owned by [`crate::app`] and stops with its
+//! cancellation token; nothing is queued in `--dry-run` (no task runs there).
 
 use crate::context::Shared;
 use crate::events::Event;
@@ -15,24 +16,15 @@ use crate::i18n::{Lang, t, tn};
 use crate::manage::clip;
 use crate::store::{FeedRecord, SubscriberRecord, now_unix};
 use std::sync::Arc;
-use std::time::Duration;
-use teloxide::prelude::*;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// The pause after each notice, so a burst of failing feeds stays within Telegram's one
-/// message a second to one chat.
-const BETWEEN_NOTICES: Duration = Duration::from_millis(1100);
-
-/// Receives events until cancelled (or every sender is gone) and sends their notices,
-/// one at a time, with `bot`.
+/// Receives events until cancelled (or every sender is gone) and queues their notices.
 pub async fn run(
     shared: Arc<Shared>,
-    bot: Bot,
     mut events: mpsc::UnboundedReceiver<Event>,
     cancel: CancellationToken,
 ) {
-    let token = shared.config.token.clone().unwrap_or_default();
     loop {
         let event = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -42,19 +34,17 @@ pub async fn run(
             },
         };
         let (what, messages) = notices(&shared, &event);
-        if messages.is_empty() {
-            continue;
+        if !messages.is_empty() {
+            queue(&shared, what, &messages).await;
         }
-        let sending = async {
-            for (chat, text) in &messages {
-                send(&shared, &bot, *chat, text, &token, what).await;
-            }
-            tokio::time::sleep(BETWEEN_NOTICES).await;
-        };
-        tokio::select! {
-            _ = cancel.cancelled() => break,
-            _ = sending => {}
-        }
+    }
+}
+
+/// Writes the notices to the outbox and wakes the delivery worker.
+async fn queue(shared: &Shared, what: &str, messages: &[(i64, String)]) {
+    match shared.store.queue_notices(messages).await {
+        Ok(keys) => shared.notify_outbox(keys),
+        Err(e) => tracing::error!(what, error = %e, "cannot queue the notice"),
     }
 }
 
@@ -153,23 +143,4 @@ fn to_organizers(
         .into_iter()
         .map(|id| (id, text(super::chat_lang(shared, id, None))))
         .collect()
-}
-
-async fn send(shared: &Shared, bot: &Bot, chat: i64, text: &str, token: &str, what: &str) {
-    for _ in 0..3 {
-        let turn = shared.pace.turn(chat).await;
-        let sent = bot
-            .send_message(ChatId(chat), text)
-            .link_preview_options(super::no_preview())
-            .await;
-        drop(turn);
-        match sent {
-            Ok(_) => return,
-            Err(teloxide::RequestError::RetryAfter(s)) => tokio::time::sleep(s.duration()).await,
-            Err(e) => {
-                tracing::warn!(chat, what, error = %crate::text::scrub(&e.to_string(), Some(token)), "feed notice not delivered");
-                return;
-            }
-        }
-    }
 }

@@ -180,6 +180,61 @@ impl Pace {
     }
 }
 
+/// The recent sends as ages at one instant: what a restart needs to keep the limits.
+/// Sends in flight count as finished at that instant.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Snapshot {
+    /// How long ago each send of the last second finished.
+    pub global: Vec<Duration>,
+    /// Per chat, how long ago its sends of the last minute finished (the last one only,
+    /// for a private chat).
+    pub chats: Vec<(i64, Vec<Duration>)>,
+}
+
+impl Pace {
+    /// The state that still counts at `now`, as ages.
+    pub fn snapshot(&self, now: Instant) -> Snapshot {
+        let mut s = self.lock();
+        expire(&mut s.done, GLOBAL_WINDOW, now);
+        let age = |t: &Instant| now.saturating_duration_since(*t);
+        let mut global: Vec<Duration> = s.done.iter().map(age).collect();
+        global.extend(std::iter::repeat_n(Duration::ZERO, s.in_flight));
+        let chats = s
+            .chats
+            .iter()
+            .filter_map(|(chat, c)| {
+                let mut ages: Vec<Duration> = c.group_done.iter().map(age).collect();
+                ages.extend(c.last_done.iter().map(age));
+                ages.extend(std::iter::repeat_n(Duration::ZERO, c.in_flight));
+                ages.retain(|a| *a < FORGET_AFTER);
+                (!ages.is_empty()).then_some((*chat, ages))
+            })
+            .collect();
+        Snapshot { global, chats }
+    }
+
+    /// Counts the sends of a [`Snapshot`] taken before (a restart) as if finished that
+    /// long before `now`.
+    pub fn restore(&self, snap: &Snapshot, now: Instant) {
+        let at = |age: &Duration| now.checked_sub(*age);
+        let mut s = self.lock();
+        for t in snap.global.iter().filter(|a| **a < GLOBAL_WINDOW) {
+            if let Some(t) = at(t) {
+                insert_sorted(&mut s.done, t);
+            }
+        }
+        for (chat, ages) in &snap.chats {
+            let c = s.chats.entry(*chat).or_default();
+            for t in ages.iter().filter(|a| **a < FORGET_AFTER).filter_map(at) {
+                c.last_done = c.last_done.max(Some(t));
+                if is_group(*chat) {
+                    insert_sorted(&mut c.group_done, t);
+                }
+            }
+        }
+    }
+}
+
 /// Forgets chats whose limits have all expired, once a minute.
 fn sweep(s: &mut State, now: Instant) {
     if s.last_sweep.is_some_and(|t| t + FORGET_AFTER > now) {
@@ -268,6 +323,29 @@ mod tests {
         assert_eq!(w.until, t0 + ms(1100));
         assert!(w.everyone);
         assert!(p.try_begin(9, t0 + ms(1100)).is_ok());
+    }
+
+    #[test]
+    fn a_restored_snapshot_keeps_the_limits_of_the_sends_before_it() {
+        let p = Pace::new(limits());
+        let t0 = Instant::now();
+        send(&p, 1, t0, ms(100)).unwrap();
+        send(&p, -100, t0, ms(100)).unwrap();
+        let snap = p.snapshot(t0 + ms(400));
+        let later = t0 + ms(5000);
+        let q = Pace::new(limits());
+        q.restore(&snap, later);
+        let w = q.try_begin(1, later).unwrap_err();
+        assert_eq!(
+            w.until,
+            later + ms(700),
+            "one interval after the last finish"
+        );
+        assert!(q.try_begin(2, later).is_ok(), "one of the global 3 is left");
+        assert!(
+            q.try_begin(3, later).is_err(),
+            "two finished, one in flight"
+        );
     }
 
     #[test]

@@ -46,6 +46,11 @@ pub async fn send(
     (first, false)
 }
 
+/// Sends `msg` as plain text (a notice): no HTML, no topic.
+pub async fn send_plain(bot: &Bot, chat_id: i64, msg: &Rendered, token: &str) -> SendOutcome {
+    send_once(bot, chat_id, None, msg, false, token).await
+}
+
 async fn send_once(
     bot: &Bot,
     chat_id: i64,

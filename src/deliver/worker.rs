@@ -4,14 +4,19 @@
 //! busy and a limited chat never blocks the others. At most [`MAX_IN_FLIGHT`] sends run at
 //! once; a delivered record is removed and the removal flushed before its slot takes new
 //! work, so a crash re-sends at most the messages that were in flight.
+//!
+//! The outbox holds alerts and plain-text notices alike; both pass the same gate and the
+//! same retry handling. The gate's recent sends are saved in the store (after sends, at
+//! most every [`SAVE_PACE_EVERY`], and at shutdown) and loaded at start ([`load_pace`]),
+//! so a restart right after a burst does not burst again.
 
 use super::limiter::{Limits, Scheduler};
-use super::pace::Pace;
+use super::pace::{Pace, Snapshot};
 use super::render;
 use super::telegram::{self, SendOutcome};
 use crate::events::{Event, Events};
 use crate::metrics::Counters;
-use crate::store::{OutboxKey, Store, now_unix};
+use crate::store::{OutboxKey, PaceRecord, Store, now_unix};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,6 +36,8 @@ const SPACING_SHARE: f64 = 0.98;
 pub const DIGEST_AFTER: usize = 5;
 /// How many alerts one digest lists at most (the rest follow in the next).
 const DIGEST_MAX: usize = 30;
+/// How often at most the gate's state is saved while sending.
+pub const SAVE_PACE_EVERY: Duration = Duration::from_millis(200);
 /// Attempts after which a message Telegram keeps refusing (4xx) is dropped.
 const MAX_REFUSED_ATTEMPTS: u32 = 5;
 
@@ -70,6 +77,16 @@ pub struct Worker {
     /// durably recorded.
     unflushed: usize,
     unflushed_since: Option<Instant>,
+    pace_saved: Option<Instant>,
+}
+
+/// What one send carries: the message, its forum topic, and whether it is plain text.
+struct Prepared {
+    message: render::Rendered,
+    thread: Option<i32>,
+    plain: bool,
+    /// How many of the keys asked for it covers (a notice is never part of a digest).
+    keys: usize,
 }
 
 impl Worker {
@@ -88,6 +105,7 @@ impl Worker {
             rendered: HashMap::new(),
             unflushed: 0,
             unflushed_since: None,
+            pace_saved: None,
         }
     }
 
@@ -165,7 +183,21 @@ impl Worker {
             }
         }
         self.finish(finished).await;
+        save_pace(&self.handles.store, &self.handles.pace);
         self.flush_if_due(true).await;
+    }
+
+    /// Saves the gate's state if sends finished since the last save, at most every
+    /// [`SAVE_PACE_EVERY`].
+    fn save_pace_if_due(&mut self) {
+        if self
+            .pace_saved
+            .is_some_and(|t| t.elapsed() < SAVE_PACE_EVERY)
+        {
+            return;
+        }
+        self.pace_saved = Some(Instant::now());
+        save_pace(&self.handles.store, &self.handles.pace);
     }
 
     /// Group commit: one flush for several finished sends.
@@ -202,8 +234,8 @@ impl Worker {
             } else {
                 1
             };
-            let keys: Vec<OutboxKey> = queue.iter().take(take).copied().collect();
-            let Some((message, thread)) = self.prepare(&keys) else {
+            let mut keys: Vec<OutboxKey> = queue.iter().take(take).copied().collect();
+            let Some(prepared) = self.prepare(&keys) else {
                 // Records vanished (chat unsubscribed meanwhile): forget them.
                 if let Some(q) = self.queues.get_mut(&chat) {
                     q.retain(|k| !keys.contains(k));
@@ -222,6 +254,7 @@ impl Worker {
                 continue;
             }
             let turn = self.handles.pace.started(chat);
+            keys.truncate(prepared.keys);
             if keys.len() > 1 {
                 Counters::inc(&self.handles.counters.digests, 1);
             }
@@ -237,8 +270,20 @@ impl Worker {
             let bot = self.bot.clone();
             let token = self.token.clone();
             inflight.spawn(async move {
-                let (outcome, rerendered) =
-                    telegram::send(&bot, chat, thread, &message, &token).await;
+                let Prepared {
+                    message,
+                    thread,
+                    plain,
+                    ..
+                } = prepared;
+                let (outcome, rerendered) = if plain {
+                    (
+                        telegram::send_plain(&bot, chat, &message, &token).await,
+                        false,
+                    )
+                } else {
+                    telegram::send(&bot, chat, thread, &message, &token).await
+                };
                 drop(turn);
                 Done {
                     chat,
@@ -251,31 +296,51 @@ impl Worker {
         Some(Instant::now() + Duration::from_millis(50))
     }
 
-    fn prepare(&mut self, keys: &[OutboxKey]) -> Option<(render::Rendered, Option<i32>)> {
+    /// The message for `keys`: a notice alone, or the alerts up to the first notice.
+    fn prepare(&mut self, keys: &[OutboxKey]) -> Option<Prepared> {
         let store = &self.handles.store;
         let mut records = Vec::new();
         let mut thread = None;
         for k in keys {
             let d = store.delivery(*k).ok()??;
+            if let Some(text) = d.notice {
+                if records.is_empty() {
+                    return Some(notice(text));
+                }
+                break;
+            }
             thread = d.thread_id;
             records.push(store.alert(d.alert_id).ok()??);
         }
-        if let [one] = records.as_slice() {
-            if let Some((also, r)) = self.rendered.get(&one.id)
-                && *also == one.also_published_by
-            {
-                return Some((r.clone(), thread));
+        let message = match records.as_slice() {
+            [one] => self.render_one(one),
+            _ => {
+                let alerts: Vec<_> = records.iter().map(super::alert_from_record).collect();
+                render::render_digest(&alerts)
             }
-            let r = render::render_alert(&super::alert_from_record(one));
-            if self.rendered.len() >= RENDER_CACHE {
-                self.rendered.clear();
-            }
-            self.rendered
-                .insert(one.id, (one.also_published_by.clone(), r.clone()));
-            return Some((r, thread));
+        };
+        Some(Prepared {
+            message,
+            thread,
+            plain: false,
+            keys: records.len(),
+        })
+    }
+
+    /// One alert, rendered once for all the chats it goes to.
+    fn render_one(&mut self, one: &crate::store::AlertRecord) -> render::Rendered {
+        if let Some((also, r)) = self.rendered.get(&one.id)
+            && *also == one.also_published_by
+        {
+            return r.clone();
         }
-        let alerts: Vec<_> = records.iter().map(super::alert_from_record).collect();
-        Some((render::render_digest(&alerts), thread))
+        let r = render::render_alert(&super::alert_from_record(one));
+        if self.rendered.len() >= RENDER_CACHE {
+            self.rendered.clear();
+        }
+        self.rendered
+            .insert(one.id, (one.also_published_by.clone(), r.clone()));
+        r
     }
 
     async fn finish(&mut self, finished: Vec<Done>) {
@@ -359,6 +424,7 @@ impl Worker {
             self.unflushed += delivered.len().min(MAX_IN_FLIGHT);
             self.unflushed_since.get_or_insert_with(Instant::now);
         }
+        self.save_pace_if_due();
     }
 
     /// Telegram will never deliver to this chat: forget its subscription and everything
@@ -396,6 +462,64 @@ impl Worker {
         *n += 1;
         *n
     }
+}
+
+/// A notice, sent as it was worded.
+fn notice(text: String) -> Prepared {
+    Prepared {
+        message: render::Rendered {
+            html: String::new(),
+            plain: text,
+            buttons: Vec::new(),
+        },
+        thread: None,
+        plain: true,
+        keys: 1,
+    }
+}
+
+fn unix_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// Saves the gate's recent sends in the store, as wall-clock times.
+pub fn save_pace(store: &Store, pace: &Pace) {
+    let (now, wall) = (Instant::now(), unix_ms());
+    let snap = pace.snapshot(now);
+    let at = |ages: &[Duration]| -> Vec<i64> {
+        ages.iter().map(|a| wall - a.as_millis() as i64).collect()
+    };
+    let rec = PaceRecord {
+        v: 1,
+        global: at(&snap.global),
+        chats: snap.chats.iter().map(|(c, a)| (*c, at(a))).collect(),
+    };
+    if let Err(e) = store.save_pace(&rec) {
+        tracing::error!(error = %e, "cannot save the pace");
+    }
+}
+
+/// Loads the gate's recent sends saved before a restart.
+pub fn load_pace(store: &Store, pace: &Pace) {
+    let rec = match store.pace() {
+        Ok(Some(rec)) => rec,
+        Ok(None) => return,
+        Err(e) => return tracing::error!(error = %e, "cannot read the saved pace"),
+    };
+    let wall = unix_ms();
+    // A clock set back makes a send look recent: it waits, never bursts.
+    let age = |ts: &[i64]| -> Vec<Duration> {
+        ts.iter()
+            .map(|t| Duration::from_millis((wall - t).max(0) as u64))
+            .collect()
+    };
+    let snap = Snapshot {
+        global: age(&rec.global),
+        chats: rec.chats.iter().map(|(c, t)| (*c, age(t))).collect(),
+    };
+    pace.restore(&snap, Instant::now());
 }
 
 /// The metric label for why a chat can no longer receive.

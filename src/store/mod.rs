@@ -7,13 +7,14 @@
 //! | tree | key | value |
 //! |---|---|---|
 //! | `meta` | `schema_version` | u32 BE |
+//! | `meta` | `pace` | [`PaceRecord`]: recent send finish times, kept over a restart |
 //! | `feeds` | feed id u64 | [`FeedRecord`] |
 //! | `feed_urls` | url | feed id u64 |
 //! | `seen_sets` | feed id u64 | [`SeenSet`]: version byte 1, then the feed's seen keys as 64-bit hashes (u64 LE), oldest first |
 //! | `subscribers` | chat id i64 | [`SubscriberRecord`] |
 //! | `organizers` | user id i64 | [`OrganizerRecord`] |
 //! | `alerts` | alert id u64 | [`AlertRecord`] |
-//! | `outbox` | chat id i64 ++ sequence u64 | [`DeliveryRecord`] |
+//! | `outbox` | chat id i64 ++ sequence u64 | [`DeliveryRecord`]: an alert, or a plain-text notice |
 //! | `stats` | `sent:<day>` etc. | u64 BE |
 //! | `chat_settings` | chat id i64 | [`ChatSettings`] |
 //! | `updates`, `inbox` | update id i64 | Telegram updates handled and waiting ([`updates`]) |
@@ -212,6 +213,18 @@ pub struct DeliveryRecord {
     pub thread_id: Option<i32>,
     pub attempts: u32,
     pub queued_at: i64,
+    /// A plain-text notice to the chat instead of an alert (`alert_id` is then 0).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+}
+
+/// Telegram's pace when last saved: finish times (unix milliseconds) of the recent sends,
+/// overall and per chat, so a restart does not send a burst the limits already spent.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+pub struct PaceRecord {
+    pub v: u32,
+    pub global: Vec<i64>,
+    pub chats: Vec<(i64, Vec<i64>)>,
 }
 
 /// The key of one outbox record.
@@ -851,6 +864,7 @@ impl Store {
                                 thread_id: *thread,
                                 attempts: 0,
                                 queued_at: now,
+                                notice: None,
                             };
                             outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
                             written.push(key);
@@ -867,6 +881,50 @@ impl Store {
             self.flush().await?;
         }
         Ok(written)
+    }
+
+    /// Queues plain-text notices, one per `(chat, text)`, in one transaction, and flushes
+    /// before returning the outbox keys written (the caller then tells the sender).
+    pub async fn queue_notices(
+        &self,
+        notices: &[(i64, String)],
+    ) -> Result<Vec<OutboxKey>, StoreError> {
+        let mut keys = Vec::new();
+        for (chat, _) in notices {
+            keys.push(OutboxKey {
+                chat_id: *chat,
+                seq: self.db.generate_id()?,
+            });
+        }
+        let now = now_unix();
+        self.outbox.transaction(|outbox| {
+            for (key, (chat, text)) in keys.iter().zip(notices) {
+                let rec = DeliveryRecord {
+                    v: 1,
+                    alert_id: 0,
+                    chat_id: *chat,
+                    thread_id: None,
+                    attempts: 0,
+                    queued_at: now,
+                    notice: Some(text.clone()),
+                };
+                outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
+            }
+            Ok(())
+        })?;
+        self.flush().await?;
+        Ok(keys)
+    }
+
+    /// Telegram's pace as last saved, if any.
+    pub fn pace(&self) -> Result<Option<PaceRecord>, StoreError> {
+        self.meta.get("pace")?.map(|v| dec(b"pace", &v)).transpose()
+    }
+
+    /// Saves Telegram's pace (made durable by the next flush).
+    pub fn save_pace(&self, rec: &PaceRecord) -> Result<(), StoreError> {
+        self.meta.insert("pace", enc(rec)?)?;
+        Ok(())
     }
 
     pub fn alert(&self, id: u64) -> Result<Option<AlertRecord>, StoreError> {

@@ -9,6 +9,7 @@ mod e2e;
 mod harness;
 mod hostile;
 mod layers;
+mod notices;
 mod ops;
 mod organizer;
 mod shape;

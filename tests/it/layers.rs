@@ -158,7 +158,8 @@ fn find_cycle(imports: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String
         .find_map(|m| visit(m, imports, &mut Vec::new(), &mut done))
 }
 
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every `.rs` file under `dir` (also read by `shape.rs`).
+pub(crate) fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("readable src dir") {
         let path = entry.expect("dir entry").path();
         if path.is_dir() {

@@ -3,7 +3,8 @@
 //! Relies on rustfmt's layout (`cargo fmt --check` runs in CI): a function's body ends
 //! at the first `}` line at the indentation of its `fn` line.
 
-use std::path::{Path, PathBuf};
+use crate::layers::rust_files;
+use std::path::Path;
 
 const MAX_FN_LINES: usize = 150;
 
@@ -64,17 +65,6 @@ fn fn_name(code: &str) -> Option<String> {
         .take_while(|c| c.is_alphanumeric() || *c == '_')
         .collect();
     (!name.is_empty()).then_some(name)
-}
-
-fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    for entry in std::fs::read_dir(dir).expect("readable src dir") {
-        let path = entry.expect("dir entry").path();
-        if path.is_dir() {
-            rust_files(&path, out);
-        } else if path.extension().is_some_and(|e| e == "rs") {
-            out.push(path);
-        }
-    }
 }
 
 #[test]

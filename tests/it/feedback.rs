@@ -68,6 +68,22 @@ async fn world(tg: &FakeTelegram, feeds: &FeedServer, dir: &Path, subscribers: &
     bot
 }
 
+/// Waits until the outbox is empty: every alert sent so far was recorded as delivered
+/// (and the alert each message carries remembered, which comes first).
+async fn delivered(tg: &FakeTelegram) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let stats = command(tg, ADMIN, "/stats").await;
+        if stats.contains("Waiting in the outbox: 0") {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the outbox empties: {stats}"
+        );
+    }
+}
+
 /// `solibot feedback export --config FILE` on the database in `dir`.
 async fn export(dir: &Path) -> std::process::Output {
     let cfg = dir.join("export.toml");
@@ -228,6 +244,7 @@ async fn a_reply_names_the_alert_of_that_very_message() {
         .iter()
         .find(|m| m.visible_text.contains("candlelight vigil"))
         .expect("the vigil's alert");
+    delivered(&tg).await;
     let r = reply(&tg, ORGANIZER, "/wrong", vigil.message_id).await;
     assert!(
         r.starts_with("Recorded: “Join the candlelight vigil"),
@@ -370,14 +387,16 @@ fn wrong_mark(feed_id: u64, n: usize) -> FeedbackRecord {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_raised_threshold_keeps_a_borderline_appeal_of_that_feed_from_alerting() {
+async fn a_raised_threshold_keeps_borderline_appeals_of_that_feed_from_alerting() {
     let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let (first, second) = (appeal(1), appeal(2));
-    // The threshold sits 0.07 under both appeals' scores: appeals, unless raised by 0.15.
+    let items = [appeal(1), appeal(2), appeal(3)];
+    // The threshold sits 0.07 under the appeals' scores: appeals, unless raised by 0.15.
     let plain = config(&tg, dir.path(), &[]);
-    let scores = [score_of(&plain, &first), score_of(&plain, &second)];
-    let (low, high) = (scores[0].min(scores[1]), scores[0].max(scores[1]));
+    let scores: Vec<f32> = items.iter().map(|i| score_of(&plain, i)).collect();
+    let low = scores.iter().copied().fold(1.0, f32::min);
+    let high = scores.iter().copied().fold(0.0, f32::max);
     assert!(
         low > 0.2 && high - low < 0.07,
         "the fixtures score alike: {scores:?}"
@@ -385,23 +404,27 @@ async fn a_raised_threshold_keeps_a_borderline_appeal_of_that_feed_from_alerting
     let threshold = format!("{:.3}", low - 0.07);
     let config = config(&tg, dir.path(), &[("SOLIBOT_THRESHOLD", &threshold)]);
     let shared = solibot::context::shared(config, Store::temporary().unwrap(), None, None).unwrap();
-    let url = "https://a.example/feed";
+    let url = feeds.url("/a.xml");
     let feed = shared
         .store
-        .add_feed(FeedRecord::new(url, "Partner Relief Network"))
+        .add_feed(FeedRecord::new(url.clone(), "Partner Relief Network"))
         .unwrap()
         .unwrap();
-    let take = |items: &[Item]| {
-        let doc = rss(items);
-        let shared = &shared;
+    let poll = |entries: &[Item]| {
+        feeds.set("/a.xml", rss(entries), "application/rss+xml");
+        solibot::poll::poll_feed(&shared, feed.id)
+    };
+    let push = |entries: &[Item]| {
+        let doc = rss(entries);
+        let (shared, url) = (&shared, url.clone());
         async move {
-            solibot::poll::take_pushed(shared, feed.id, doc.as_bytes(), url)
+            solibot::poll::take_pushed(shared, feed.id, doc.as_bytes(), &url)
                 .await
                 .unwrap()
         }
     };
     // The backlog is taken first, as at /addfeed.
-    take(&[news(1)]).await;
+    poll(&[news(1)]).await.unwrap();
     for n in 0..9 {
         assert!(
             shared
@@ -411,16 +434,23 @@ async fn a_raised_threshold_keeps_a_borderline_appeal_of_that_feed_from_alerting
                 .unwrap()
         );
     }
-    let raised = take(&[first, news(1)]).await;
+    let [first, second, third] = items;
+    let polled = poll(&[first.clone(), news(1)]).await.unwrap();
     assert_eq!(
-        (raised.new_entries, raised.alerts),
+        (polled.new_entries, polled.alerts),
         (1, 0),
-        "raised by 0.15"
+        "a poll, raised by 0.15"
+    );
+    let pushed = push(&[second.clone(), first.clone(), news(1)]).await;
+    assert_eq!(
+        (pushed.new_entries, pushed.alerts),
+        (1, 0),
+        "a push, raised by 0.15"
     );
 
     // Reset (as /trust does): the feed's next borderline appeal alerts.
     solibot::feedback::reset_feedback_threshold(&shared.store, feed.id).unwrap();
-    let after = take(&[second, appeal(1), news(1)]).await;
+    let after = push(&[third, second, first, news(1)]).await;
     assert_eq!(
         (after.new_entries, after.alerts),
         (1, 1),

@@ -51,8 +51,8 @@ pub fn feed_raise(store: &Store, feed_id: u64) -> Result<Raise, StoreError> {
 }
 
 /// Takes a feed's threshold back to the detector's: forgets its alerts marked wrong (the
-/// records stay for the export). Called when an admin trusts the feed, and by `/send` when
-/// the raise is what hid the appeal.
+/// records stay for the export). For an admin's `/trust`; `/send` calls it when the raise
+/// is what hid the appeal it sends.
 pub fn reset_feedback_threshold(store: &Store, feed_id: u64) -> Result<(), StoreError> {
     let cleared = store.clear_wrong_marks(feed_id)?;
     tracing::info!(feed = feed_id, cleared, "feedback threshold reset");

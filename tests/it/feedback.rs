@@ -57,8 +57,19 @@ async fn reply(tg: &FakeTelegram, user_id: i64, text: &str, message_id: i64) -> 
 /// A running bot with the feed `/feed.xml` (its backlog: one news entry) added by the
 /// admin, `ORGANIZER` granted and every chat of `subscribers` subscribed.
 async fn world(tg: &FakeTelegram, feeds: &FeedServer, dir: &Path, subscribers: &[i64]) -> Running {
+    world_with(tg, feeds, dir, subscribers, &[]).await
+}
+
+/// [`world`] with more settings.
+async fn world_with(
+    tg: &FakeTelegram,
+    feeds: &FeedServer,
+    dir: &Path,
+    subscribers: &[i64],
+    extra: &[(&str, &str)],
+) -> Running {
     feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    let bot = Running::start(config(tg, dir, &[]), tg).await;
+    let bot = Running::start(config(tg, dir, extra), tg).await;
     command(tg, ADMIN, &format!("/grant {ORGANIZER}")).await;
     for chat in subscribers {
         command(tg, *chat, "/start").await;
@@ -319,16 +330,24 @@ async fn send_url_of_a_missed_entry_sends_it_once_to_every_subscriber() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_threshold_rises_after_three_alerts_marked_wrong_and_shows_in_feeds() {
+async fn the_threshold_rises_after_three_alerts_marked_wrong_shows_in_feeds_and_send_resets_it() {
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let bot = world(&tg, &feeds, dir.path(), &[ORGANIZER, 1001]).await;
-    feeds.set(
-        "/feed.xml",
-        rss(&[appeal(1), appeal(2), appeal(3), news(1)]),
-        "application/rss+xml",
-    );
+    // The detector's threshold sits 0.03 under the appeals' scores, as the poll scores
+    // them: +0.05 hides them.
+    let first = [appeal(1), appeal(2), appeal(3), news(1)];
+    let later = [appeal(4), appeal(1), appeal(2), appeal(3), news(1)];
+    let plain = config(&tg, dir.path(), &[]);
+    let mut scores = scores_in(&plain, &first)[..3].to_vec();
+    scores.push(scores_in(&plain, &later)[0]);
+    let low = scores.iter().copied().fold(1.0, f32::min);
+    let high = scores.iter().copied().fold(0.0, f32::max);
+    assert!(high - low < 0.02, "the fixtures score alike: {scores:?}");
+    let threshold = format!("{:.3}", low - 0.03);
+    let extra = [("SOLIBOT_THRESHOLD", threshold.as_str())];
+    let bot = world_with(&tg, &feeds, dir.path(), &[ORGANIZER, 1001], &extra).await;
+    feeds.set("/feed.xml", rss(&first), "application/rss+xml");
     let alerts = wait_alerts(&tg, ORGANIZER, 3).await;
     let mut replies = Vec::new();
     for alert in &alerts {
@@ -348,18 +367,40 @@ async fn the_threshold_rises_after_three_alerts_marked_wrong_and_shows_in_feeds(
     );
     let r = command(&tg, 1001, "/feeds").await;
     assert!(!r.contains("threshold"), "{r}");
+
+    // The poll applies it: the next appeal, as borderline, is not sent.
+    feeds.set("/feed.xml", rss(&later), "application/rss+xml");
+    polls_pass(&feeds, "/feed.xml", 2).await;
+    assert_eq!(alerts_to(&tg, 1001).len(), 3);
+    // Sent by hand, it goes out, and the raise that hid it is taken back.
+    let r = command(&tg, ORGANIZER, "/send https://partner.example/appeals/4").await;
+    assert!(r.ends_with("chats: 2."), "{r}");
+    assert!(
+        wait_alerts(&tg, 1001, 4).await[3]
+            .visible_text
+            .contains("(4)")
+    );
+    let r = command(&tg, ORGANIZER, "/feeds").await;
+    assert!(!r.contains("threshold"), "{r}");
     bot.stop().await;
+}
+
+/// The scores the detector gives the entries of a feed of `items`, named like the feed.
+fn scores_in(config: &solibot::config::Config, items: &[Item]) -> Vec<f32> {
+    let detector = solibot::context::build_detector(config).unwrap();
+    let feed = solibot::feeds::parse::parse(rss(items).as_bytes(), None).unwrap();
+    let ctx = detector
+        .feed_context(&feed.entries)
+        .with_publisher([feed.title.as_str(), "Partner Relief Network"]);
+    feed.entries
+        .iter()
+        .map(|e| detector.detect(e, &ctx, &[]).score)
+        .collect()
 }
 
 /// What the detector scores `item` as, in a feed of that one item named like the feed.
 fn score_of(config: &solibot::config::Config, item: &Item) -> f32 {
-    let detector = solibot::context::build_detector(config).unwrap();
-    let feed =
-        solibot::feeds::parse::parse(rss(std::slice::from_ref(item)).as_bytes(), None).unwrap();
-    let ctx = detector
-        .feed_context(&feed.entries)
-        .with_publisher([feed.title.as_str(), "Partner Relief Network"]);
-    detector.detect(&feed.entries[0], &ctx, &[]).score
+    scores_in(config, std::slice::from_ref(item))[0]
 }
 
 fn wrong_mark(feed_id: u64, n: usize) -> FeedbackRecord {

@@ -286,7 +286,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         feed.name = snap.title.clone();
     }
     record_success(shared, &mut feed, now, hint);
-    raise_threshold(shared, feed.id, &mut snap.verdicts)?;
+    raise_threshold(shared, feed.id, &mut snap.verdicts);
     crate::hub::discovered(shared, feed.id, snap.hub.as_ref());
     let keep = (snap.entries.len() * 2).max(crate::store::SEEN_KEEP);
     let fields = poll_fields(&feed);
@@ -314,7 +314,7 @@ pub async fn take_pushed(
     };
     let parsed = parse_feed(&feed.url, bytes, Some(base))?;
     let (entries, mut verdicts) = detect_all(shared, parsed, &feed.hashtags, &feed.name).await?;
-    raise_threshold(shared, feed.id, &mut verdicts)?;
+    raise_threshold(shared, feed.id, &mut verdicts);
     // A push may carry only the newest entries: keep every key seen so far, or a later
     // poll of the whole feed would take its older entries for new ones.
     let seen = shared.store.seen_count(feed.id)?;
@@ -360,15 +360,14 @@ fn sent_keys(entry: &Entry) -> Vec<String> {
 }
 
 /// The detection step's per-feed part: the feed's threshold, raised by its alerts marked
-/// wrong ([`crate::feedback`]).
-fn raise_threshold(
-    shared: &Shared,
-    feed_id: u64,
-    verdicts: &mut [Verdict],
-) -> Result<(), StoreError> {
-    let raise = crate::feedback::feed_raise(&shared.store, feed_id)?;
+/// wrong ([`crate::feedback`]). A raise that cannot be read is left out (and logged):
+/// the feed is polled with the detector's threshold.
+fn raise_threshold(shared: &Shared, feed_id: u64, verdicts: &mut [Verdict]) {
+    let raise = crate::feedback::feed_raise(&shared.store, feed_id).unwrap_or_else(|e| {
+        tracing::warn!(feed = feed_id, error = %e, "cannot read the feed's threshold raise");
+        crate::feedback::Raise::default()
+    });
     crate::feedback::apply_raise(verdicts, shared.detector.threshold(), raise.by);
-    Ok(())
 }
 
 /// A feed's entries with their verdicts, and how many seen keys the feed keeps after.

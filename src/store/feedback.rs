@@ -7,17 +7,26 @@
 //! | `feedback` | `r` ++ sequence u64 | [`FeedbackRecord`], oldest first |
 //! | `feedback` | `k` ++ feed id u64 ++ verdict byte ++ user id i64 ++ entry id | sequence u64: one record per user, entry and verdict |
 //! | `feedback` | `w` ++ feed id u64 ++ entry id | i64 BE: when the entry's alert was first marked wrong (counted by the threshold; removed by a reset) |
-//! | `sent_messages` | chat id i64 ++ message id i32 | alert id u64 BE |
+//! | `sent_messages:<period>` | chat id i64 ++ message id i32 | alert id u64 BE |
+//!
+//! The sent messages of each 30-day period (unix time / [`SENT_PERIOD_SECS`]) have a tree
+//! of their own: a lookup reads the current period's and the one before, and the first
+//! write of a period drops the trees older than that, so the map never grows past two
+//! periods of sends.
 //!
 //! Must not: decide what the marks mean (how much a threshold rises is
 //! [`crate::feedback`]'s), or word anything.
 
-use super::{ActionRecord, AlertRecord, Store, StoreError, dec, enc, i64_key};
+use super::{ActionRecord, AlertRecord, Store, StoreError, dec, enc, i64_key, now_unix};
 use serde::{Deserialize, Serialize};
 use sled::transaction::TransactionError;
+use std::sync::atomic::Ordering;
 
 /// How many alerts, newest first, a search by entry or link looks at.
 const ALERT_SCAN: usize = 20_000;
+/// The span of one `sent_messages` tree.
+pub const SENT_PERIOD_SECS: i64 = 30 * 24 * 3600;
+const SENT_TREE: &str = "sent_messages:";
 
 /// What an organizer said of an entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -115,8 +124,28 @@ impl Store {
         Ok(self.db.open_tree("feedback")?)
     }
 
-    fn sent_messages_tree(&self) -> Result<sled::Tree, StoreError> {
-        Ok(self.db.open_tree("sent_messages")?)
+    fn sent_messages_tree(&self, period: i64) -> Result<sled::Tree, StoreError> {
+        Ok(self.db.open_tree(format!("{SENT_TREE}{period}"))?)
+    }
+
+    /// At the first write of a period: drops the sent-message trees of the periods
+    /// before the previous one.
+    fn drop_old_sent_messages(&self, period: i64) -> Result<(), StoreError> {
+        let last = self.cache.sent_period.swap(period as u64, Ordering::AcqRel);
+        if last == period as u64 {
+            return Ok(());
+        }
+        for name in self.db.tree_names() {
+            let old = std::str::from_utf8(&name)
+                .ok()
+                .and_then(|n| n.strip_prefix(SENT_TREE))
+                .and_then(|p| p.parse::<i64>().ok())
+                .is_some_and(|p| p < period - 1);
+            if old {
+                self.db.drop_tree(&name)?;
+            }
+        }
+        Ok(())
     }
 
     /// Records a verdict once per user, entry and verdict (and, for `not_appeal`, marks
@@ -193,7 +222,19 @@ impl Store {
         message_id: i32,
         alert_id: u64,
     ) -> Result<(), StoreError> {
-        self.sent_messages_tree()?
+        self.record_sent_message_at(now_unix(), chat_id, message_id, alert_id)
+    }
+
+    fn record_sent_message_at(
+        &self,
+        now: i64,
+        chat_id: i64,
+        message_id: i32,
+        alert_id: u64,
+    ) -> Result<(), StoreError> {
+        let period = now / SENT_PERIOD_SECS;
+        self.drop_old_sent_messages(period)?;
+        self.sent_messages_tree(period)?
             .insert(sent_key(chat_id, message_id), &alert_id.to_be_bytes())?;
         Ok(())
     }
@@ -204,10 +245,25 @@ impl Store {
         chat_id: i64,
         message_id: i32,
     ) -> Result<Option<u64>, StoreError> {
-        Ok(self
-            .sent_messages_tree()?
-            .get(sent_key(chat_id, message_id))?
-            .and_then(|v| v.as_ref().try_into().ok().map(u64::from_be_bytes)))
+        self.sent_message_alert_at(now_unix(), chat_id, message_id)
+    }
+
+    fn sent_message_alert_at(
+        &self,
+        now: i64,
+        chat_id: i64,
+        message_id: i32,
+    ) -> Result<Option<u64>, StoreError> {
+        let period = now / SENT_PERIOD_SECS;
+        for p in [period, period - 1] {
+            let found = self
+                .sent_messages_tree(p)?
+                .get(sent_key(chat_id, message_id))?;
+            if let Some(v) = found {
+                return Ok(v.as_ref().try_into().ok().map(u64::from_be_bytes));
+            }
+        }
+        Ok(None)
     }
 
     /// The newest alerts (at most [`ALERT_SCAN`] looked at) that `wanted` accepts, newest
@@ -296,5 +352,30 @@ mod tests {
         assert_eq!(s.sent_message_alert(-1001234567890, 57).unwrap(), Some(12));
         assert_eq!(s.sent_message_alert(-1001234567890, 58).unwrap(), None);
         assert_eq!(s.sent_message_alert(57, 57).unwrap(), None);
+    }
+
+    #[test]
+    fn sent_messages_are_kept_for_one_period_at_least_and_two_at_most() {
+        let s = Store::temporary().unwrap();
+        let day = 24 * 3600;
+        let t0 = 1000 * SENT_PERIOD_SECS + day;
+        s.record_sent_message_at(t0, 1, 10, 100).unwrap();
+        // The next period still finds it, and writes its own tree.
+        let t1 = t0 + SENT_PERIOD_SECS - day;
+        s.record_sent_message_at(t1, 1, 11, 101).unwrap();
+        assert_eq!(s.sent_message_alert_at(t1, 1, 10).unwrap(), Some(100));
+        // The first write two periods on drops the oldest tree.
+        let t2 = t0 + 2 * SENT_PERIOD_SECS;
+        assert_eq!(s.sent_message_alert_at(t2, 1, 10).unwrap(), None);
+        s.record_sent_message_at(t2, 1, 12, 102).unwrap();
+        let trees: Vec<String> =
+            s.db.tree_names()
+                .iter()
+                .filter_map(|n| std::str::from_utf8(n).ok().map(str::to_string))
+                .filter(|n| n.starts_with(SENT_TREE))
+                .collect();
+        assert!(!trees.contains(&format!("{SENT_TREE}1000")), "{trees:?}");
+        assert_eq!(s.sent_message_alert_at(t2, 1, 11).unwrap(), Some(101));
+        assert_eq!(s.sent_message_alert_at(t2, 1, 12).unwrap(), Some(102));
     }
 }

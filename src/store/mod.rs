@@ -306,6 +306,8 @@ struct Cache {
     /// finished is never cached.
     subscribers: Mutex<(u64, Option<Arc<Vec<SubscriberRecord>>>)>,
     feed_set: AtomicU64,
+    /// The period of the `sent_messages` tree last written ([`feedback`]).
+    sent_period: AtomicU64,
 }
 
 pub fn now_unix() -> i64 {

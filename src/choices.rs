@@ -208,6 +208,7 @@ mod tests {
             fingerprint_urls: vec![],
             fingerprint_simhash: 0,
             created_at: 0,
+            verdict: None,
         }
     }
 

@@ -4,7 +4,9 @@
 //! Owns the label format and the reading of one split (a folder of feed files and
 //! `labels*.jsonl` files, one JSON object per entry: file, link, lang, appeal, kinds, urls,
 //! hashtags, case). Reads files; detects nothing itself: callers run the detector on the
-//! entries it returns, each with its feed's template and publisher.
+//! entries it returns, each with its feed's template and publisher. Also turns a line of
+//! `solibot feedback export` (an organizer's verdict) into a label
+//! ([`label_from_feedback`]).
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
@@ -160,4 +162,100 @@ pub fn load_split(detector: &Detector, dir: &Path) -> Result<Split, String> {
         problems.push(format!("label for {file} {link} matches no entry"));
     }
     Ok(Split { feeds, problems })
+}
+
+/// The parts of a `solibot feedback export` line a label needs.
+#[derive(serde::Deserialize)]
+struct FeedbackLine {
+    link: Option<String>,
+    lang: String,
+    verdict: String,
+    #[serde(default)]
+    actions: Vec<FeedbackAction>,
+    #[serde(default)]
+    hashtags: Vec<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct FeedbackAction {
+    kind: String,
+    url: Option<String>,
+}
+
+/// A line of `solibot feedback export` as the label of its entry in the feed file `file`
+/// (where the feed at the line's `feed_url` was saved). The organizer's verdict is the
+/// label; for an appeal the kinds, URLs and hashtags are the detector's, to be checked by
+/// hand before the label joins a split; an entry that is not an appeal gets none. `case`
+/// says where the label came from (`feedback`).
+pub fn label_from_feedback(line: &str, file: &str) -> Result<Label, String> {
+    let f: FeedbackLine =
+        serde_json::from_str(line).map_err(|e| format!("not a feedback line: {e}"))?;
+    let link = f
+        .link
+        .ok_or("the entry has no link: no label can name it")?;
+    let appeal = match f.verdict.as_str() {
+        "appeal" => true,
+        "not_appeal" => false,
+        other => return Err(format!("unknown verdict {other:?}")),
+    };
+    let actions = if appeal { f.actions } else { Vec::new() };
+    Ok(Label {
+        file: file.to_string(),
+        link,
+        lang: f.lang,
+        appeal,
+        kinds: actions.iter().map(|a| a.kind.clone()).collect(),
+        urls: actions
+            .into_iter()
+            .filter_map(|a| Some((a.kind, a.url?)))
+            .collect(),
+        hashtags: if appeal { f.hashtags } else { Vec::new() },
+        case: "feedback".into(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn feedback_lines_become_labels() {
+        let wrong = r##"{"id":"e1","title":"Clinic reopens","link":"https://relief.example/clinic","published":null,"lang":"en","is_appeal":true,"score":0.61,"actions":[{"kind":"donate","label":"Donate","url":"https://relief.example/give"}],"hashtags":["#Clinic"],"summary":"s","reasons":[],"verdict":"not_appeal","by":7,"at":"2026-12-01T10:00:00Z","feed_id":3,"feed":"Relief","feed_url":"https://relief.example/feed"}"##;
+        let l = label_from_feedback(wrong, "en_relief.xml").unwrap();
+        assert_eq!(
+            (l.file.as_str(), l.link.as_str()),
+            ("en_relief.xml", "https://relief.example/clinic")
+        );
+        assert!(!l.appeal && l.kinds.is_empty() && l.urls.is_empty() && l.hashtags.is_empty());
+        assert_eq!((l.lang.as_str(), l.case.as_str()), ("en", "feedback"));
+
+        let missed = wrong
+            .replace("not_appeal", "appeal")
+            .replace(r#""is_appeal":true"#, r#""is_appeal":false"#);
+        let l = label_from_feedback(&missed, "en_relief.xml").unwrap();
+        assert!(l.appeal);
+        assert_eq!(l.kinds, ["donate"]);
+        assert_eq!(
+            l.urls.get("donate").map(String::as_str),
+            Some("https://relief.example/give")
+        );
+        assert_eq!(l.hashtags, ["#Clinic"]);
+        // It reads back as a label line of a split.
+        let back: Label = serde_json::from_str(&serde_json::to_string(&l).unwrap()).unwrap();
+        assert_eq!(back.link, l.link);
+
+        let no_link = wrong.replace(r#""https://relief.example/clinic""#, "null");
+        assert!(
+            label_from_feedback(&no_link, "f.xml")
+                .unwrap_err()
+                .contains("no link")
+        );
+        let odd = wrong.replace("not_appeal", "maybe");
+        assert!(
+            label_from_feedback(&odd, "f.xml")
+                .unwrap_err()
+                .contains("maybe")
+        );
+        assert!(label_from_feedback("{", "f.xml").is_err());
+    }
 }

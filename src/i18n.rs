@@ -285,6 +285,8 @@ static EN: &[(&str, &str)] = &[
     ("cmd.export", "The feeds as an OPML file"),
     ("cmd.import", "Reply to an OPML file to add its feeds"),
     ("cmd.stats", "Subscribers, feeds, alerts sent"),
+    ("cmd.wrong", "In reply to an alert: it was not an appeal"),
+    ("cmd.send", "Send an appeal the detector missed: /send URL"),
     ("cmd.grant", "Make a user an organizer: /grant USER_ID"),
     ("cmd.revoke", "Take organizer rights back: /revoke USER_ID"),
     // Help.
@@ -420,6 +422,54 @@ static EN: &[(&str, &str)] = &[
         "   failing ({n} failures in a row), last error {when}: {error}",
     ),
     ("feeds.last_error", "   last error {when}: {error}"),
+    (
+        "feeds.threshold",
+        "   threshold raised by {raise} · alerts marked wrong in 30 days: {wrong}",
+    ),
+    (
+        "wrong.usage",
+        "Reply to one of my alerts with /wrong to record that it was not an appeal.",
+    ),
+    (
+        "wrong.ok",
+        "Recorded: “{title}” was not an appeal. Thank you.",
+    ),
+    (
+        "wrong.already",
+        "You had already marked “{title}” as not an appeal.",
+    ),
+    (
+        "wrong.raised",
+        "Feed {name} now needs a higher score to alert: threshold {raise}.",
+    ),
+    (
+        "send.usage",
+        "Give the link of a partner feed's entry: /send URL",
+    ),
+    (
+        "send.not_partner",
+        "Not sent: {url} is not an entry any partner feed lists now.",
+    ),
+    (
+        "send.unreachable",
+        "Not sent: feed {name} could not be read to look for it: {why}.",
+    ),
+    (
+        "send.not_polled",
+        "Not sent: feed {name} has not been read yet; try again after its first check.",
+    ),
+    (
+        "send.already",
+        "Not sent: this entry of {name} was already sent as an alert.",
+    ),
+    (
+        "send.cross_post",
+        "Recorded as an appeal, not sent again: “{title}” is the same appeal as an alert already sent.",
+    ),
+    (
+        "send.ok",
+        "Recorded as an appeal the detector missed, and sent as an alert: “{title}” · chats: {chats}.",
+    ),
     ("time.never", "never"),
     ("time.s_ago.other", "{n}s ago"),
     ("time.m_ago.other", "{n}m ago"),
@@ -680,6 +730,8 @@ static AR: &[(&str, &str)] = &[
     ("cmd.export", "المصادر في ملف OPML"),
     ("cmd.import", "ردّ على ملف OPML لإضافة مصادره"),
     ("cmd.stats", "المشتركون والمصادر والتنبيهات المرسلة"),
+    ("cmd.wrong", "ردًا على تنبيه: لم يكن نداءً"),
+    ("cmd.send", "أرسل نداءً فات الكاشف: /send الرابط"),
     ("cmd.grant", "اجعل مستخدمًا منظِّمًا: /grant رقم_المستخدم"),
     ("cmd.revoke", "اسحب صلاحيات التنظيم: /revoke رقم_المستخدم"),
     (
@@ -825,6 +877,45 @@ static AR: &[(&str, &str)] = &[
         "   متعطّل ({n} مرة متتالية)، آخر خطأ {when}: {error}",
     ),
     ("feeds.last_error", "   آخر خطأ {when}: {error}"),
+    (
+        "feeds.threshold",
+        "   رُفعت العتبة بمقدار {raise} · تنبيهات وُصفت بالخطأ خلال 30 يومًا: {wrong}",
+    ),
+    (
+        "wrong.usage",
+        "ردّ على أحد تنبيهاتي بـ /wrong لتسجيل أنه لم يكن نداءً.",
+    ),
+    ("wrong.ok", "سُجّل: «{title}» لم يكن نداءً. شكرًا لك."),
+    ("wrong.already", "سبق أن سجّلت أن «{title}» لم يكن نداءً."),
+    (
+        "wrong.raised",
+        "صار المصدر {name} يحتاج إلى درجة أعلى للتنبيه: العتبة {raise}.",
+    ),
+    ("send.usage", "أرسل رابط منشور من مصدر شريك: /send الرابط"),
+    (
+        "send.not_partner",
+        "لم يُرسَل: {url} ليس منشورًا في أي مصدر شريك حاليًا.",
+    ),
+    (
+        "send.unreachable",
+        "لم يُرسَل: تعذّرت قراءة المصدر {name} للبحث عنه: {why}.",
+    ),
+    (
+        "send.not_polled",
+        "لم يُرسَل: لم يُقرأ المصدر {name} بعد؛ حاول مجددًا بعد أول فحص له.",
+    ),
+    (
+        "send.already",
+        "لم يُرسَل: سبق إرسال هذا المنشور من {name} كتنبيه.",
+    ),
+    (
+        "send.cross_post",
+        "سُجّل كنداء، ولم يُرسَل مجددًا: «{title}» هو النداء نفسه في تنبيه سبق إرساله.",
+    ),
+    (
+        "send.ok",
+        "سُجّل كنداء فات الكاشف وأُرسل كتنبيه: «{title}» · المحادثات: {chats}.",
+    ),
     ("time.never", "أبدًا"),
     ("time.s_ago.zero", "الآن"),
     ("time.s_ago.one", "قبل ثانية"),
@@ -1083,6 +1174,14 @@ static FR: &[(&str, &str)] = &[
     ),
     ("cmd.stats", "Abonnés, flux, alertes envoyées"),
     (
+        "cmd.wrong",
+        "En réponse à une alerte : ce n'était pas un appel",
+    ),
+    (
+        "cmd.send",
+        "Envoyer un appel que le détecteur a manqué : /send URL",
+    ),
+    (
         "cmd.grant",
         "Faire d'un utilisateur un organisateur : /grant USER_ID",
     ),
@@ -1232,6 +1331,54 @@ static FR: &[(&str, &str)] = &[
         "   en panne ({n} échecs de suite), dernière erreur {when} : {error}",
     ),
     ("feeds.last_error", "   dernière erreur {when} : {error}"),
+    (
+        "feeds.threshold",
+        "   seuil relevé de {raise} · alertes signalées erronées en 30 jours : {wrong}",
+    ),
+    (
+        "wrong.usage",
+        "Répondez à l'une de mes alertes par /wrong pour indiquer que ce n'était pas un appel.",
+    ),
+    (
+        "wrong.ok",
+        "C'est noté : « {title} » n'était pas un appel. Merci.",
+    ),
+    (
+        "wrong.already",
+        "Vous aviez déjà indiqué que « {title} » n'était pas un appel.",
+    ),
+    (
+        "wrong.raised",
+        "Le flux {name} demande désormais un score plus élevé pour alerter : seuil {raise}.",
+    ),
+    (
+        "send.usage",
+        "Donnez le lien d'un article d'un flux partenaire : /send URL",
+    ),
+    (
+        "send.not_partner",
+        "Non envoyé : {url} n'est actuellement un article d'aucun flux partenaire.",
+    ),
+    (
+        "send.unreachable",
+        "Non envoyé : impossible de lire le flux {name} pour le chercher : {why}.",
+    ),
+    (
+        "send.not_polled",
+        "Non envoyé : le flux {name} n'a pas encore été lu ; réessayez après sa première vérification.",
+    ),
+    (
+        "send.already",
+        "Non envoyé : cet article de {name} a déjà été envoyé en alerte.",
+    ),
+    (
+        "send.cross_post",
+        "Noté comme appel, pas renvoyé : « {title} » est le même appel qu'une alerte déjà envoyée.",
+    ),
+    (
+        "send.ok",
+        "Noté comme appel manqué par le détecteur et envoyé en alerte : « {title} » · discussions : {chats}.",
+    ),
     ("time.never", "jamais"),
     ("time.s_ago.other", "il y a {n} s"),
     ("time.m_ago.other", "il y a {n} min"),

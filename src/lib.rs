@@ -11,6 +11,8 @@
 //!   callback), feeding pushed content to the poll's commit.
 //! - [`store`]: the only code that knows the database is sled.
 //! - [`events`]: what polling and delivery report upward (on a channel, not an import).
+//! - [`feedback`]: organizers' verdicts on alerts (`/wrong`, `/send`), the threshold raise
+//!   they give a feed, `solibot feedback export`.
 //! - [`choices`]: a chat's choices and which chats an alert goes to.
 //! - [`deliver`]: render (verdict -> Telegram HTML, pure), the outbox worker and its
 //!   rate limits.
@@ -35,6 +37,7 @@ pub mod deliver;
 pub mod detect;
 pub mod entry;
 pub mod events;
+pub mod feedback;
 pub mod feeds;
 pub mod gold;
 pub mod http;

@@ -50,6 +50,20 @@ enum Command {
         #[arg(long, global = true)]
         config: Option<PathBuf>,
     },
+    /// Organizers' verdicts (`/wrong`, `/send`) from the database (stop the bot first).
+    Feedback {
+        #[command(subcommand)]
+        action: FeedbackAction,
+        #[arg(long, global = true)]
+        config: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum FeedbackAction {
+    /// Every verdict as JSON Lines on standard output, oldest first: the fields of
+    /// `check --json`, then `verdict`, `by` and `at`.
+    Export,
 }
 
 #[derive(Subcommand)]
@@ -67,7 +81,8 @@ fn main() -> ExitCode {
     let config_path = match &cli.command {
         Command::Run { config, .. }
         | Command::Check { config, .. }
-        | Command::Feeds { config, .. } => config.clone(),
+        | Command::Feeds { config, .. }
+        | Command::Feedback { config, .. } => config.clone(),
     };
     let cfg = match config::load(config_path.as_deref(), &env) {
         Ok(c) => c,
@@ -78,7 +93,10 @@ fn main() -> ExitCode {
     };
     init_logging(
         &cfg,
-        matches!(cli.command, Command::Check { .. } | Command::Feeds { .. }),
+        matches!(
+            cli.command,
+            Command::Check { .. } | Command::Feeds { .. } | Command::Feedback { .. }
+        ),
         &env,
     );
     let runtime = match solibot::app::runtime() {
@@ -104,6 +122,10 @@ fn main() -> ExitCode {
             std::process::exit(code)
         }
         Command::Feeds { action, .. } => run_feeds(&runtime, cfg, action),
+        Command::Feedback {
+            action: FeedbackAction::Export,
+            ..
+        } => export_feedback(&cfg),
         Command::Check {
             source, json, all, ..
         } => {
@@ -144,6 +166,17 @@ fn run_feeds(
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::from(e.exit_code())
+        }
+    }
+}
+
+fn export_feedback(cfg: &config::Config) -> ExitCode {
+    let stdout = std::io::stdout();
+    match solibot::feedback::export(cfg, &mut stdout.lock()) {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
         }
     }
 }

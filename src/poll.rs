@@ -219,6 +219,7 @@ pub fn alert_record(feed: &FeedRecord, entry: &Entry, v: &Verdict) -> AlertRecor
         fingerprint_urls: v.fingerprint.action_urls.clone(),
         fingerprint_simhash: v.fingerprint.simhash,
         created_at: now_unix(),
+        verdict: Some(crate::feedback::alert_verdict(entry, v)),
     }
 }
 
@@ -246,7 +247,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         .counters
         .last_poll_at
         .store(now, std::sync::atomic::Ordering::Relaxed);
-    let snap = match result {
+    let mut snap = match result {
         Ok(Polled::Changed(s)) => s,
         Ok(Polled::NotModified {
             validators,
@@ -285,6 +286,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         feed.name = snap.title.clone();
     }
     record_success(shared, &mut feed, now, hint);
+    raise_threshold(shared, feed.id, &mut snap.verdicts);
     crate::hub::discovered(shared, feed.id, snap.hub.as_ref());
     let keep = (snap.entries.len() * 2).max(crate::store::SEEN_KEEP);
     let fields = poll_fields(&feed);
@@ -292,6 +294,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         entries: &snap.entries,
         verdicts: &snap.verdicts,
         keep,
+        sent: false,
     };
     take_entries(shared, &feed, taken, &fields).await
 }
@@ -310,7 +313,8 @@ pub async fn take_pushed(
         return Ok(PollReport::default());
     };
     let parsed = parse_feed(&feed.url, bytes, Some(base))?;
-    let (entries, verdicts) = detect_all(shared, parsed, &feed.hashtags, &feed.name).await?;
+    let (entries, mut verdicts) = detect_all(shared, parsed, &feed.hashtags, &feed.name).await?;
+    raise_threshold(shared, feed.id, &mut verdicts);
     // A push may carry only the newest entries: keep every key seen so far, or a later
     // poll of the whole feed would take its older entries for new ones.
     let seen = shared.store.seen_count(feed.id)?;
@@ -319,8 +323,51 @@ pub async fn take_pushed(
         entries: &entries,
         verdicts: &verdicts,
         keep,
+        sent: false,
     };
     take_entries(shared, &feed, taken, &|_| {}).await
+}
+
+/// An entry an organizer says is an appeal the detector missed (`/send`): taken like a
+/// poll's new entry, as an appeal, through the same routing and commit. It is marked
+/// seen under its own key (`sent:` and its id) besides its usual ones, so it goes out
+/// once whether or not a poll had seen it, a later poll does not send it again, and a
+/// second `/send` finds nothing new (`new_entries` is then 0).
+pub async fn take_sent(
+    shared: &Shared,
+    feed: &FeedRecord,
+    entry: &Entry,
+    verdict: &Verdict,
+) -> Result<PollReport, PollError> {
+    let mut verdict = verdict.clone();
+    verdict.is_appeal = true;
+    let seen = shared.store.seen_count(feed.id)?;
+    let taken = Taken {
+        entries: std::slice::from_ref(entry),
+        verdicts: std::slice::from_ref(&verdict),
+        keep: (seen + 4).max(crate::store::SEEN_KEEP),
+        sent: true,
+    };
+    take_entries(shared, feed, taken, &|_| {}).await
+}
+
+/// The keys that mark an entry sent by `/send` seen: its own `sent:` key first (the one
+/// the commit checks), then its usual keys.
+fn sent_keys(entry: &Entry) -> Vec<String> {
+    let mut keys = vec![format!("sent:{}", entry.id)];
+    keys.extend(entry_keys(entry));
+    keys
+}
+
+/// The detection step's per-feed part: the feed's threshold, raised by its alerts marked
+/// wrong ([`crate::feedback`]). A raise that cannot be read is left out (and logged):
+/// the feed is polled with the detector's threshold.
+fn raise_threshold(shared: &Shared, feed_id: u64, verdicts: &mut [Verdict]) {
+    let raise = crate::feedback::feed_raise(&shared.store, feed_id).unwrap_or_else(|e| {
+        tracing::warn!(feed = feed_id, error = %e, "cannot read the feed's threshold raise");
+        crate::feedback::Raise::default()
+    });
+    crate::feedback::apply_raise(verdicts, shared.detector.threshold(), raise.by);
 }
 
 /// A feed's entries with their verdicts, and how many seen keys the feed keeps after.
@@ -328,6 +375,8 @@ struct Taken<'a> {
     entries: &'a [Entry],
     verdicts: &'a [Verdict],
     keep: usize,
+    /// Entries an organizer sent (`/send`): new unless sent before ([`sent_keys`]).
+    sent: bool,
 }
 
 /// The entries not seen before: detected appeals become alerts (cross-posts merged into
@@ -405,8 +454,16 @@ fn select_new(
     let mut merged: HashMap<u64, AlertRecord> = HashMap::new();
     let mut printed = Vec::new();
     for (entry, verdict) in taken.entries.iter().zip(taken.verdicts) {
-        let keys = entry_keys(entry);
-        if keys.iter().any(|k| seen.contains(k)) || !this_poll.insert(keys[0].clone()) {
+        let keys = if taken.sent {
+            sent_keys(entry)
+        } else {
+            entry_keys(entry)
+        };
+        let was_seen = match taken.sent {
+            true => seen.contains(&keys[0]),
+            false => keys.iter().any(|k| seen.contains(k)),
+        };
+        if was_seen || !this_poll.insert(keys[0].clone()) {
             continue;
         }
         let wanted = !baseline && (verdict.is_appeal || mode == FeedMode::All);

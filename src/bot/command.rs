@@ -58,6 +58,10 @@ pub enum Command {
     Import,
     /// Counts of subscribers, feeds, alerts and failures.
     Stats,
+    /// In reply to an alert: it was not an appeal.
+    Wrong,
+    /// An entry of a partner feed is an appeal the detector missed: send it.
+    Send(String),
     /// Make a user an organizer.
     Grant(String),
     /// Take organizer rights back.
@@ -72,7 +76,7 @@ impl Command {
             Start | Stop | Help | Feeds | Follow(_) | Unfollow(_) | Mute(_) | Settings
             | Language(_) => Role::Anyone,
             AddFeed(_) | EditFeed(_) | RemoveFeed(_) | Preview(_) | AddChannel(_)
-            | RemoveChannel(_) | Export | Import | Stats => Role::Organizer,
+            | RemoveChannel(_) | Export | Import | Stats | Wrong | Send(_) => Role::Organizer,
             Grant(_) | Revoke(_) => Role::Admin,
         }
     }
@@ -193,6 +197,8 @@ mod tests {
                 "export",
                 "import",
                 "stats",
+                "wrong",
+                "send",
                 "grant",
                 "revoke"
             ]
@@ -200,6 +206,8 @@ mod tests {
         let role = |n: &str| all.iter().find(|(m, _)| m == n).map(|(_, c)| c.role());
         assert_eq!(role("follow"), Some(Role::Anyone));
         assert_eq!(role("preview"), Some(Role::Organizer));
+        assert_eq!(role("wrong"), Some(Role::Organizer));
+        assert_eq!(role("send"), Some(Role::Organizer));
         assert_eq!(role("revoke"), Some(Role::Admin));
         // Roles never decrease along the menu: anyone's commands first, then organizers'.
         assert!(all.windows(2).all(|w| w[0].1.role() <= w[1].1.role()));

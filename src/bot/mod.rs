@@ -7,7 +7,8 @@
 //!
 //! Submodules: [`command`] (the commands as one typed enum: roles, menu, `/help` and
 //! dispatch come from it), [`subscriber`] (a chat's own commands: subscribe, choices,
-//! language), [`organizer`] (feeds, channels, stats, rights), [`notice`] (the task that
+//! language), [`organizer`] (feeds, channels, stats, rights), [`verdict`] (`/wrong`,
+//! `/send`: organizers' verdicts on alerts), [`notice`] (the task that
 //! tells organizers a feed fails or recovered and who set up a chat that its
 //! subscription ended; fed by [`crate::events`]), [`startup`] (getMe, deleteWebhook,
 //! setMyCommands; retried and cancellable), [`intake`] (updates at least once, each
@@ -19,6 +20,7 @@ pub mod notice;
 mod organizer;
 mod startup;
 mod subscriber;
+mod verdict;
 pub mod webhook;
 
 pub use command::{Command, Role};
@@ -211,6 +213,8 @@ async fn dispatch(ctx: &Ctx<'_>, command: Command) -> String {
         Command::Export => organizer::export(ctx).await,
         Command::Import => organizer::import(ctx).await,
         Command::Stats => organizer::stats(ctx),
+        Command::Wrong => verdict::wrong(ctx).await,
+        Command::Send(args) => verdict::send(ctx, &args).await,
         Command::Grant(args) => organizer::grant(ctx, &args, true),
         Command::Revoke(args) => organizer::grant(ctx, &args, false),
     }

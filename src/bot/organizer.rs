@@ -60,6 +60,10 @@ pub(super) fn feeds(ctx: &Ctx<'_>) -> String {
                     ],
                 ),
             );
+            if let Some(line) = super::verdict::threshold_line(ctx, f.id) {
+                s.push('\n');
+                s.push_str(&line);
+            }
             if let Some(err) = &h.last_error {
                 let when = h.last_error_at.map(|t| ago(ctx.lang, t)).unwrap_or(never);
                 let args = [("error", clip(err, 160)), ("when", when)];

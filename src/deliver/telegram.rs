@@ -38,17 +38,29 @@ pub async fn send(
     msg: &Rendered,
     token: &str,
 ) -> (SendOutcome, bool) {
-    let first = send_once(bot, chat_id, thread_id, msg, true, token).await;
+    let (outcome, rerendered, _) = send_with_id(bot, chat_id, thread_id, msg, token).await;
+    (outcome, rerendered)
+}
+
+/// [`send`], with the id Telegram gave the message when it was sent.
+pub async fn send_with_id(
+    bot: &Bot,
+    chat_id: i64,
+    thread_id: Option<i32>,
+    msg: &Rendered,
+    token: &str,
+) -> (SendOutcome, bool, Option<i32>) {
+    let (first, id) = send_once(bot, chat_id, thread_id, msg, true, token).await;
     if let SendOutcome::BadRender(_) = first {
-        let second = send_once(bot, chat_id, thread_id, msg, false, token).await;
-        return (second, true);
+        let (second, id) = send_once(bot, chat_id, thread_id, msg, false, token).await;
+        return (second, true, id);
     }
-    (first, false)
+    (first, false, id)
 }
 
 /// Sends `msg` as plain text (a notice): no HTML, no topic.
 pub async fn send_plain(bot: &Bot, chat_id: i64, msg: &Rendered, token: &str) -> SendOutcome {
-    send_once(bot, chat_id, None, msg, false, token).await
+    send_once(bot, chat_id, None, msg, false, token).await.0
 }
 
 async fn send_once(
@@ -58,7 +70,7 @@ async fn send_once(
     msg: &Rendered,
     html: bool,
     token: &str,
-) -> SendOutcome {
+) -> (SendOutcome, Option<i32>) {
     let text = if html {
         msg.html.clone()
     } else {
@@ -91,8 +103,8 @@ async fn send_once(
         req = req.reply_markup(InlineKeyboardMarkup::new(buttons));
     }
     match req.await {
-        Ok(_) => SendOutcome::Sent,
-        Err(e) => classify(&e, token),
+        Ok(sent) => (SendOutcome::Sent, Some(sent.id.0)),
+        Err(e) => (classify(&e, token), None),
     }
 }
 

@@ -46,6 +46,8 @@ struct Done {
     keys: Vec<OutboxKey>,
     outcome: SendOutcome,
     rerendered: bool,
+    /// The id Telegram gave an alert it took.
+    message_id: Option<i32>,
 }
 
 /// What the worker uses of the running bot: the store, the counters, Telegram's pace
@@ -276,13 +278,11 @@ impl Worker {
                     plain,
                     ..
                 } = prepared;
-                let (outcome, rerendered) = if plain {
-                    (
-                        telegram::send_plain(&bot, chat, &message, &token).await,
-                        false,
-                    )
+                let (outcome, rerendered, message_id) = if plain {
+                    let outcome = telegram::send_plain(&bot, chat, &message, &token).await;
+                    (outcome, false, None)
                 } else {
-                    telegram::send(&bot, chat, thread, &message, &token).await
+                    telegram::send_with_id(&bot, chat, thread, &message, &token).await
                 };
                 drop(turn);
                 Done {
@@ -290,6 +290,7 @@ impl Worker {
                     keys,
                     outcome,
                     rerendered,
+                    message_id,
                 }
             });
         }
@@ -360,6 +361,7 @@ impl Worker {
             }
             match d.outcome {
                 SendOutcome::Sent => {
+                    remember_sent_alert(&self.handles.store, &d);
                     Counters::inc(&self.handles.counters.sent, d.keys.len() as u64);
                     self.attempts.remove(&d.chat);
                     self.drop_from_queue(d.chat, &d.keys);
@@ -461,6 +463,21 @@ impl Worker {
         let n = self.attempts.entry(chat).or_default();
         *n += 1;
         *n
+    }
+}
+
+/// Remembers which alert a message carries when it carries one (not a digest or a
+/// notice), so `/wrong` in reply to it finds the alert.
+fn remember_sent_alert(store: &Store, d: &Done) {
+    let ([key], Some(message_id)) = (d.keys.as_slice(), d.message_id) else {
+        return;
+    };
+    let alert = match store.delivery(*key) {
+        Ok(Some(rec)) if rec.notice.is_none() => rec.alert_id,
+        _ => return,
+    };
+    if let Err(e) = store.record_sent_message(d.chat, message_id, alert) {
+        tracing::warn!(chat = d.chat, error = %e, "cannot remember the alert a message carries");
     }
 }
 

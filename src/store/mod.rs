@@ -19,6 +19,7 @@
 //! | `chat_settings` | chat id i64 | [`ChatSettings`] |
 //! | `updates`, `inbox` | update id i64 | Telegram updates handled and waiting ([`updates`]) |
 //! | `websub` | callback id | WebSub subscriptions ([`websub`]) |
+//! | `feedback`, `sent_messages` | see [`feedback`] | organizers' verdicts, wrong marks, the alert of each sent message |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
@@ -26,9 +27,11 @@
 //! done. Writes that queue nothing (seen sets of polls without alerts, feed health) are
 //! left to the background flush (500 ms).
 
+mod feedback;
 mod updates;
 mod websub;
 
+pub use feedback::{FeedbackRecord, FeedbackVerdict};
 pub use updates::{KEEP_HANDLED_SECS, UpdateRecord, UpdateState};
 pub use websub::{WebSubRecord, WebSubState};
 
@@ -202,6 +205,20 @@ pub struct AlertRecord {
     pub fingerprint_urls: Vec<String>,
     pub fingerprint_simhash: u64,
     pub created_at: i64,
+    /// What the detector said of the entry (kept for verdict feedback); `None` in alerts
+    /// written before it was kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<AlertVerdict>,
+}
+
+/// The parts of `check --json`'s line for an entry that an alert does not otherwise keep.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct AlertVerdict {
+    /// RFC 3339.
+    pub published: Option<String>,
+    pub is_appeal: bool,
+    pub score: f64,
+    pub reasons: Vec<String>,
 }
 
 /// One message owed to one chat.
@@ -289,6 +306,8 @@ struct Cache {
     /// finished is never cached.
     subscribers: Mutex<(u64, Option<Arc<Vec<SubscriberRecord>>>)>,
     feed_set: AtomicU64,
+    /// The period of the `sent_messages` tree last written ([`feedback`]).
+    sent_period: AtomicU64,
 }
 
 pub fn now_unix() -> i64 {
@@ -1300,6 +1319,7 @@ mod tests {
             fingerprint_urls: vec![],
             fingerprint_simhash: 0,
             created_at: now_unix(),
+            verdict: None,
         }
     }
 

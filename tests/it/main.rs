@@ -6,6 +6,7 @@ mod support;
 
 mod delivery;
 mod e2e;
+mod feedback;
 mod harness;
 mod hostile;
 mod layers;

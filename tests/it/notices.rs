@@ -58,6 +58,7 @@ fn alert(feed_id: u64, i: usize) -> AlertRecord {
         fingerprint_urls: Vec::new(),
         fingerprint_simhash: i as u64,
         created_at: solibot::store::now_unix(),
+        verdict: None,
     }
 }
 

@@ -222,7 +222,7 @@ async fn a_notice_killed_before_it_is_sent_arrives_once_after_the_restart() {
     );
     let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
     assert!(
-        tg.wait_until(|s| told(s, ADMIN, "works again") == 1, WAIT)
+        tg.wait_until(|s| told(s, ADMIN, "works again, after failing") == 1, WAIT)
             .await,
         "the feed's recovery is told (the failing notice was, before the kill): {:?}",
         tg.sent_to(ADMIN)
@@ -235,7 +235,10 @@ async fn a_notice_killed_before_it_is_sent_arrives_once_after_the_restart() {
         "{:?}",
         tg.sent_to(ADMIN)
     );
-    assert_eq!(tg.with_state(|s| told(s, ADMIN, "works again")), 1);
+    assert_eq!(
+        tg.with_state(|s| told(s, ADMIN, "works again, after failing")),
+        1
+    );
     // The recovery notice may have been in flight at SIGTERM; the failing one is gone.
     let left = db(dir.path()).outbox().expect("the outbox reads");
     assert!(

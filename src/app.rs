@@ -11,6 +11,7 @@ use crate::events::Events;
 use crate::store::{FeedRecord, Store};
 use anyhow::Context;
 use std::collections::HashMap;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -117,6 +118,16 @@ fn webhook_secret(shared: &Shared) -> anyhow::Result<Option<String>> {
     Ok(Some(secret))
 }
 
+/// Takes `http.listen`, if set. An address in use (or not ours) is a start-up error: the
+/// program would otherwise run without its endpoint, in webhook mode without updates.
+async fn listen(addr: Option<SocketAddr>) -> anyhow::Result<Option<tokio::net::TcpListener>> {
+    let Some(addr) = addr else { return Ok(None) };
+    let listener = crate::http::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on http.listen {addr}"))?;
+    Ok(Some(listener))
+}
+
 /// The whole program: opens the store, starts the tasks, stops them on `cancel`.
 pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> anyhow::Result<()> {
     if dry_run {
@@ -132,10 +143,10 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
             Some(Box::new(std::io::stdout())),
         )?);
         tracing::info!("dry run: alerts are printed, nothing is sent");
-        let http = shared.config.http_listen.map(|addr| {
+        let http = listen(shared.config.http_listen).await?.map(|listener| {
             tokio::spawn(crate::http::serve(
                 shared.clone(),
-                addr,
+                listener,
                 None,
                 cancel.clone(),
             ))
@@ -160,6 +171,8 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
     shared.events = events;
     let shared = Arc::new(shared);
     let bot = crate::bot::make_bot(&shared.config, &token)?;
+    // Before setWebhook: Telegram is never pointed at an endpoint that cannot listen.
+    let listener = listen(shared.config.http_listen).await?;
     let secret = webhook_secret(&shared)?;
     let transport = match (&shared.config.webhook, &secret) {
         (Some(w), Some(secret)) => crate::bot::Transport::Webhook {
@@ -225,10 +238,10 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
         ));
         tasks.spawn(crate::websub::run(shared.clone(), cancel.clone()));
     }
-    if let Some(addr) = shared.config.http_listen {
+    if let Some(listener) = listener {
         tasks.spawn(crate::http::serve(
             shared.clone(),
-            addr,
+            listener,
             routes,
             cancel.clone(),
         ));

@@ -20,11 +20,18 @@ use tokio_util::sync::CancellationToken;
 /// A loop that has not gone round for this long is stalled.
 const STALL_SECS: i64 = 60;
 
+/// Takes the address `http.listen` names. The caller binds it before anything else
+/// starts, so an address that cannot be taken stops the program at start-up instead of
+/// leaving it running without its endpoint (in webhook mode: without updates).
+pub async fn bind(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr).await
+}
+
 /// Serves `/healthz`, `/metrics` and the routes of `extra` (the webhook's path in webhook
-/// mode) on `addr` until cancelled.
+/// mode, WebSub's callbacks) on `listener` until cancelled.
 pub async fn serve(
     shared: Arc<Shared>,
-    addr: SocketAddr,
+    listener: tokio::net::TcpListener,
     extra: Option<Router>,
     cancel: CancellationToken,
 ) {
@@ -35,17 +42,15 @@ pub async fn serve(
     if let Some(extra) = extra {
         app = app.merge(extra);
     }
-    let listener = match tokio::net::TcpListener::bind(addr).await {
-        Ok(l) => l,
-        Err(e) => {
-            tracing::error!(%addr, error = %e, "cannot listen on http.listen");
-            return;
-        }
-    };
-    tracing::info!(%addr, "serving /healthz and /metrics");
-    let _ = axum::serve(listener, app)
+    if let Ok(addr) = listener.local_addr() {
+        tracing::info!(%addr, "serving /healthz and /metrics");
+    }
+    if let Err(e) = axum::serve(listener, app)
         .with_graceful_shutdown(async move { cancel.cancelled().await })
-        .await;
+        .await
+    {
+        tracing::error!(error = %e, "the HTTP endpoint stopped");
+    }
 }
 
 async fn healthz(State(shared): State<Arc<Shared>>) -> impl IntoResponse {
@@ -81,8 +86,23 @@ pub fn render_metrics(shared: &Shared) -> String {
         feeds: shared.store.feed_count() as u64,
         subscribers: shared.store.subscriber_count() as u64,
         outbox_depth: shared.store.outbox_len() as u64,
+        websub: websub_states(shared),
     };
     shared.counters.render(sizes, now_unix())
+}
+
+/// How many WebSub subscriptions are in each of [`metrics::WEBSUB_STATES`].
+fn websub_states(shared: &Shared) -> [u64; metrics::WEBSUB_STATES.len()] {
+    let mut counts = [0; metrics::WEBSUB_STATES.len()];
+    for rec in shared.store.websub_all().unwrap_or_default() {
+        if let Some(i) = metrics::WEBSUB_STATES
+            .iter()
+            .position(|s| *s == rec.state.name())
+        {
+            counts[i] += 1;
+        }
+    }
+    counts
 }
 
 #[cfg(test)]
@@ -198,6 +218,26 @@ mod tests {
             ("digests", "counter", "Messages bundling several alerts."),
             ("outbox_depth", "gauge", "Messages waiting in the outbox."),
             (
+                "websub_subscriptions",
+                "gauge",
+                "WebSub subscriptions by state.",
+            ),
+            (
+                "websub_verifications",
+                "counter",
+                "WebSub verifications of intent answered, by outcome.",
+            ),
+            (
+                "websub_pushes",
+                "counter",
+                "WebSub content received, by outcome.",
+            ),
+            (
+                "websub_renewals",
+                "counter",
+                "WebSub subscriptions renewed.",
+            ),
+            (
                 "last_poll_age_seconds",
                 "gauge",
                 "Seconds since the last poll finished (-1: none yet).",
@@ -226,6 +266,10 @@ mod tests {
             "solibot_digests_total 0\n",
             "solibot_outbox_depth 0\n",
             "solibot_last_poll_age_seconds -1\n",
+            "solibot_websub_subscriptions{state=\"active\"} 0\n",
+            "solibot_websub_verifications_total{outcome=\"refused\"} 0\n",
+            "solibot_websub_pushes_total{outcome=\"bad_signature\"} 0\n",
+            "solibot_websub_renewals_total 0\n",
         ] {
             assert!(text.contains(sample), "{sample}{text}");
         }
@@ -254,11 +298,15 @@ mod tests {
             );
             samples += 1;
         }
-        // 14 unlabelled families, and one sample per known kind and reason (the test's
-        // "timeout" and "blocked" among them).
+        // 15 unlabelled families, and one sample per known kind, reason, WebSub state and
+        // outcome (the test's "timeout" and "blocked" among them).
         assert_eq!(
             samples,
-            14 + crate::metrics::FETCH_ERROR_KINDS.len() + crate::metrics::FAILURE_REASONS.len(),
+            15 + crate::metrics::FETCH_ERROR_KINDS.len()
+                + crate::metrics::FAILURE_REASONS.len()
+                + crate::metrics::WEBSUB_STATES.len()
+                + crate::metrics::WEBSUB_VERIFICATIONS.len()
+                + crate::metrics::WEBSUB_PUSHES.len(),
             "{text}"
         );
     }

@@ -1,4 +1,5 @@
-//! Counters the program keeps about itself: polls, fetch errors, appeals, deliveries.
+//! Counters the program keeps about itself: polls, fetch errors, appeals, deliveries,
+//! WebSub subscriptions and pushes.
 //!
 //! Built on `prometheus-client`: each `Counters` owns its own `Registry` (no global
 //! recorder), so several bots in one process keep separate figures. Counters are cheap to
@@ -51,6 +52,23 @@ pub const FAILURE_REASONS: &[&str] = &[
     "refused",
     "transient",
 ];
+
+/// WebSub subscription states (`store::WebSubState::name`), each exported at 0 from the
+/// start as `solibot_websub_subscriptions{state}`.
+pub const WEBSUB_STATES: [&str; 4] = ["requested", "active", "denied", "leaving"];
+
+/// A hub's verification of intent for no subscription of ours (answered 404).
+pub const WEBSUB_REFUSED: &str = "refused";
+/// Outcomes of a hub's verification of intent: the mode taken (`subscribe`,
+/// `unsubscribe`, `denied`), or refused.
+pub const WEBSUB_VERIFICATIONS: &[&str] = &["subscribe", "unsubscribe", "denied", WEBSUB_REFUSED];
+
+/// Signed content kept and taken.
+pub const WEBSUB_PUSH_ACCEPTED: &str = "accepted";
+/// Content without a matching `X-Hub-Signature`, dropped.
+pub const WEBSUB_BAD_SIGNATURE: &str = "bad_signature";
+/// Outcomes of content a hub pushed.
+pub const WEBSUB_PUSHES: &[&str] = &[WEBSUB_PUSH_ACCEPTED, WEBSUB_BAD_SIGNATURE];
 
 /// Label set of a family with one label, such as `kind="timeout"`.
 type OneLabel = [(&'static str, &'static str); 1];
@@ -105,6 +123,8 @@ pub struct StoreSizes {
     pub feeds: u64,
     pub subscribers: u64,
     pub outbox_depth: u64,
+    /// WebSub subscriptions in each of [`WEBSUB_STATES`].
+    pub websub: [u64; WEBSUB_STATES.len()],
 }
 
 /// Gauges set just before each scrape.
@@ -114,6 +134,7 @@ struct ScrapeGauges {
     subscribers: Gauge,
     outbox_depth: Gauge,
     last_poll_age: Gauge,
+    websub: Family<OneLabel, Gauge>,
 }
 
 #[derive(Debug)]
@@ -128,6 +149,8 @@ pub struct Counters {
     pub retried: Counter,
     pub render_bugs: Counter,
     pub digests: Counter,
+    /// WebSub subscription requests sent for a subscription the hub had verified.
+    pub websub_renewals: Counter,
     /// Unix time of the last finished poll.
     pub last_poll_at: AtomicI64,
     /// Unix time the delivery loop last went round.
@@ -136,6 +159,8 @@ pub struct Counters {
     pub polling_alive_at: AtomicI64,
     fetch_errors: Labelled,
     failed: Labelled,
+    websub_verifications: Labelled,
+    websub_pushes: Labelled,
     gauges: ScrapeGauges,
     registry: Registry,
 }
@@ -153,11 +178,14 @@ impl Default for Counters {
             retried: Counter::default(),
             render_bugs: Counter::default(),
             digests: Counter::default(),
+            websub_renewals: Counter::default(),
             last_poll_at: AtomicI64::new(0),
             delivery_alive_at: AtomicI64::new(0),
             polling_alive_at: AtomicI64::new(0),
             fetch_errors: Labelled::new("kind", FETCH_ERROR_KINDS),
             failed: Labelled::new("reason", FAILURE_REASONS),
+            websub_verifications: Labelled::new("outcome", WEBSUB_VERIFICATIONS),
+            websub_pushes: Labelled::new("outcome", WEBSUB_PUSHES),
             gauges: ScrapeGauges::default(),
             registry: Registry::with_prefix(PREFIX),
         };
@@ -234,6 +262,29 @@ impl Counters {
             Unit::Seconds,
             g.last_poll_age.clone(),
         );
+        for state in WEBSUB_STATES {
+            g.websub.get_or_create(&[("state", state)]).set(0);
+        }
+        r.register(
+            "websub_subscriptions",
+            "WebSub subscriptions by state",
+            g.websub.clone(),
+        );
+        r.register(
+            "websub_verifications",
+            "WebSub verifications of intent answered, by outcome",
+            self.websub_verifications.family.clone(),
+        );
+        r.register(
+            "websub_pushes",
+            "WebSub content received, by outcome",
+            self.websub_pushes.family.clone(),
+        );
+        r.register(
+            "websub_renewals",
+            "WebSub subscriptions renewed",
+            self.websub_renewals.clone(),
+        );
     }
 
     pub fn inc(c: &Counter, by: u64) {
@@ -252,6 +303,16 @@ impl Counters {
         self.failed.inc(reason);
     }
 
+    /// A verification of intent answered: one of [`WEBSUB_VERIFICATIONS`].
+    pub fn websub_verification(&self, outcome: &'static str) {
+        self.websub_verifications.inc(outcome);
+    }
+
+    /// Content a hub pushed: one of [`WEBSUB_PUSHES`].
+    pub fn websub_push(&self, outcome: &'static str) {
+        self.websub_pushes.inc(outcome);
+    }
+
     pub fn fetch_errors(&self) -> BTreeMap<&'static str, u64> {
         self.fetch_errors.snapshot()
     }
@@ -267,6 +328,11 @@ impl Counters {
         g.feeds.set(gauge_value(sizes.feeds));
         g.subscribers.set(gauge_value(sizes.subscribers));
         g.outbox_depth.set(gauge_value(sizes.outbox_depth));
+        for (state, n) in WEBSUB_STATES.iter().zip(sizes.websub) {
+            g.websub
+                .get_or_create(&[("state", *state)])
+                .set(gauge_value(n));
+        }
         let last = self.last_poll_at.load(std::sync::atomic::Ordering::Relaxed);
         g.last_poll_age
             .set(if last == 0 { -1 } else { (now - last).max(0) });

@@ -524,7 +524,7 @@ fn poll_fields(polled: &FeedRecord) -> impl Fn(&mut FeedRecord) + Sync + use<> {
         rec.health.last_error_at = h.last_error_at;
         rec.health.consecutive_failures = h.consecutive_failures;
         rec.health.failing_since = h.failing_since;
-        rec.health.told_failing = h.told_failing;
+        // `told_failing` is the notice task's: set with its notice, in one transaction.
     }
 }
 
@@ -563,7 +563,6 @@ fn record_success(shared: &Shared, feed: &mut FeedRecord, now: i64, hint: Option
         tracing::info!(feed = feed.id, "feed recovered");
     }
     if feed.health.told_failing {
-        feed.health.told_failing = false;
         shared.events.emit(Event::FeedRecovered {
             feed: feed.clone(),
             failing_since: feed.health.failing_since,
@@ -592,7 +591,6 @@ fn record_failure(
     let since = *feed.health.failing_since.get_or_insert(now);
     let notice_after = shared.config.failure_notice_after.as_secs() as i64;
     if !feed.health.told_failing && now - since >= notice_after {
-        feed.health.told_failing = true;
         shared.events.emit(Event::FeedFailing(feed.clone()));
     }
     let delay = next_delay(

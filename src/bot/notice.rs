@@ -2,12 +2,14 @@
 //! while (`polling.failure_notice_after`, a day by default), and once that it recovered;
 //! and tells whoever set up a chat that its subscription ended.
 //!
-//! Polling and delivery decide when (polling owns the feed's health and its
-//! `told_failing` flag) and report an [`Event`] on the channel this task receives; this
-//! module only words each plain-text notice in its recipient's chosen language and writes
-//! it to the outbox, all notices of one event in one store transaction. The delivery
-//! worker sends them like alerts: same limits, retries and crash safety. It never touches
-//! the feed record and never sends. The task is owned by [`crate::app`] and stops with its
+//! Polling and delivery decide when (polling owns the feed's health) and report an
+//! [`Event`] on the channel this task receives; this module only words each plain-text
+//! notice in its recipient's chosen language and writes it to the outbox, all notices of
+//! one event in one store transaction. A feed's notices are written together with its
+//! `told_failing` flag ([`crate::store::Store::queue_feed_notices`]): a crash keeps both
+//! or neither, and a change reported twice is told once. The delivery worker sends them
+//! like alerts: same limits, retries and crash safety. It touches no other field of the
+//! feed record and never sends. The task is owned by [`crate::app`] and stops with its
 //! cancellation token; nothing is queued in `--dry-run` (no task runs there).
 
 use crate::context::Shared;
@@ -33,34 +35,62 @@ pub async fn run(
                 None => break,
             },
         };
-        let (what, messages) = notices(&shared, &event);
-        if !messages.is_empty() {
-            queue(&shared, what, &messages).await;
-        }
+        queue(&shared, notices(&shared, &event)).await;
     }
 }
 
-/// Writes the notices to the outbox and wakes the delivery worker.
-async fn queue(shared: &Shared, what: &str, messages: &[(i64, String)]) {
-    match shared.store.queue_notices(messages).await {
+/// What an event asks to write: each recipient's chat with the notice in their language,
+/// and for a feed's notice the feed and the `told_failing` value it stands for.
+struct Notices {
+    what: &'static str,
+    messages: Vec<(i64, String)>,
+    told: Option<(u64, bool)>,
+}
+
+/// Writes the notices to the outbox (a feed's with its flag) and wakes the delivery
+/// worker.
+async fn queue(shared: &Shared, n: Notices) {
+    let written = match n.told {
+        Some((feed, told)) => shared
+            .store
+            .queue_feed_notices(feed, told, &n.messages)
+            .await
+            .map(Option::unwrap_or_default),
+        None if n.messages.is_empty() => return,
+        None => shared.store.queue_notices(&n.messages).await,
+    };
+    match written {
+        Ok(keys) if keys.is_empty() => {}
         Ok(keys) => shared.notify_outbox(keys),
-        Err(e) => tracing::error!(what, error = %e, "cannot queue the notice"),
+        Err(e) => tracing::error!(what = n.what, error = %e, "cannot queue the notice"),
     }
 }
 
-/// What an event asks to send: a label for the logs, and each recipient's chat with the
-/// notice in their language.
-fn notices(shared: &Shared, event: &Event) -> (&'static str, Vec<(i64, String)>) {
-    match event {
-        Event::FeedFailing(feed) => ("feed notice", feed_failing(shared, feed)),
+fn notices(shared: &Shared, event: &Event) -> Notices {
+    let (what, messages, told) = match event {
+        Event::FeedFailing(feed) => (
+            "feed notice",
+            feed_failing(shared, feed),
+            Some((feed.id, true)),
+        ),
         Event::FeedRecovered {
             feed,
             failing_since,
-        } => ("feed notice", feed_recovered(shared, feed, *failing_since)),
+        } => (
+            "feed notice",
+            feed_recovered(shared, feed, *failing_since),
+            Some((feed.id, false)),
+        ),
         Event::SubscriptionEnded { record, reason } => (
             "subscription ended",
             subscription_ended(shared, record, reason),
+            None,
         ),
+    };
+    Notices {
+        what,
+        messages,
+        told,
     }
 }
 

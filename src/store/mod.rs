@@ -20,6 +20,7 @@
 //! | `updates`, `inbox` | update id i64 | Telegram updates handled and waiting ([`updates`]) |
 //! | `websub` | callback id | WebSub subscriptions ([`websub`]) |
 //! | `feedback`, `sent_messages` | see [`feedback`] | organizers' verdicts, wrong marks, the alert of each sent message |
+//! | `websub`, `websub_pushes` | callback id; sequence u64 | WebSub subscriptions and pushed content not yet taken ([`websub`]) |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
@@ -28,12 +29,13 @@
 //! left to the background flush (500 ms).
 
 mod feedback;
+mod notices;
 mod updates;
 mod websub;
 
 pub use feedback::{FeedbackRecord, FeedbackVerdict};
 pub use updates::{KEEP_HANDLED_SECS, UpdateRecord, UpdateState};
-pub use websub::{WebSubRecord, WebSubState};
+pub use websub::{PushRecord, WebSubRecord, WebSubState};
 
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;
@@ -84,6 +86,8 @@ pub struct FeedHealth {
     pub last_error_at: Option<i64>,
     pub consecutive_failures: u32,
     pub failing_since: Option<i64>,
+    /// Organizers were told the feed is failing: set and cleared only with the notice
+    /// that tells them, in one transaction ([`Store::queue_feed_notices`]).
     pub told_failing: bool,
     pub entries_seen: u64,
     pub appeals_sent: u64,
@@ -900,39 +904,6 @@ impl Store {
             self.flush().await?;
         }
         Ok(written)
-    }
-
-    /// Queues plain-text notices, one per `(chat, text)`, in one transaction, and flushes
-    /// before returning the outbox keys written (the caller then tells the sender).
-    pub async fn queue_notices(
-        &self,
-        notices: &[(i64, String)],
-    ) -> Result<Vec<OutboxKey>, StoreError> {
-        let mut keys = Vec::new();
-        for (chat, _) in notices {
-            keys.push(OutboxKey {
-                chat_id: *chat,
-                seq: self.db.generate_id()?,
-            });
-        }
-        let now = now_unix();
-        self.outbox.transaction(|outbox| {
-            for (key, (chat, text)) in keys.iter().zip(notices) {
-                let rec = DeliveryRecord {
-                    v: 1,
-                    alert_id: 0,
-                    chat_id: *chat,
-                    thread_id: None,
-                    attempts: 0,
-                    queued_at: now,
-                    notice: Some(text.clone()),
-                };
-                outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
-            }
-            Ok(())
-        })?;
-        self.flush().await?;
-        Ok(keys)
     }
 
     /// Telegram's pace as last saved, if any.

@@ -102,6 +102,9 @@ async fn subscribe(
     mut rec: WebSubRecord,
     now: i64,
 ) -> Result<(), StoreError> {
+    if rec.state == WebSubState::Active {
+        shared.counters.websub_renewals.inc();
+    }
     if rec.state == WebSubState::Denied || (!rec.is_pushing(now) && rec.expires_at.is_some()) {
         rec.state = WebSubState::Requested;
         rec.expires_at = None;

@@ -1,8 +1,11 @@
-//! Organizer notices go through the outbox: the same limits and crash safety as alerts;
+//! Organizer notices go through the outbox: the same limits and crash safety as alerts
+//! (a notice killed with the program before it was sent arrives once after the restart);
 //! and the gate's recent sends survive a restart.
 
+use crate::binary::Bin;
 use crate::harness::*;
-use crate::support::telegram::{Chat, FakeOptions, FakeTelegram, TelegramState, group_id};
+use crate::support::feed_server::FeedServer;
+use crate::support::telegram::{Chat, Failure, FakeOptions, FakeTelegram, TelegramState, group_id};
 use solibot::store::{AlertRecord, FeedRecord, NewEntry, Store};
 use std::path::Path;
 use std::time::Duration;
@@ -85,20 +88,22 @@ async fn a_notice_written_before_a_crash_is_sent_once_after_the_restart() {
     let tg = FakeTelegram::start().await;
     let dir = tempfile::tempdir().unwrap();
     const TEXT: &str = "Feed 7 (Camp Water) has been failing";
-    queue_notices(dir.path(), &[(ADMIN, TEXT.into())]).await;
-    for run in 1..=2 {
+    // Before each start a notice that run waits for: the outbox goes to a chat in the
+    // order it was written, so once run 2's arrives, the first one, had it been left
+    // behind, would have gone before it.
+    for (run, text) in [(1, TEXT), (2, "Feed 8 (Field Kitchens) has been failing")] {
+        queue_notices(dir.path(), &[(ADMIN, text.into())]).await;
         let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
         assert!(
-            tg.wait_until(|s| told(s, ADMIN, TEXT) >= 1, WAIT).await,
+            tg.wait_until(|s| told(s, ADMIN, text) >= 1, WAIT).await,
             "run {run}: the notice is sent from the outbox"
         );
-        // A reply after it: the worker had its turn at the chat since.
         command(&tg, ADMIN, "/help").await;
         bot.stop().await;
         assert_eq!(
-            tg.with_state(|s| told(s, ADMIN, TEXT)),
-            1,
-            "run {run}: once"
+            tg.with_state(|s| (told(s, ADMIN, TEXT), told(s, ADMIN, text))),
+            (1, 1),
+            "run {run}: each once"
         );
     }
     let notice = tg
@@ -112,26 +117,34 @@ async fn a_notice_written_before_a_crash_is_sent_once_after_the_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_notices_and_replies_to_one_chat_keep_the_limits_with_no_slack() {
-    let tg = strict(1.0).await;
+    // A quarter of Telegram's rates: one message every 4 s to a chat, longer than a
+    // restart takes, so the chat's last reply before the restart still counts after it.
+    let tg = strict(0.25).await;
     let dir = tempfile::tempdir().unwrap();
     const CHAT: i64 = 8601;
-    queue_alerts(dir.path(), CHAT, 3).await;
-    let notices: Vec<(i64, String)> = (1..=3)
+    let cfg = || config(&tg, dir.path(), &[("SOLIBOT_RATE_SCALE", "0.25")]);
+    let bot = Running::start(cfg(), &tg).await;
+    command(&tg, CHAT, "/help").await;
+    bot.stop().await;
+    // Notices first: the first thing the worker sends after the restart is a notice, and
+    // the reply before the restart is less than 4 s old.
+    let notices: Vec<(i64, String)> = (1..=2)
         .map(|i| (CHAT, format!("Feed {i} (Camp Water) has been failing")))
         .collect();
     queue_notices(dir.path(), &notices).await;
-    let bot = Running::start(config(&tg, dir.path(), &[("SOLIBOT_RATE_SCALE", "1")]), &tg).await;
-    for _ in 0..3 {
+    queue_alerts(dir.path(), CHAT, 2).await;
+    let bot = Running::start(cfg(), &tg).await;
+    for _ in 0..2 {
         tg.push_message(Chat::private(CHAT), user(CHAT), "/help");
     }
-    // Six records waiting: the three alerts go as one digest, each notice on its own.
+    // 1 reply before the restart; 2 notices, 2 alerts and 2 replies after it.
     let all = |s: &TelegramState| {
-        told(s, CHAT, "has been failing") == 3
-            && told(s, CHAT, "Sign the petition (2)") == 1
+        told(s, CHAT, "has been failing") == 2
+            && told(s, CHAT, "Sign the petition (1)") == 1
             && s.sent_to(CHAT).len() >= 7
     };
     assert!(
-        tg.wait_until(all, Duration::from_secs(40)).await,
+        tg.wait_until(all, Duration::from_secs(60)).await,
         "alerts, notices and replies all arrive: {:?}",
         tg.sent_to(CHAT)
             .iter()
@@ -170,4 +183,73 @@ async fn a_restart_right_after_a_send_keeps_that_groups_minute_with_no_slack() {
     );
     assert_eq!(tg.count_429(), 0, "{:?}", tg.error_replies());
     bot.stop().await;
+}
+
+/// A feed that answers 404 until a test puts a document there.
+const FAILING: &str = "/camp-water.xml";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notice_killed_before_it_is_sent_arrives_once_after_the_restart() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let toml = format!(
+        "[[feeds]]\nurl = \"{}\"\nname = \"Camp Water\"\n",
+        feeds.url(FAILING)
+    );
+    let env = [("SOLIBOT_FAILURE_NOTICE_AFTER", "1s")];
+    // Telegram takes nothing for the admin: the notice stays in the outbox.
+    tg.fail_chat(ADMIN, Failure::ServerError, None);
+    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    let admin = ADMIN.to_string();
+    let tried = |s: &TelegramState| {
+        s.error_replies.iter().any(|e| {
+            e.method.eq_ignore_ascii_case("sendMessage")
+                && e.chat_id.as_deref() == Some(admin.as_str())
+        })
+    };
+    assert!(
+        tg.wait_until(tried, WAIT).await,
+        "the feed fails for a second and the notice is tried: {:?}",
+        tg.error_replies()
+    );
+    bot.kill9();
+    assert_eq!(tg.with_state(|s| told(s, ADMIN, "has been failing")), 0);
+
+    // After the restart the admin can be reached and the feed works again.
+    tg.clear_chat_failure(ADMIN);
+    feeds.set(
+        FAILING,
+        FeedServer::rss("Camp Water", &[news(1)]),
+        "application/rss+xml",
+    );
+    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    assert!(
+        tg.wait_until(|s| told(s, ADMIN, "works again, after failing") == 1, WAIT)
+            .await,
+        "the feed's recovery is told (the failing notice was, before the kill): {:?}",
+        tg.sent_to(ADMIN)
+    );
+    assert!(bot.terminate().success(), "exit 0 after SIGTERM");
+    // Notices to one chat go in the order they were written: the failing one went first.
+    assert_eq!(
+        tg.with_state(|s| told(s, ADMIN, "has been failing")),
+        1,
+        "{:?}",
+        tg.sent_to(ADMIN)
+    );
+    assert_eq!(
+        tg.with_state(|s| told(s, ADMIN, "works again, after failing")),
+        1
+    );
+    // The recovery notice may have been in flight at SIGTERM; the failing one is gone.
+    let left = db(dir.path()).outbox().expect("the outbox reads");
+    assert!(
+        left.iter().all(|(_, d)| !d
+            .notice
+            .as_deref()
+            .unwrap_or("")
+            .contains("has been failing")),
+        "{left:?}"
+    );
 }

@@ -1,7 +1,9 @@
 //! Webhook mode (issue 13): `setWebhook` with the secret, allowed updates and
 //! max_connections; updates posted by the fake Bot API handled like polled ones; a wrong
-//! or missing secret and an oversized body refused and not handled.
+//! or missing secret and an oversized body refused and not handled; an `http.listen`
+//! that cannot be taken stops the program at start-up, before any `setWebhook`.
 
+use crate::binary::Bin;
 use crate::harness::*;
 use crate::support::telegram::{Chat, FakeTelegram};
 use solibot::config::Config;
@@ -158,12 +160,45 @@ async fn an_oversized_body_gets_413_and_a_repeated_post_acts_once() {
         .into_iter()
         .map(|m| m.visible_text)
         .collect();
+    // Updates are handled concurrently: the two replies may come in either order.
     assert_eq!(texts.len(), 2, "{texts:?}");
-    assert!(texts[0].contains("Subscribed"), "{texts:?}");
-    assert!(texts[1].contains("/start"), "{texts:?}");
+    let subscribed = texts.iter().filter(|t| t.contains("Subscribed")).count();
+    let help = texts
+        .iter()
+        .filter(|t| t.starts_with("solibot sends you"))
+        .count();
+    assert_eq!((subscribed, help), (1, 1), "{texts:?}");
     assert!(
         tg.sent_to(1003).is_empty(),
         "the oversized update was not handled"
     );
     bot.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_in_use_stops_webhook_mode_at_start_with_an_error_and_no_webhook() {
+    let tg = FakeTelegram::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("a port to hold");
+    let listen = taken.local_addr().expect("its address").to_string();
+    let env = [
+        ("SOLIBOT_WEBHOOK_URL", PUBLIC),
+        ("SOLIBOT_HTTP_LISTEN", listen.as_str()),
+    ];
+    let bot = Bin::spawn(&tg, dir.path(), "", &env, true);
+    let (status, stderr) = bot.exit_within(WAIT).expect("the program stops by itself");
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let error = stderr
+        .lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or_else(|| panic!("an `error:` line: {stderr}"));
+    assert!(
+        error.contains("cannot listen on http.listen") && error.contains(&listen),
+        "{error}"
+    );
+    tg.with_state(|s| {
+        assert_eq!(s.calls_of("setWebhook"), 0, "Telegram is not pointed at it");
+        assert!(s.webhook_url.is_empty());
+    });
+    drop(taken);
 }

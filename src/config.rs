@@ -116,6 +116,9 @@ pub struct RawFeed {
     #[serde(default)]
     pub hashtags: Vec<String>,
     pub mode: Option<String>,
+    /// Hold the feed's appeals for an organizer's approval.
+    #[serde(default)]
+    pub review: bool,
 }
 
 /// Whether every new entry of a feed is alerted, or only appeals.
@@ -148,6 +151,8 @@ pub struct FeedConfig {
     pub name: Option<String>,
     pub hashtags: Vec<String>,
     pub mode: FeedMode,
+    /// Its appeals wait for an organizer's approval (`review = true`).
+    pub review: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -729,6 +734,7 @@ fn feeds(
             name: f.name,
             hashtags,
             mode,
+            review: f.review,
         });
     }
     Ok(feeds)

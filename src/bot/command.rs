@@ -62,6 +62,10 @@ pub enum Command {
     Grant(String),
     /// Take organizer rights back.
     Revoke(String),
+    /// Send a feed's appeals without review.
+    Trust(String),
+    /// Hold a feed's appeals for an organizer's approval.
+    Review(String),
 }
 
 impl Command {
@@ -73,7 +77,7 @@ impl Command {
             | Language(_) => Role::Anyone,
             AddFeed(_) | EditFeed(_) | RemoveFeed(_) | Preview(_) | AddChannel(_)
             | RemoveChannel(_) | Export | Import | Stats => Role::Organizer,
-            Grant(_) | Revoke(_) => Role::Admin,
+            Grant(_) | Revoke(_) | Trust(_) | Review(_) => Role::Admin,
         }
     }
 
@@ -194,7 +198,9 @@ mod tests {
                 "import",
                 "stats",
                 "grant",
-                "revoke"
+                "revoke",
+                "trust",
+                "review"
             ]
         );
         let role = |n: &str| all.iter().find(|(m, _)| m == n).map(|(_, c)| c.role());

@@ -19,6 +19,8 @@
 //! | `chat_settings` | chat id i64 | [`ChatSettings`] |
 //! | `updates`, `inbox` | update id i64 | Telegram updates handled and waiting ([`updates`]) |
 //! | `websub` | callback id | WebSub subscriptions ([`websub`]) |
+//! | `held` | alert id u64 | appeals held for review, with their decision ([`review`]) |
+//! | `link_domains` | feed id u64 | the sites (registrable domains) a feed's entries linked to ([`review`]) |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
@@ -26,9 +28,14 @@
 //! done. Writes that queue nothing (seen sets of polls without alerts, feed health) are
 //! left to the background flush (500 ms).
 
+mod review;
 mod updates;
 mod websub;
 
+pub use review::{
+    Decided, Decision, HOLD_SECS, HeldCounts, HeldRecord, HeldState, Hold, HoldReason,
+    PreviewRecord, ReviewBatch, decision_now,
+};
 pub use updates::{KEEP_HANDLED_SECS, UpdateRecord, UpdateState};
 pub use websub::{WebSubRecord, WebSubState};
 
@@ -105,6 +112,9 @@ pub struct FeedRecord {
     pub next_poll_at: Option<i64>,
     #[serde(default)]
     pub health: FeedHealth,
+    /// Its appeals wait for an organizer's approval (`/review`, `/trust`).
+    #[serde(default)]
+    pub review: bool,
 }
 
 impl FeedRecord {
@@ -125,6 +135,7 @@ impl FeedRecord {
             added_at: now_unix(),
             next_poll_at: None,
             health: FeedHealth::default(),
+            review: false,
         }
     }
 }
@@ -216,6 +227,25 @@ pub struct DeliveryRecord {
     /// A plain-text notice to the chat instead of an alert (`alert_id` is then 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// A held alert's preview to an organizer, with Approve and Reject buttons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<PreviewRecord>,
+}
+
+impl DeliveryRecord {
+    /// Alert `alert_id` owed to `chat` (and topic), queued at `now`.
+    pub fn to_chat(chat: i64, thread: Option<i32>, alert_id: u64, now: i64) -> DeliveryRecord {
+        DeliveryRecord {
+            v: 1,
+            alert_id,
+            chat_id: chat,
+            thread_id: thread,
+            attempts: 0,
+            queued_at: now,
+            notice: None,
+            preview: None,
+        }
+    }
 }
 
 /// Telegram's pace when last saved: finish times (unix milliseconds) of the recent sends,
@@ -802,6 +832,22 @@ impl Store {
         batches: &[Batch],
         keep: usize,
     ) -> Result<Vec<OutboxKey>, StoreError> {
+        let none = ReviewBatch::default();
+        self.commit_poll_reviewed(feed_id, change, batches, keep, &none)
+            .await
+    }
+
+    /// [`Store::commit_poll`] with review: the entries' sites added to the feed's, and
+    /// each held entry's alert written with its held record and previews (the chats of
+    /// its batch get nothing), all in the same transaction ([`review`]).
+    pub async fn commit_poll_reviewed(
+        &self,
+        feed_id: u64,
+        change: &(dyn Fn(&mut FeedRecord) + Sync),
+        batches: &[Batch],
+        keep: usize,
+        review: &ReviewBatch,
+    ) -> Result<Vec<OutboxKey>, StoreError> {
         let entries = || {
             batches
                 .iter()
@@ -817,6 +863,7 @@ impl Store {
                 seen.keep_newest(keep);
                 self.seen_sets.insert(set_key, seen.bytes())?;
             }
+            self.add_link_domains(feed_id, &review.domains)?;
             (Vec::new(), fresh, 0)
         } else {
             // Ids are reserved outside the transaction (the closure may run again).
@@ -830,9 +877,11 @@ impl Store {
                 }
                 seqs.push(ids);
             }
+            let preview_seqs = review::reserve(self, review)?;
+            let (held, domains) = (self.held_tree()?, self.domains_tree()?);
             let now = now_unix();
-            (&self.seen_sets, &self.alerts, &self.outbox).transaction(
-                |(seen_sets, alerts, outbox)| {
+            (&self.seen_sets, &self.alerts, &self.outbox, &held, &domains).transaction(
+                |(seen_sets, alerts, outbox, held, domains)| {
                     let stored = seen_sets.get(set_key)?;
                     let mut seen = decode_seen_set(feed_id, stored.as_deref())
                         .map_err(abort)?
@@ -852,26 +901,32 @@ impl Store {
                         let mut alert = alert.clone();
                         alert.id = alert_id;
                         alerts.insert(&alert_id.to_be_bytes(), enc(&alert).map_err(abort)?)?;
+                        let ids = (alert_id, feed_id, now);
+                        let trees = (held, outbox);
+                        let entry_id = e.keys.first().map_or("", String::as_str);
+                        if review::write_hold(
+                            trees,
+                            review,
+                            &preview_seqs,
+                            entry_id,
+                            ids,
+                            &mut written,
+                        )? {
+                            continue;
+                        }
                         for ((chat, thread), seq) in chats.iter().zip(out) {
                             let key = OutboxKey {
                                 chat_id: *chat,
                                 seq: *seq,
                             };
-                            let rec = DeliveryRecord {
-                                v: 1,
-                                alert_id,
-                                chat_id: *chat,
-                                thread_id: *thread,
-                                attempts: 0,
-                                queued_at: now,
-                                notice: None,
-                            };
+                            let rec = DeliveryRecord::to_chat(*chat, *thread, alert_id, now);
                             outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
                             written.push(key);
                         }
                     }
                     seen.keep_newest(keep);
                     seen_sets.insert(&set_key, seen.bytes())?;
+                    review::merge_domains_tx(domains, feed_id, &review.domains)?;
                     Ok((written, fresh, appeals))
                 },
             )?
@@ -900,13 +955,8 @@ impl Store {
         self.outbox.transaction(|outbox| {
             for (key, (chat, text)) in keys.iter().zip(notices) {
                 let rec = DeliveryRecord {
-                    v: 1,
-                    alert_id: 0,
-                    chat_id: *chat,
-                    thread_id: None,
-                    attempts: 0,
-                    queued_at: now,
                     notice: Some(text.clone()),
+                    ..DeliveryRecord::to_chat(*chat, None, 0, now)
                 };
                 outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
             }

@@ -90,7 +90,11 @@ pub fn assess(
     (entries, verdicts): (&[Entry], &[Verdict]),
     new_entries: Vec<NewEntry>,
 ) -> Result<Assessed, crate::store::StoreError> {
-    let known = shared.store.link_domains(feed.id)?;
+    // With `review.new_sites` off, no site is new (the feed's review flag still holds).
+    let known = shared
+        .store
+        .link_domains(feed.id)?
+        .filter(|_| shared.config.review_new_sites);
     let by_id: HashMap<&str, (&Entry, &Verdict)> = entries
         .iter()
         .zip(verdicts)

@@ -773,6 +773,7 @@ impl Store {
         self.feed_urls.remove(rec.url.as_bytes())?;
         self.cache.feed_set.fetch_add(1, Ordering::Release);
         self.seen_sets.remove(id.to_be_bytes())?;
+        self.domains_tree()?.remove(id.to_be_bytes())?;
         Ok(Some(rec))
     }
 

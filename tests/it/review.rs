@@ -268,8 +268,17 @@ async fn reject_is_final_and_approve_after_it_says_so() {
     );
     let p = wait_previews(&tg, ADMIN, 1).await;
     assert_eq!(p.len(), 1, "the adder is the admin: one preview");
+    // Someone who may not decide (a subscriber replaying the button's data) is refused.
+    let approve = button(&p[0], "Approve").unwrap();
+    let s0 = SUBSCRIBERS[0];
+    tg.push_callback_query(Chat::private(s0), user(s0), 1, &approve);
+    let said = answers(&tg, 1).await;
+    assert!(
+        said[0].starts_with("Only the organizer who added"),
+        "{said:?}"
+    );
     press(&tg, &p[0], "Reject");
-    assert!(answers(&tg, 1).await[0].starts_with("Rejected"));
+    assert!(answers(&tg, 2).await[1].starts_with("Rejected"));
     assert!(
         tg.wait_until(|s| !s.edits.is_empty(), WAIT).await,
         "the preview is edited"
@@ -278,8 +287,8 @@ async fn reject_is_final_and_approve_after_it_says_so() {
     // The same press again (a client that kept the old keyboard): it says so.
     let data = button(&p[0], "Approve").unwrap();
     tg.push_callback_query(Chat::private(ADMIN), user(ADMIN), p[0].message_id, &data);
-    let said = answers(&tg, 2).await;
-    assert!(said[1].starts_with("Already rejected by"), "{said:?}");
+    let said = answers(&tg, 3).await;
+    assert!(said[2].starts_with("Already rejected by"), "{said:?}");
 
     // Trusted again, the next appeal goes straight out; the rejected one never does.
     let r = command(&tg, ADMIN, &format!("/trust {id}")).await;

@@ -41,7 +41,7 @@ pub fn scrub_error(e: &anyhow::Error, env: &HashMap<String, String>) -> String {
 }
 
 /// Puts the config file's feeds into the store (new ones only; the store is the truth
-/// for feeds added by command).
+/// for feeds added by command, and for review once `/trust` or `/review` changed it).
 pub fn sync_config_feeds(store: &Store, feeds: &[FeedConfig]) -> anyhow::Result<()> {
     for f in feeds {
         if store.feed_by_url(&f.url)?.is_some() {
@@ -51,6 +51,7 @@ pub fn sync_config_feeds(store: &Store, feeds: &[FeedConfig]) -> anyhow::Result<
             hashtags: f.hashtags.clone(),
             mode: f.mode.as_str().to_string(),
             from_config: true,
+            review: f.review,
             ..FeedRecord::new(f.url.clone(), f.name.clone().unwrap_or_default())
         })?;
     }

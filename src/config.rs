@@ -35,7 +35,16 @@ pub struct RawConfig {
     #[serde(default)]
     pub websub: RawWebSub,
     #[serde(default)]
+    pub review: RawReview,
+    #[serde(default)]
     pub feeds: Vec<RawFeed>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawReview {
+    /// Hold an appeal whose action links go to a site new to its feed (on by default).
+    pub new_sites: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -116,6 +125,9 @@ pub struct RawFeed {
     #[serde(default)]
     pub hashtags: Vec<String>,
     pub mode: Option<String>,
+    /// Hold the feed's appeals for an organizer's approval.
+    #[serde(default)]
+    pub review: bool,
 }
 
 /// Whether every new entry of a feed is alerted, or only appeals.
@@ -148,6 +160,8 @@ pub struct FeedConfig {
     pub name: Option<String>,
     pub hashtags: Vec<String>,
     pub mode: FeedMode,
+    /// Its appeals wait for an organizer's approval (`review = true`).
+    pub review: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,6 +206,8 @@ pub struct Config {
     /// Telegram's rate limits multiplied by this (1 for Telegram itself; more only for a
     /// local Bot API server or a test double that allows it).
     pub rate_scale: f64,
+    /// `review.new_sites`: hold appeals linking to a site new to their feed.
+    pub review_new_sites: bool,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -445,6 +461,7 @@ pub fn validate(
         log_format,
         log_level: src.get("SOLIBOT_LOG").or(raw.log.level),
         rate_scale,
+        review_new_sites: review_new_sites(&src, raw.review.new_sites)?,
         feeds,
     })
 }
@@ -570,6 +587,20 @@ fn allow_private(src: &Sources, raw: Option<bool>) -> Result<bool, ConfigError> 
             )
         }),
         None => Ok(raw.unwrap_or(false)),
+    }
+}
+
+/// `review.new_sites` (or `SOLIBOT_REVIEW_NEW_SITES`), on by default.
+fn review_new_sites(src: &Sources, raw: Option<bool>) -> Result<bool, ConfigError> {
+    match src.get("SOLIBOT_REVIEW_NEW_SITES") {
+        Some(v) => parse_bool(&v).ok_or_else(|| {
+            invalid(
+                "environment SOLIBOT_REVIEW_NEW_SITES",
+                "review.new_sites",
+                format!("`{v}` is not 1/0/true/false"),
+            )
+        }),
+        None => Ok(raw.unwrap_or(true)),
     }
 }
 
@@ -729,6 +760,7 @@ fn feeds(
             name: f.name,
             hashtags,
             mode,
+            review: f.review,
         });
     }
     Ok(feeds)

@@ -9,6 +9,8 @@
 
 use crate::detect::ActionKind;
 
+mod review;
+
 /// A language the bot speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum Lang {
@@ -125,6 +127,15 @@ pub fn tn(lang: Lang, key: &str, n: u64, args: &[(&str, &str)]) -> String {
 }
 
 fn lookup(lang: Lang, key: &str) -> Option<&'static str> {
+    lookup_main(lang, key).or_else(|| {
+        review::table(lang)
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| *v)
+    })
+}
+
+fn lookup_main(lang: Lang, key: &str) -> Option<&'static str> {
     lang.table()
         .iter()
         .find(|(k, _)| *k == key)

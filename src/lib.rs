@@ -17,6 +17,8 @@
 //! - [`deliver`]: render (verdict -> Telegram HTML, pure), the outbox worker and its
 //!   rate limits.
 //! - [`context`]: [`context::Shared`], what every running part shares.
+//! - [`review`]: which new appeals wait for an organizer's approval (feed under review,
+//!   a site never linked before), worded as previews.
 //! - [`poll`]: when feeds are due; fetch, detect, commit seen + outbox.
 //! - [`http`]: `/healthz` and `/metrics`.
 //! - [`manage`]: organizer operations shared by commands and the command line.
@@ -46,6 +48,7 @@ pub mod i18n;
 pub mod manage;
 pub mod metrics;
 pub mod poll;
+pub mod review;
 pub mod store;
 pub mod text;
 pub mod websub;

@@ -333,6 +333,8 @@ pub async fn add_feed(
         etag: snap.validators.etag.clone(),
         last_modified: snap.validators.last_modified.clone(),
         added_by: by,
+        // An organizer who is not an admin adds a feed under review.
+        review: by.is_some_and(|u| !shared.config.admins.contains(&u)),
         added_at: now,
         next_poll_at: Some(now + shared.config.poll_interval.as_secs() as i64),
         health: FeedHealth {
@@ -353,6 +355,15 @@ pub async fn add_feed(
             alert: None,
         })
         .collect();
+    // The backlog's sites count as the feed's own from now on (recorded first: the
+    // seen set below marks the backlog taken).
+    let sites: Vec<String> = snap
+        .entries
+        .iter()
+        .zip(&snap.verdicts)
+        .flat_map(|(e, v)| crate::review::entry_sites(e, v))
+        .collect();
+    shared.store.add_link_domains(feed.id, &sites)?;
     shared
         .store
         .commit_new_entries(feed.id, &backlog, &[])

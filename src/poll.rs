@@ -23,6 +23,8 @@ use tokio_util::sync::CancellationToken;
 pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 /// How many recent alerts a new appeal is compared with for cross-posts.
 const CROSS_POST_WINDOW: usize = 200;
+/// How often the poller expires held appeals nobody decided on.
+const REVIEW_SWEEP_SECS: i64 = 600;
 /// Cross-posts are looked for among alerts of the last week.
 const CROSS_POST_MAX_AGE: i64 = 7 * 24 * 3600;
 
@@ -402,19 +404,23 @@ async fn take_entries(
     report.alerts = new_entries.iter().filter(|n| n.alert.is_some()).count();
     Counters::inc(&shared.counters.entries_seen, report.new_entries as u64);
 
+    // Appeals held for review go to no subscriber now (their previews are in `review`).
+    let crate::review::Assessed { pass, held, review } =
+        crate::review::assess(shared, feed, (taken.entries, taken.verdicts), new_entries)?;
     // Recipients follow each chat's choices (feeds, hashtags, actions, languages, mute):
     // entries whose alerts go to the same chats are committed together, in feed order.
-    let batches = if shared.dry_run() || report.alerts == 0 {
-        vec![(new_entries, Vec::new())]
+    let mut batches = if shared.dry_run() || pass.iter().all(|n| n.alert.is_none()) {
+        vec![(pass, Vec::new())]
     } else {
         let subscribers = shared.store.subscribers()?;
-        crate::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
+        crate::choices::route(&subscribers, &feed.hashtags, pass, now_unix())
     };
+    batches.push((held, Vec::new()));
     // The feed's new state is written with its entries: a crash can never leave a feed
     // marked polled without its backlog marked seen.
     let keys = shared
         .store
-        .commit_poll(feed.id, change, &batches, taken.keep)
+        .commit_poll_reviewed(feed.id, change, &batches, taken.keep, &review)
         .await?;
     report.queued = keys.len();
     if !keys.is_empty() {
@@ -672,6 +678,7 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
     let mut version = None;
     let mut running: std::collections::HashSet<u64> = Default::default();
     let mut tasks: tokio::task::JoinSet<(u64, String)> = tokio::task::JoinSet::new();
+    let mut next_sweep = 0;
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -716,6 +723,10 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
             }
         }
         let now = now_unix();
+        if now >= next_sweep {
+            crate::review::sweep(&shared);
+            next_sweep = now + REVIEW_SWEEP_SECS;
+        }
         let mut due: Vec<(i64, u64)> = schedule
             .iter()
             .filter(|(id, d)| d.at <= now && !running.contains(id))

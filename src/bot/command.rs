@@ -66,6 +66,10 @@ pub enum Command {
     Grant(String),
     /// Take organizer rights back.
     Revoke(String),
+    /// Send a feed's appeals without review.
+    Trust(String),
+    /// Hold a feed's appeals for an organizer's approval.
+    Review(String),
 }
 
 impl Command {
@@ -77,7 +81,7 @@ impl Command {
             | Language(_) => Role::Anyone,
             AddFeed(_) | EditFeed(_) | RemoveFeed(_) | Preview(_) | AddChannel(_)
             | RemoveChannel(_) | Export | Import | Stats | Wrong | Send(_) => Role::Organizer,
-            Grant(_) | Revoke(_) => Role::Admin,
+            Grant(_) | Revoke(_) | Trust(_) | Review(_) => Role::Admin,
         }
     }
 
@@ -200,7 +204,9 @@ mod tests {
                 "wrong",
                 "send",
                 "grant",
-                "revoke"
+                "revoke",
+                "trust",
+                "review"
             ]
         );
         let role = |n: &str| all.iter().find(|(m, _)| m == n).map(|(_, c)| c.role());

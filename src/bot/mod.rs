@@ -12,12 +12,13 @@
 //! tells organizers a feed fails or recovered and who set up a chat that its
 //! subscription ended; fed by [`crate::events`]), [`startup`] (getMe, deleteWebhook,
 //! setMyCommands; retried and cancellable), [`intake`] (updates at least once, each
-//! acted on once). This module does not send alerts: the delivery worker does.
+//! acted on once), [`review`] (`/trust`, `/review`, Approve and Reject presses). This module does not send alerts: the delivery worker does.
 
 mod command;
 mod intake;
 pub mod notice;
 mod organizer;
+mod review;
 mod startup;
 mod subscriber;
 mod verdict;
@@ -65,8 +66,11 @@ pub fn bot_commands(lang: Lang) -> Vec<BotCommand> {
 }
 
 /// The updates the bot asks for, in long polling and in webhook mode alike.
-pub const ALLOWED_UPDATES: &[AllowedUpdate] =
-    &[AllowedUpdate::Message, AllowedUpdate::MyChatMember];
+pub const ALLOWED_UPDATES: &[AllowedUpdate] = &[
+    AllowedUpdate::Message,
+    AllowedUpdate::MyChatMember,
+    AllowedUpdate::CallbackQuery,
+];
 
 /// What an update asks of the bot: the message to reply to and the reply, if any. Acts
 /// on the update (subscriptions, feeds, rights…); replies nothing itself.
@@ -98,6 +102,10 @@ pub(crate) async fn answer_update<'u>(
                     "bot removed or blocked; subscription ended"
                 );
             }
+            None
+        }
+        UpdateKind::CallbackQuery(q) => {
+            review::on_callback(shared, bot, q).await;
             None
         }
         _ => None,
@@ -217,6 +225,8 @@ async fn dispatch(ctx: &Ctx<'_>, command: Command) -> String {
         Command::Send(args) => verdict::send(ctx, &args).await,
         Command::Grant(args) => organizer::grant(ctx, &args, true),
         Command::Revoke(args) => organizer::grant(ctx, &args, false),
+        Command::Trust(args) => review::set_review(ctx, &args, false).await,
+        Command::Review(args) => review::set_review(ctx, &args, true).await,
     }
 }
 

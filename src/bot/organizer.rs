@@ -36,6 +36,10 @@ pub(super) fn feeds(ctx: &Ctx<'_>) -> String {
                 ("tags", &tags),
             ],
         ));
+        if f.review {
+            s.push('\n');
+            s.push_str(&ctx.t("feeds.under_review", &[]));
+        }
         if ctx.role >= Role::Organizer {
             let h = &f.health;
             s.push('\n');
@@ -448,7 +452,7 @@ pub(super) fn stats(ctx: &Ctx<'_>) -> String {
         .iter()
         .filter(|s| s.muted_until.is_some_and(|t| t > now_unix()))
         .count();
-    ctx.t(
+    let mut s = ctx.t(
         "stats.text",
         &[
             ("subscribers", &subs.len().to_string()),
@@ -472,7 +476,10 @@ pub(super) fn stats(ctx: &Ctx<'_>) -> String {
             ("outbox", &store.outbox_len().to_string()),
             ("failures", &failures.to_string()),
         ],
-    )
+    );
+    s.push('\n');
+    s.push_str(&super::review::stats_line(ctx));
+    s
 }
 
 pub(super) fn grant(ctx: &Ctx<'_>, args: &str, grant: bool) -> String {

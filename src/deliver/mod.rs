@@ -3,6 +3,7 @@
 
 pub mod limiter;
 pub mod pace;
+pub mod preview;
 pub mod render;
 pub mod telegram;
 pub mod worker;

@@ -572,7 +572,8 @@ fn truncate_text(s: &str, max: usize) -> String {
 // ---------------------------------------------------------------------------------------
 // Building the message
 
-fn escape_text(out: &mut String, s: &str) {
+/// Escapes `s` as Telegram HTML text (`&`, `<`, `>`).
+pub fn escape_text(out: &mut String, s: &str) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

@@ -38,21 +38,24 @@ pub async fn send(
     msg: &Rendered,
     token: &str,
 ) -> (SendOutcome, bool) {
-    let (outcome, rerendered, _) = send_with_id(bot, chat_id, thread_id, msg, token).await;
+    let (outcome, rerendered, _) = send_with_id(bot, chat_id, thread_id, msg, &[], token).await;
     (outcome, rerendered)
 }
 
-/// [`send`], with the id Telegram gave the message when it was sent.
+/// [`send`] with `choices` (label, callback_data), when there are any, as the keyboard
+/// instead of the alert's URL buttons (a held alert's preview); also gives the id Telegram
+/// gave the message when it was sent.
 pub async fn send_with_id(
     bot: &Bot,
     chat_id: i64,
     thread_id: Option<i32>,
     msg: &Rendered,
+    choices: &[(String, String)],
     token: &str,
 ) -> (SendOutcome, bool, Option<i32>) {
-    let (first, id) = send_once(bot, chat_id, thread_id, msg, true, token).await;
+    let (first, id) = send_once(bot, (chat_id, thread_id), msg, choices, true, token).await;
     if let SendOutcome::BadRender(_) = first {
-        let (second, id) = send_once(bot, chat_id, thread_id, msg, false, token).await;
+        let (second, id) = send_once(bot, (chat_id, thread_id), msg, choices, false, token).await;
         return (second, true, id);
     }
     (first, false, id)
@@ -60,14 +63,34 @@ pub async fn send_with_id(
 
 /// Sends `msg` as plain text (a notice): no HTML, no topic.
 pub async fn send_plain(bot: &Bot, chat_id: i64, msg: &Rendered, token: &str) -> SendOutcome {
-    send_once(bot, chat_id, None, msg, false, token).await.0
+    send_once(bot, (chat_id, None), msg, &[], false, token)
+        .await
+        .0
+}
+
+/// The inline keyboard: the choices in one row if any, else the URL buttons one a row.
+fn keyboard(msg: &Rendered, choices: &[(String, String)]) -> Vec<Vec<InlineKeyboardButton>> {
+    if !choices.is_empty() {
+        let row = choices
+            .iter()
+            .map(|(label, data)| InlineKeyboardButton::callback(label.clone(), data.clone()))
+            .collect();
+        return vec![row];
+    }
+    msg.buttons
+        .iter()
+        .filter_map(|b| {
+            let url = url::Url::parse(&b.url).ok()?;
+            Some(vec![InlineKeyboardButton::url(b.text.clone(), url)])
+        })
+        .collect()
 }
 
 async fn send_once(
     bot: &Bot,
-    chat_id: i64,
-    thread_id: Option<i32>,
+    (chat_id, thread_id): (i64, Option<i32>),
     msg: &Rendered,
+    choices: &[(String, String)],
     html: bool,
     token: &str,
 ) -> (SendOutcome, Option<i32>) {
@@ -91,14 +114,7 @@ async fn send_once(
     if let Some(t) = thread_id {
         req = req.message_thread_id(ThreadId(teloxide::types::MessageId(t)));
     }
-    let buttons: Vec<Vec<InlineKeyboardButton>> = msg
-        .buttons
-        .iter()
-        .filter_map(|b| {
-            let url = url::Url::parse(&b.url).ok()?;
-            Some(vec![InlineKeyboardButton::url(b.text.clone(), url)])
-        })
-        .collect();
+    let buttons = keyboard(msg, choices);
     if !buttons.is_empty() {
         req = req.reply_markup(InlineKeyboardMarkup::new(buttons));
     }

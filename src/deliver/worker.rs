@@ -89,6 +89,8 @@ struct Prepared {
     plain: bool,
     /// How many of the keys asked for it covers (a notice is never part of a digest).
     keys: usize,
+    /// A preview's Approve and Reject buttons (label, callback_data); empty otherwise.
+    choices: Vec<(String, String)>,
 }
 
 impl Worker {
@@ -276,13 +278,14 @@ impl Worker {
                     message,
                     thread,
                     plain,
+                    choices,
                     ..
                 } = prepared;
                 let (outcome, rerendered, message_id) = if plain {
                     let outcome = telegram::send_plain(&bot, chat, &message, &token).await;
                     (outcome, false, None)
                 } else {
-                    telegram::send_with_id(&bot, chat, thread, &message, &token).await
+                    telegram::send_with_id(&bot, chat, thread, &message, &choices, &token).await
                 };
                 drop(turn);
                 Done {
@@ -304,9 +307,9 @@ impl Worker {
         let mut thread = None;
         for k in keys {
             let d = store.delivery(*k).ok()??;
-            if let Some(text) = d.notice {
+            if d.notice.is_some() || d.preview.is_some() {
                 if records.is_empty() {
-                    return Some(notice(text));
+                    return alone(store, d);
                 }
                 break;
             }
@@ -325,6 +328,7 @@ impl Worker {
             thread,
             plain: false,
             keys: records.len(),
+            choices: Vec::new(),
         })
     }
 
@@ -492,7 +496,24 @@ fn notice(text: String) -> Prepared {
         thread: None,
         plain: true,
         keys: 1,
+        choices: Vec::new(),
     }
+}
+
+/// A message that goes alone: a notice, or a held alert's preview to an organizer.
+fn alone(store: &Store, d: crate::store::DeliveryRecord) -> Option<Prepared> {
+    if let Some(text) = d.notice {
+        return Some(notice(text));
+    }
+    let p = d.preview?;
+    let alert = store.alert(d.alert_id).ok()??;
+    Some(Prepared {
+        message: super::preview::with_header(&alert, &p.header),
+        thread: None,
+        plain: false,
+        keys: 1,
+        choices: super::preview::choices(d.alert_id, &p),
+    })
 }
 
 fn unix_ms() -> i64 {

@@ -21,6 +21,8 @@
 //! | `websub` | callback id | WebSub subscriptions ([`websub`]) |
 //! | `feedback`, `sent_messages` | see [`feedback`] | organizers' verdicts, wrong marks, the alert of each sent message |
 //! | `websub`, `websub_pushes` | callback id; sequence u64 | WebSub subscriptions and pushed content not yet taken ([`websub`]) |
+//! | `held` | alert id u64 | appeals held for review, with their decision ([`review`]) |
+//! | `link_domains` | feed id u64 | the sites (registrable domains) a feed's entries linked to ([`review`]) |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
@@ -30,10 +32,15 @@
 
 mod feedback;
 mod notices;
+mod review;
 mod updates;
 mod websub;
 
 pub use feedback::{FeedbackRecord, FeedbackVerdict};
+pub use review::{
+    Decided, Decision, HOLD_SECS, HeldCounts, HeldRecord, HeldState, Hold, HoldReason,
+    PreviewRecord, ReviewBatch, decision_now,
+};
 pub use updates::{KEEP_HANDLED_SECS, UpdateRecord, UpdateState};
 pub use websub::{PushRecord, WebSubRecord, WebSubState};
 
@@ -112,6 +119,9 @@ pub struct FeedRecord {
     pub next_poll_at: Option<i64>,
     #[serde(default)]
     pub health: FeedHealth,
+    /// Its appeals wait for an organizer's approval (`/review`, `/trust`).
+    #[serde(default)]
+    pub review: bool,
 }
 
 impl FeedRecord {
@@ -132,6 +142,7 @@ impl FeedRecord {
             added_at: now_unix(),
             next_poll_at: None,
             health: FeedHealth::default(),
+            review: false,
         }
     }
 }
@@ -237,6 +248,25 @@ pub struct DeliveryRecord {
     /// A plain-text notice to the chat instead of an alert (`alert_id` is then 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub notice: Option<String>,
+    /// A held alert's preview to an organizer, with Approve and Reject buttons.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<PreviewRecord>,
+}
+
+impl DeliveryRecord {
+    /// Alert `alert_id` owed to `chat` (and topic), queued at `now`.
+    pub fn to_chat(chat: i64, thread: Option<i32>, alert_id: u64, now: i64) -> DeliveryRecord {
+        DeliveryRecord {
+            v: 1,
+            alert_id,
+            chat_id: chat,
+            thread_id: thread,
+            attempts: 0,
+            queued_at: now,
+            notice: None,
+            preview: None,
+        }
+    }
 }
 
 /// Telegram's pace when last saved: finish times (unix milliseconds) of the recent sends,
@@ -766,6 +796,7 @@ impl Store {
         self.feed_urls.remove(rec.url.as_bytes())?;
         self.cache.feed_set.fetch_add(1, Ordering::Release);
         self.seen_sets.remove(id.to_be_bytes())?;
+        self.domains_tree()?.remove(id.to_be_bytes())?;
         Ok(Some(rec))
     }
 
@@ -825,6 +856,22 @@ impl Store {
         batches: &[Batch],
         keep: usize,
     ) -> Result<Vec<OutboxKey>, StoreError> {
+        let none = ReviewBatch::default();
+        self.commit_poll_reviewed(feed_id, change, batches, keep, &none)
+            .await
+    }
+
+    /// [`Store::commit_poll`] with review: the entries' sites added to the feed's, and
+    /// each held entry's alert written with its held record and previews (the chats of
+    /// its batch get nothing), all in the same transaction ([`review`]).
+    pub async fn commit_poll_reviewed(
+        &self,
+        feed_id: u64,
+        change: &(dyn Fn(&mut FeedRecord) + Sync),
+        batches: &[Batch],
+        keep: usize,
+        review: &ReviewBatch,
+    ) -> Result<Vec<OutboxKey>, StoreError> {
         let entries = || {
             batches
                 .iter()
@@ -840,6 +887,7 @@ impl Store {
                 seen.keep_newest(keep);
                 self.seen_sets.insert(set_key, seen.bytes())?;
             }
+            self.add_link_domains(feed_id, &review.domains)?;
             (Vec::new(), fresh, 0)
         } else {
             // Ids are reserved outside the transaction (the closure may run again).
@@ -853,9 +901,11 @@ impl Store {
                 }
                 seqs.push(ids);
             }
+            let preview_seqs = review::reserve(self, review)?;
+            let (held, domains) = (self.held_tree()?, self.domains_tree()?);
             let now = now_unix();
-            (&self.seen_sets, &self.alerts, &self.outbox).transaction(
-                |(seen_sets, alerts, outbox)| {
+            (&self.seen_sets, &self.alerts, &self.outbox, &held, &domains).transaction(
+                |(seen_sets, alerts, outbox, held, domains)| {
                     let stored = seen_sets.get(set_key)?;
                     let mut seen = decode_seen_set(feed_id, stored.as_deref())
                         .map_err(abort)?
@@ -875,26 +925,32 @@ impl Store {
                         let mut alert = alert.clone();
                         alert.id = alert_id;
                         alerts.insert(&alert_id.to_be_bytes(), enc(&alert).map_err(abort)?)?;
+                        let ids = (alert_id, feed_id, now);
+                        let trees = (held, outbox);
+                        let entry_id = e.keys.first().map_or("", String::as_str);
+                        if review::write_hold(
+                            trees,
+                            review,
+                            &preview_seqs,
+                            entry_id,
+                            ids,
+                            &mut written,
+                        )? {
+                            continue;
+                        }
                         for ((chat, thread), seq) in chats.iter().zip(out) {
                             let key = OutboxKey {
                                 chat_id: *chat,
                                 seq: *seq,
                             };
-                            let rec = DeliveryRecord {
-                                v: 1,
-                                alert_id,
-                                chat_id: *chat,
-                                thread_id: *thread,
-                                attempts: 0,
-                                queued_at: now,
-                                notice: None,
-                            };
+                            let rec = DeliveryRecord::to_chat(*chat, *thread, alert_id, now);
                             outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
                             written.push(key);
                         }
                     }
                     seen.keep_newest(keep);
                     seen_sets.insert(&set_key, seen.bytes())?;
+                    review::merge_domains_tx(domains, feed_id, &review.domains)?;
                     Ok((written, fresh, appeals))
                 },
             )?

@@ -85,13 +85,8 @@ fn put_notices(
 ) -> Result<(), ConflictableTransactionError<StoreError>> {
     for (key, (chat, text)) in keys.iter().zip(notices) {
         let rec = DeliveryRecord {
-            v: 1,
-            alert_id: 0,
-            chat_id: *chat,
-            thread_id: None,
-            attempts: 0,
-            queued_at: now,
             notice: Some(text.clone()),
+            ..DeliveryRecord::to_chat(*chat, None, 0, now)
         };
         outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
     }

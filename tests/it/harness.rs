@@ -24,6 +24,9 @@ pub fn config(tg: &FakeTelegram, dir: &Path, extra: &[(&str, &str)]) -> Config {
     );
     env.insert("SOLIBOT_POLL_INTERVAL".into(), "1s".into());
     env.insert("SOLIBOT_ALLOW_PRIVATE".into(), "1".into());
+    // Backlogs of plain news, then appeals linking elsewhere: most tests are not about
+    // review (tests/it/review.rs turns it back on).
+    env.insert("SOLIBOT_REVIEW_NEW_SITES".into(), "0".into());
     for (k, v) in extra {
         env.insert(k.to_string(), v.to_string());
     }

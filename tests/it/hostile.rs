@@ -272,12 +272,14 @@ impl Scene {
                 name: Some("Healthy partner".into()),
                 hashtags: vec![],
                 mode: FeedMode::Appeals,
+                review: false,
             },
             FeedConfig {
                 url: hostile_url.clone(),
                 name: Some("Hostile partner".into()),
                 hashtags: vec![],
                 mode: FeedMode::All,
+                review: false,
             },
         ];
         tweak(&mut cfg);
@@ -975,6 +977,7 @@ async fn redirects_to_private_addresses_are_refused_and_others_still_polled() {
             name: Some(p.to_string()),
             hashtags: vec![],
             mode: FeedMode::All,
+            review: false,
         })
         .collect();
     let store = Store::open(&dir.path().join("db")).expect("store");

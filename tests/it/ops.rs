@@ -482,6 +482,8 @@ async fn the_token_never_appears_in_logs_or_errors() {
             ("SOLIBOT_DATA_PATH", data.clone()),
             ("SOLIBOT_LOG", "trace".to_string()),
             ("SOLIBOT_LOG_FORMAT", "json".to_string()),
+            // A news backlog, then an appeal linking elsewhere: not about review.
+            ("SOLIBOT_REVIEW_NEW_SITES", "0".to_string()),
         ],
         dir.path(),
     );

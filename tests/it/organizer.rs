@@ -420,6 +420,8 @@ async fn editfeed_changes_hashtags_mode_and_name_and_feeds_shows_health() {
     )
     .await;
     let id = added_id(&r);
+    // An organizer's feed starts under review (tests/it/review.rs); trusted, it alerts.
+    command(&tg, ADMIN, &format!("/trust {id}")).await;
 
     let r = command(
         &tg,
@@ -1061,12 +1063,14 @@ async fn stats_count_subscribers_feeds_alerts_and_delivery_failures() {
         command(&tg, chat, "/start").await;
     }
     command(&tg, 5002, "/mute 1h").await;
-    command(
+    let r = command(
         &tg,
         ORGANIZER,
         &format!("/addfeed {}", feeds.url("/feed.xml")),
     )
     .await;
+    // An organizer's feed starts under review (tests/it/review.rs); trusted, it alerts.
+    command(&tg, ADMIN, &format!("/trust {}", added_id(&r))).await;
     command(
         &tg,
         ORGANIZER,

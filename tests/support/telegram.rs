@@ -27,6 +27,9 @@ use tokio::sync::Notify;
 use super::tg_html::{self, Parsed};
 use super::tg_params::Params;
 
+mod edit;
+pub use edit::EditedMessage;
+
 /// The token the fake accepts unless `FakeOptions::token` says otherwise.
 pub const DEFAULT_TOKEN: &str = "123456:TEST-token";
 /// The bot's username unless `FakeOptions::bot_username` says otherwise.
@@ -487,6 +490,8 @@ pub struct TelegramState {
     /// 429s answered because a rate limit was exceeded.
     pub count_429_limits: usize,
     pub callback_answers: Vec<Value>,
+    /// Every `editMessageText` / `editMessageReplyMarkup` accepted ([`edit`]).
+    pub edits: Vec<EditedMessage>,
     pub webhook_url: String,
     /// The `secret_token` of the webhook set (None: none, or no webhook).
     pub webhook_secret: Option<String>,
@@ -1314,6 +1319,8 @@ impl Shared {
                 Reply::Ok(json!(true))
             }
             "sendmessage" => self.send_message(l, p),
+            "editmessagetext" => self.edit_message_text(l, p),
+            "editmessagereplymarkup" => self.edit_message_reply_markup(l, p),
             "senddocument" => self.send_document(l, p),
             "getfile" => {
                 let id = p.str("file_id").unwrap_or_default();
@@ -2219,6 +2226,7 @@ impl FakeTelegram {
         l.obs.render_errors.clear();
         l.obs.error_replies.clear();
         l.obs.callback_answers.clear();
+        l.obs.edits.clear();
         l.obs.count_429 = 0;
         l.obs.count_429_limits = 0;
     }

@@ -16,7 +16,7 @@ const RSS: &str = "application/rss+xml";
 const FEED: &str = "/feed.xml";
 
 /// The running binary; killed (SIGKILL) when dropped, so a failing test leaves nothing.
-struct Bot {
+pub(crate) struct Bot {
     child: Option<Child>,
     metrics: String,
 }
@@ -24,7 +24,12 @@ struct Bot {
 impl Bot {
     /// `solibot run` on the data in `dir`, polling `feed_url` (if any) every 2 s, with
     /// Telegram's rates × `rate_scale`, `ADMIN` as admin and `/metrics` on a free port.
-    fn spawn(tg: &FakeTelegram, dir: &Path, feed_url: Option<&str>, rate_scale: &str) -> Bot {
+    pub(crate) fn spawn(
+        tg: &FakeTelegram,
+        dir: &Path,
+        feed_url: Option<&str>,
+        rate_scale: &str,
+    ) -> Bot {
         let config = dir.join("solibot.toml");
         let feeds = feed_url
             .map(|u| format!("[[feeds]]\nurl = \"{u}\"\nname = \"Partner Relief Network\"\n"))
@@ -57,6 +62,17 @@ impl Bot {
             child: Some(child),
             metrics: format!("http://{listen}/metrics"),
         }
+    }
+
+    /// The process's peak resident memory (`VmHWM` of `/proc/<pid>/status`), in KiB.
+    pub(crate) fn peak_rss_kib(&self) -> u64 {
+        let pid = self.child.as_ref().expect("running").id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmHWM:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmHWM in /proc/<pid>/status")
     }
 
     /// SIGKILL, sent directly (no `kill` process in between), then reaped.
@@ -315,7 +331,7 @@ async fn kill_nine_around_a_polls_commit_alerts_each_entry_once() {
 }
 
 /// An OPML document of `n` feeds at `url(i)`.
-fn opml(n: usize, url: impl Fn(usize) -> String) -> Vec<u8> {
+pub(crate) fn opml(n: usize, url: impl Fn(usize) -> String) -> Vec<u8> {
     let mut s = String::from(
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<opml version=\"2.0\">\n  <head><title>Partners</title></head>\n  <body>\n",
     );

@@ -9,6 +9,7 @@ mod delivery;
 mod e2e;
 mod harness;
 mod hostile;
+mod import;
 mod layers;
 mod notices;
 mod ops;

@@ -2,8 +2,9 @@
 //! feeds and one of 1,000 (the most one import takes), each answered with one reply, in
 //! bounded time and memory (the process's own `VmHWM`).
 
-use crate::crash::{Bot, opml};
+use crate::crash::opml;
 use crate::harness::{ADMIN, WAIT, handled, news, user};
+use crate::process::Bot;
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Chat, FakeTelegram};
 use std::time::{Duration, Instant};

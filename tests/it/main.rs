@@ -14,6 +14,7 @@ mod layers;
 mod notices;
 mod ops;
 mod organizer;
+mod process;
 mod shape;
 mod spine;
 mod support_selftest;

@@ -36,6 +36,8 @@ pub struct Label {
 /// One feed file of a split, parsed, with its template learned and its labels.
 pub struct GoldFeed {
     pub file: String,
+    /// The feed's title: the publisher its template and voice were learned with.
+    pub publisher: String,
     pub ctx: FeedContext,
     /// The feed's entries with their labels, in feed order.
     pub entries: Vec<(Entry, Label)>,
@@ -152,6 +154,7 @@ pub fn load_split(detector: &Detector, dir: &Path) -> Result<Split, String> {
         }
         feeds.push(GoldFeed {
             file: name,
+            publisher: feed.title,
             ctx,
             entries,
         });

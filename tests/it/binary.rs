@@ -39,6 +39,7 @@ impl Bin {
             .env("SOLIBOT_ALLOW_PRIVATE", "1")
             .env("SOLIBOT_POLL_INTERVAL", "1s")
             .env("SOLIBOT_LOG", "warn")
+            .env("SOLIBOT_REVIEW_NEW_SITES", "0")
             .envs(env.iter().copied())
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -2,69 +2,13 @@
 //! fake Bot API and the local feed server; stopped with SIGTERM and with SIGKILL.
 
 use crate::harness::{ADMIN, WAIT, appeal, news, user};
+use crate::process::Bot;
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Chat, FakeTelegram};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The poll interval `process::Bot` configures.
 const POLL_SECS: u64 = 2;
-
-fn spawn(tg: &FakeTelegram, dir: &Path, feed_url: &str) -> Child {
-    let config = dir.join("solibot.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "[polling]\ninterval = \"{POLL_SECS}s\"\n[fetch]\nallow_private_addresses = true\n\
-             [[feeds]]\nurl = \"{feed_url}\"\nname = \"Partner Relief Network\"\nhashtags = [\"#Relief\"]\n"
-        ),
-    )
-    .unwrap();
-    Command::new(env!("CARGO_BIN_EXE_solibot"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env_clear()
-        .env("SOLIBOT_TELEGRAM_TOKEN", tg.token())
-        .env("SOLIBOT_TELEGRAM_API_URL", tg.api_url())
-        .env("SOLIBOT_DATA_PATH", dir.join("db"))
-        .env("SOLIBOT_LOG", "warn")
-        .env("SOLIBOT_REVIEW_NEW_SITES", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the solibot binary starts")
-}
-
-fn signal(child: &Child, sig: &str) {
-    let ok = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .expect("kill runs")
-        .success();
-    assert!(ok, "kill {sig}");
-}
-
-/// SIGTERM, then the exit status within 10 s.
-fn terminate(mut child: Child) -> std::process::ExitStatus {
-    signal(&child, "-TERM");
-    let start = Instant::now();
-    loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            return status;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "stops within 10 s of SIGTERM"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn kill9(mut child: Child) {
-    signal(&child, "-KILL");
-    let _ = child.wait();
-}
 
 fn rss(items: &[crate::support::feed_server::Item]) -> String {
     FeedServer::rss("Partner Relief Network", items)
@@ -102,14 +46,15 @@ async fn release_binary_delivers_within_two_polls_and_resends_nothing_after_rest
         rss(&[news(1), appeal(1)]),
         "application/rss+xml",
     );
-    let child = spawn(&tg, dir.path(), &feeds.url("/feed.xml"));
+    let url = feeds.url("/feed.xml");
+    let bot = Bot::spawn(&tg, dir.path(), Some(&url), "1");
     assert!(
         tg.wait_polling(WAIT).await,
         "the binary long-polls the fake"
     );
     let subs = subscribe(&tg, 5001..5006).await;
-    // The first poll took the backlog as seen.
-    assert!(feeds.wait_requests("/feed.xml", 1, WAIT).await);
+    // The first poll took the backlog as seen (the second request comes after it).
+    assert!(feeds.wait_requests("/feed.xml", 2, WAIT).await);
 
     let added = Instant::now();
     feeds.set(
@@ -138,11 +83,11 @@ async fn release_binary_delivers_within_two_polls_and_resends_nothing_after_rest
                 .contains("free the detained aid workers (2)")
         );
     }
-    let status = terminate(child);
+    let status = bot.terminate();
     assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
 
     let before = tg.sent().len();
-    let child = spawn(&tg, dir.path(), &feeds.url("/feed.xml"));
+    let bot = Bot::spawn(&tg, dir.path(), Some(&url), "1");
     assert!(tg.wait_polling(WAIT).await);
     let polls = feeds.requests("/feed.xml");
     assert!(
@@ -156,118 +101,7 @@ async fn release_binary_delivers_within_two_polls_and_resends_nothing_after_rest
         before,
         "nothing is sent again after the restart"
     );
-    assert!(terminate(child).success());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_in_flight() {
-    const CHATS: i64 = 300;
-    const KILLS: usize = 20;
-    let tg = FakeTelegram::start().await;
-    let feeds = FeedServer::start().await;
-    let dir = tempfile::tempdir().unwrap();
-    feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    let child = spawn(&tg, dir.path(), &feeds.url("/feed.xml"));
-    assert!(tg.wait_polling(WAIT).await);
-    let subs = subscribe(&tg, 6001..6001 + CHATS).await;
-    assert!(feeds.wait_requests("/feed.xml", 1, WAIT).await);
-    feeds.set(
-        "/feed.xml",
-        rss(&[appeal(7), news(1)]),
-        "application/rss+xml",
-    );
-    // The alert is committed once the first chat has it.
-    assert!(
-        tg.wait_until(|s| subs.iter().any(|id| s.sent_to(*id).len() >= 2), WAIT)
-            .await
-    );
-    let mut child = Some(child);
-    let mut rng = 0x9e37_79b9_7f4a_7c15u64;
-    let mut kills = 0;
-    while kills < KILLS {
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
-        let wait_ms = 200 + rng % 1200;
-        tokio::time::sleep(Duration::from_millis(wait_ms)).await;
-        if let Some(c) = child.take() {
-            kill9(c);
-            kills += 1;
-        }
-        let c = spawn(&tg, dir.path(), &feeds.url("/feed.xml"));
-        child = Some(c);
-    }
-    let done = tg
-        .wait_until(
-            |s| {
-                subs.iter().all(|id| {
-                    s.sent_to(*id)
-                        .iter()
-                        .any(|m| m.parse_mode.as_deref() == Some("HTML"))
-                })
-            },
-            Duration::from_secs(120),
-        )
-        .await;
-    let missing = subs.iter().filter(|id| alerts_to(&tg, **id) == 0).count();
-    assert!(done, "{missing} chats never got the alert");
-    let duplicates: usize = subs
-        .iter()
-        .map(|id| alerts_to(&tg, *id).saturating_sub(1))
-        .sum();
-    let worst_chat = subs.iter().map(|id| alerts_to(&tg, *id)).max().unwrap_or(0);
-    println!(
-        "kill -9 x{kills} during a broadcast to {CHATS} chats: every chat has the alert; {duplicates} duplicate messages in all, at most {worst_chat} copies to one chat"
-    );
-    assert!(
-        duplicates <= kills * solibot::deliver::worker::MAX_IN_FLIGHT,
-        "duplicates only for messages in flight at each kill"
-    );
-    if let Some(c) = child.take() {
-        assert!(terminate(c).success());
-    }
-}
-
-/// Kills the program if a test fails while it runs.
-struct Reap(Option<Child>);
-
-impl Reap {
-    fn take(mut self) -> Child {
-        self.0.take().expect("a child")
-    }
-}
-
-impl Drop for Reap {
-    fn drop(&mut self) {
-        if let Some(mut c) = self.0.take() {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
-/// The binary with an empty config file, `ADMIN` as its admin and feeds on loopback
-/// allowed.
-fn spawn_plain(tg: &FakeTelegram, dir: &Path) -> Reap {
-    let config = dir.join("empty.toml");
-    std::fs::write(&config, "").unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_solibot"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env_clear()
-        .env("SOLIBOT_TELEGRAM_TOKEN", tg.token())
-        .env("SOLIBOT_TELEGRAM_API_URL", tg.api_url())
-        .env("SOLIBOT_DATA_PATH", dir.join("db"))
-        .env("SOLIBOT_ADMINS", ADMIN.to_string())
-        .env("SOLIBOT_ALLOW_PRIVATE", "1")
-        .env("SOLIBOT_LOG", "warn")
-        .env("SOLIBOT_REVIEW_NEW_SITES", "0")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the solibot binary starts");
-    Reap(Some(child))
+    assert!(bot.terminate().success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -279,7 +113,7 @@ async fn a_command_killed_midway_is_handled_once_after_the_restart() {
     let interval = Duration::from_millis(4000 / body.len() as u64);
     feeds.slow_drip("/slow.xml", body, "application/rss+xml", interval);
     let dir = tempfile::tempdir().unwrap();
-    let child = spawn_plain(&tg, dir.path());
+    let mut bot = Bot::spawn(&tg, dir.path(), None, "1");
     assert!(tg.wait_polling(WAIT).await, "the first run polls");
     let url = feeds.url("/slow.xml");
     tg.push_message(
@@ -292,10 +126,10 @@ async fn a_command_killed_midway_is_handled_once_after_the_restart() {
         feeds.wait_requests("/slow.xml", 1, WAIT).await,
         "/addfeed fetches"
     );
-    kill9(child.take());
+    bot.kill9();
     assert!(tg.sent_to(ADMIN).is_empty(), "killed before it answered");
 
-    let child = spawn_plain(&tg, dir.path());
+    let bot = Bot::spawn(&tg, dir.path(), None, "1");
     assert!(
         tg.wait_until(|s| s.confirmed_update_id >= id, Duration::from_secs(60))
             .await,
@@ -312,5 +146,5 @@ async fn a_command_killed_midway_is_handled_once_after_the_restart() {
     assert!(tg.wait_until(|s| s.sent_to(ADMIN).len() >= 2, WAIT).await);
     let listed = tg.sent_to(ADMIN)[1].visible_text.clone();
     assert!(listed.starts_with("1 partner feed:"), "{listed}");
-    assert!(terminate(child.take()).success());
+    assert!(bot.terminate().success());
 }

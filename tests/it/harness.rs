@@ -102,6 +102,17 @@ pub async fn command(tg: &FakeTelegram, user_id: i64, text: &str) -> String {
     tg.sent_to(user_id)[before].visible_text.clone()
 }
 
+/// Waits until Telegram has the update `update_id` confirmed: the bot confirms an update
+/// only after its handler finished, so every reply it will ever send has been sent. A test
+/// that must show "only one reply" counts after this positive event.
+pub async fn handled(tg: &FakeTelegram, update_id: i64) {
+    assert!(
+        tg.wait_until(|s| s.confirmed_update_id >= update_id, WAIT)
+            .await,
+        "update {update_id} is handled and confirmed"
+    );
+}
+
 /// A clear appeal, as a partner would publish it (each with its own text: sentences that
 /// recur across a feed's entries are its template, not evidence).
 pub fn appeal(n: u32) -> Item {

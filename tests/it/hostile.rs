@@ -453,21 +453,21 @@ async fn after_baseline(hostile: impl FnOnce(&FeedServer)) -> (Scene, usize) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn billion_laughs_is_not_expanded() {
     let started = Instant::now();
-    let (scene, before) = after_baseline(|f| f.set(HOSTILE, billion_laughs(), RSS)).await;
-    assert!(scene.feeds.wait_requests(HOSTILE, before + 2, WAIT).await);
-    scene.assert_all_valid();
-    for m in scene.alerts() {
-        assert!(
-            m.text.matches("lol").count() < 100,
-            "entities were expanded: {:.300}",
-            m.text
-        );
-    }
+    let (scene, _) = after_baseline(|f| f.set(HOSTILE, billion_laughs(), RSS)).await;
+    // The document is parsed with its entities left alone (`check` on it exits 0): its
+    // one item is alerted (the feed is in `all` mode), a few bytes long, not a billion.
+    let m = scene
+        .wait_alert("the laughing item", |t| {
+            t.contains("Sign") && !t.contains("aid workers")
+        })
+        .await;
+    assert!(
+        m.text.matches("lol").count() < 100,
+        "entities were expanded: {:.300}",
+        m.text
+    );
     let feed = scene.stop().await;
-    // Either refused as not a feed, or parsed with the entities left alone.
-    if let Some(e) = &feed.health.last_error {
-        assert!(e.contains("not a feed"), "{e}");
-    }
+    assert_eq!(feed.health.last_error, None, "{feed:?}");
     assert!(started.elapsed() < Duration::from_secs(60));
 }
 
@@ -1256,11 +1256,8 @@ async fn check_never_crashes_hangs_or_prints_anything_but_json_on_hostile_fixtur
     );
     feeds.redirect("/loop-a", &feeds.url("/loop-b"), 302);
     feeds.redirect("/loop-b", &feeds.url("/loop-a"), 302);
-    feeds.redirect(
-        "/to-metadata",
-        "http://169.254.169.254/latest/meta-data/",
-        302,
-    );
+    // A redirect to a loopback port nobody listens on (never to an outside host).
+    feeds.redirect("/to-closed-port", "http://127.0.0.1:9/feed.xml", 302);
     feeds.set_raw_response(
         "/lying-gzip",
         200,
@@ -1273,8 +1270,8 @@ async fn check_never_crashes_hangs_or_prints_anything_but_json_on_hostile_fixtur
         ("/bomb", true, 3, "larger than the limit"),
         ("/drip", true, 3, "timed out"),
         ("/loop-a", true, 3, "redirected more than"),
-        ("/to-metadata", true, 3, ""),
-        ("/lying-gzip", true, 3, ""),
+        ("/to-closed-port", true, 3, "cannot connect"),
+        ("/lying-gzip", true, 3, "Invalid gzip header"),
         ("/laughs", true, 0, ""),
         ("/laughs", false, 3, "refused"),
     ];

@@ -5,15 +5,18 @@
 mod support;
 
 mod binary;
+mod crash;
 mod delivery;
 mod e2e;
 mod feedback;
 mod harness;
 mod hostile;
+mod import;
 mod layers;
 mod notices;
 mod ops;
 mod organizer;
+mod process;
 mod review;
 mod shape;
 mod spine;

@@ -275,7 +275,11 @@ async fn healthz_and_metrics_from_the_running_program() {
         assert!(f.help, "{name} has HELP");
     }
     assert_eq!(sample(&families, "solibot_feeds", ""), 2.0);
-    assert!(sample(&families, "solibot_subscribers", "") >= 1.0);
+    assert_eq!(
+        sample(&families, "solibot_subscribers", ""),
+        1.0,
+        "1002 blocked the bot: only 1001 is left"
+    );
     assert!(sample(&families, "solibot_polls_total", "") >= 3.0);
     assert!(sample(&families, "solibot_polls_not_modified_total", "") >= 1.0);
     assert!(sample(&families, "solibot_entries_seen_total", "") >= 1.0);
@@ -822,7 +826,13 @@ async fn sigterm_1_3_and_15_s_after_start_against_a_failing_bot_api_exits_0_with
                 Some(0),
                 "SIGTERM {after} s after start: exit 0:\n{err}"
             );
-            assert!(!tg.is_polling(), "{after} s: never got past start-up");
+            // The fake's record: no getUpdates was ever asked (after the exit, "not polling
+            // now" would hold whatever happened before).
+            assert_eq!(
+                tg.with_state(|s| s.polls),
+                0,
+                "{after} s: never got past start-up"
+            );
         })
     });
     for run in runs {

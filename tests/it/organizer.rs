@@ -176,10 +176,8 @@ async fn opml_export_then_import_by_reply_and_by_caption_with_one_summary() {
     assert!(tg.sent_to(ADMIN)[before].visible_text.contains("/help"));
     let before = tg.sent_to(ADMIN).len();
     tg.push_reply(chat.clone(), admin.clone(), "/import", file_msg);
-    assert!(
-        tg.wait_until(|s| s.sent_to(ADMIN).len() > before, WAIT)
-            .await
-    );
+    let import = tg.with_state(|s| s.last_update_id);
+    handled(&tg, import).await;
     let replies = tg.sent_to(ADMIN);
     assert_eq!(replies.len(), before + 1, "one summary");
     let summary = &replies[before].visible_text;
@@ -528,22 +526,38 @@ async fn failing_feed_backs_off_and_organizers_are_told_once_then_once_on_recove
     )
     .await;
     let id = added_id(&r);
-    // Healthy: polled about every second.
+    // Healthy: polled about every second (the gaps between requests, as the feed
+    // server recorded them).
+    let gaps = |from: usize, n: usize| -> Vec<Duration> {
+        let times = feeds.request_times("/feed.xml");
+        times[from..from + n + 1]
+            .windows(2)
+            .map(|w| w[1].duration_since(w[0]))
+            .collect()
+    };
     let start = feeds.requests("/feed.xml");
-    tokio::time::sleep(Duration::from_secs(4)).await;
+    polls_pass(&feeds, "/feed.xml", 3).await;
+    let healthy = gaps(start, 2);
     assert!(
-        feeds.requests("/feed.xml") >= start + 2,
-        "polled every second while healthy"
+        healthy.iter().all(|g| *g < Duration::from_millis(2500)),
+        "polled every second while healthy: {healthy:?}"
     );
 
-    // Failing: 2 s, 4 s, 8 s between polls.
+    // Failing: 2 s, 4 s, 8 s between polls (the interval doubled per failure; the
+    // schedule counts whole seconds, so each gap may be a second off).
     feeds.set_raw_response("/feed.xml", 500, &[("content-type", "text/plain")], "boom");
     let at_switch = feeds.requests("/feed.xml");
-    tokio::time::sleep(Duration::from_secs(11)).await;
-    let failing_polls = feeds.requests("/feed.xml") - at_switch;
     assert!(
-        (2..=4).contains(&failing_polls),
-        "about 3 requests in 11 s with backoff (11 without), got {failing_polls}"
+        feeds
+            .wait_requests("/feed.xml", at_switch + 4, Duration::from_secs(40))
+            .await,
+        "the failing feed is still polled"
+    );
+    let failing = gaps(at_switch, 3);
+    let total: Duration = failing.iter().sum();
+    assert!(
+        failing[2] >= Duration::from_secs(6) && total >= Duration::from_secs(10),
+        "backed off (2 s, 4 s, 8 s; 1 s each without): {failing:?}"
     );
 
     // Told once, both the admin and the organizer.

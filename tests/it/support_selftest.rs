@@ -351,8 +351,8 @@ async fn long_poll_returns_when_an_update_is_pushed() {
             async move { call(&tg, "getUpdates", json!({"offset": 0, "timeout": 10})).await },
         )
     };
+    // The request is parked in the fake (its state says so): the push must wake it.
     assert!(tg.wait_polling(T).await);
-    tokio::time::sleep(Duration::from_millis(150)).await;
     let started = Instant::now();
     tg.push_message(Chat::private_of(&ann()), ann(), "/help");
     let (status, body) = poll.await.expect("poll task");

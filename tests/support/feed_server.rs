@@ -140,6 +140,8 @@ impl Entry {
 struct Inner {
     entries: HashMap<String, Entry>,
     requests: HashMap<String, usize>,
+    /// When each request for a path arrived, in order.
+    request_times: HashMap<String, Vec<std::time::Instant>>,
     not_modified: HashMap<String, usize>,
     last_headers: HashMap<String, Vec<(String, String)>>,
 }
@@ -218,6 +220,11 @@ async fn route(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             path.clone()
         };
         *inner.requests.entry(key.clone()).or_default() += 1;
+        inner
+            .request_times
+            .entry(key.clone())
+            .or_default()
+            .push(std::time::Instant::now());
         inner.last_headers.insert(key.clone(), recorded);
         match inner.entries.get(&key) {
             None => Plan::NotFound,
@@ -606,6 +613,16 @@ impl FeedServer {
             .get(&Self::key(path))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// When each request for `path` arrived, oldest first.
+    pub fn request_times(&self, path: &str) -> Vec<std::time::Instant> {
+        self.shared
+            .lock()
+            .request_times
+            .get(&Self::key(path))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// 304 answers given for `path`.

@@ -377,6 +377,8 @@ pub enum Failure {
     DropConnection,
     /// The message is delivered, then the connection is closed without a usable answer.
     DropAfterSend,
+    /// The message is delivered, then answered 500 "Internal Server Error".
+    ServerErrorAfterSend,
     /// Any other answer.
     Custom { code: u16, description: String },
 }
@@ -778,7 +780,9 @@ fn failure_reply(f: &Failure) -> Reply {
             migrate_to: Some(*new_id),
         },
         Failure::Flood { retry_after } => Reply::retry_after(*retry_after),
-        Failure::ServerError => Reply::err(500, "Internal Server Error"),
+        Failure::ServerError | Failure::ServerErrorAfterSend => {
+            Reply::err(500, "Internal Server Error")
+        }
         Failure::DropConnection | Failure::DropAfterSend => Reply::Drop,
         Failure::Custom { code, description } => Reply::err(*code, description.clone()),
     }
@@ -949,7 +953,8 @@ fn parse_text(mode: &Mode, text: &str) -> Result<Parsed, String> {
 enum Gate {
     Pass,
     Refuse(Reply),
-    DropAfterSend,
+    /// Deliver, then answer this instead of the message.
+    AfterSend(Reply),
 }
 
 struct PollGuard {
@@ -1127,7 +1132,10 @@ impl Shared {
             && let Some(f) = rule.take()
         {
             return match f {
-                Failure::DropAfterSend => Gate::DropAfterSend,
+                Failure::DropAfterSend => Gate::AfterSend(Reply::Drop),
+                Failure::ServerErrorAfterSend => {
+                    Gate::AfterSend(failure_reply(&Failure::ServerError))
+                }
                 other => Gate::Refuse(failure_reply(&other)),
             };
         }
@@ -1592,9 +1600,9 @@ impl Shared {
             .and_then(Result::ok)
             .and_then(|r| r.get("message_id").and_then(Value::as_i64))
             .or_else(|| p.int("reply_to_message_id"));
-        let drop_after = match self.send_gate(l, &chat, thread_id) {
-            Gate::Pass => false,
-            Gate::DropAfterSend => true,
+        let after_send = match self.send_gate(l, &chat, thread_id) {
+            Gate::Pass => None,
+            Gate::AfterSend(r) => Some(r),
             Gate::Refuse(r) => return r,
         };
         let message_id = l.int.next_message_id(chat.id);
@@ -1643,11 +1651,7 @@ impl Shared {
             reply_to_message_id: reply_to,
             at: Instant::now(),
         });
-        if drop_after {
-            Reply::Drop
-        } else {
-            Reply::Ok(msg)
-        }
+        after_send.unwrap_or(Reply::Ok(msg))
     }
 
     fn send_document(&self, l: &mut Locked, p: &Params) -> Reply {
@@ -1710,10 +1714,10 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return Reply::bad(e),
         };
-        let drop_after =
+        let after_send =
             match self.send_gate(l, &chat, p.int("message_thread_id").filter(|t| *t != 0)) {
-                Gate::Pass => false,
-                Gate::DropAfterSend => true,
+                Gate::Pass => None,
+                Gate::AfterSend(r) => Some(r),
                 Gate::Refuse(r) => return r,
             };
         let file = self.store_file(l, bytes, file_name);
@@ -1751,11 +1755,7 @@ impl Shared {
             caption: (!caption.text.is_empty()).then(|| caption.text.clone()),
             at: Instant::now(),
         });
-        if drop_after {
-            Reply::Drop
-        } else {
-            Reply::Ok(msg)
-        }
+        after_send.unwrap_or(Reply::Ok(msg))
     }
 
     async fn get_updates(self: &Arc<Self>, p: &Params) -> Reply {

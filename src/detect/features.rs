@@ -93,6 +93,11 @@ pub(crate) fn bit(k: ActionKind) -> u8 {
     1 << (k as u8)
 }
 
+/// Kind `k`'s place in a [`KindCounts`].
+pub(crate) fn kind_idx(k: ActionKind) -> usize {
+    k as usize
+}
+
 /// Genre-context cues per action kind, indexed by `ActionKind as usize`.
 pub(crate) type KindCounts = [f32; 7];
 

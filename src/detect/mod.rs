@@ -9,27 +9,39 @@
 //! `cues/*.toml`, format documented there; operators add more with
 //! [`DetectOptions::extra_cues`]) and matches them, `lang` identifies the language, `links`
 //! cleans and types URLs, `hashtags`, `summary` and `fingerprint` build their parts of the
-//! verdict, and `analyze` weighs the evidence and learns a feed's template.
+//! verdict, and `template` learns a feed's template. `analyze` runs the pipeline, one
+//! stage a file: `prepare` → `lang` → `segment` → `own` → `evidence` → `link_evidence` →
+//! `score` → `actions` → `parts`, each adding its evidence to `reasons`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::entry::Entry;
 
+mod actions;
 mod analyze;
 #[cfg(test)]
 mod capability_tests;
 mod cues;
+mod evidence;
 mod features;
 mod fingerprint;
 mod genre;
 mod hashtags;
 mod html;
 mod lang;
+mod link_evidence;
 mod links;
 mod model;
+mod own;
+mod parts;
+mod prepare;
+mod reasons;
+mod score;
+mod segment;
 mod stems;
 mod summary;
+mod template;
 mod text;
 mod voice;
 
@@ -176,7 +188,7 @@ pub struct FeedContext {
     pub(crate) entries: usize,
     /// The entries' bodies as already read while learning, so that `detect` on the same
     /// entries does not read them twice (keyed by a hash of link, title and body).
-    pub(crate) prepared: HashMap<u64, Arc<analyze::Prepared>, fingerprint::FnvBuild>,
+    pub(crate) prepared: HashMap<u64, Arc<prepare::Prepared>, fingerprint::FnvBuild>,
     /// The publisher's name forms (feed title, configured partner name).
     pub(crate) publisher: voice::Publisher,
 }
@@ -274,7 +286,7 @@ impl Detector {
     /// Learns the feed's template from (ideally all) its current entries: links and
     /// sentences found in most of them (at least three) are the site's, not evidence.
     pub fn feed_context(&self, entries: &[Entry]) -> FeedContext {
-        analyze::learn(self, entries)
+        template::learn(self, entries)
     }
 
     /// The verdict for one entry. `feed_hashtags` are the feed's configured hashtags,

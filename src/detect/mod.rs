@@ -1,3 +1,4 @@
+#![warn(unreachable_pub, missing_docs, clippy::too_many_lines)]
 //! Appeal detection: entry -> verdict (is it an appeal?, actions, hashtags, summary,
 //! reasons, fingerprint).
 //!
@@ -52,16 +53,24 @@ pub use links::{canonical_url, clean_url};
 /// The kinds of action an appeal can ask for (the contract's `kind` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ActionKind {
+    /// Sign a petition, an open letter, a statement.
     Sign,
+    /// Give money or goods.
     Donate,
+    /// Write to or call someone (an official, a company).
     Contact,
+    /// Come to a protest, a vigil, an event.
     Mobilize,
+    /// Spread the word: share, post, use a hashtag.
     Share,
+    /// Give time: volunteer, sponsor, host.
     Volunteer,
+    /// Boycott a company or a product.
     Boycott,
 }
 
 impl ActionKind {
+    /// Every kind, in the contract's order.
     pub const ALL: [ActionKind; 7] = [
         ActionKind::Sign,
         ActionKind::Donate,
@@ -85,6 +94,7 @@ impl ActionKind {
         }
     }
 
+    /// The kind named `s` (the contract's name, any case), if any.
     pub fn parse(s: &str) -> Option<ActionKind> {
         ActionKind::ALL
             .into_iter()
@@ -95,6 +105,7 @@ impl ActionKind {
 /// One thing the reader is asked to do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
+    /// What kind of action.
     pub kind: ActionKind,
     /// Short text for a person, e.g. "Sign the petition".
     pub label: String,
@@ -137,9 +148,11 @@ impl Fingerprint {
 pub struct Verdict {
     /// ISO 639-1 code, or `und`.
     pub lang: String,
+    /// The entry asks its readers (or, as the publisher's own demand, someone) to act.
     pub is_appeal: bool,
     /// Confidence in [0, 1]; `is_appeal` is `score >= threshold`.
     pub score: f32,
+    /// What the reader is asked to do, the main action first (empty for news).
     pub actions: Vec<Action>,
     /// Each starts with `#`; de-duplicated case-insensitively, first-seen order.
     pub hashtags: Vec<String>,
@@ -147,6 +160,7 @@ pub struct Verdict {
     pub summary: String,
     /// Short human-readable evidence for the verdict.
     pub reasons: Vec<String>,
+    /// What identifies the appeal across feeds.
     pub fingerprint: Fingerprint,
 }
 
@@ -156,20 +170,31 @@ pub struct Verdict {
 pub struct CueSource {
     /// Where it came from (a file name), for error messages.
     pub name: String,
+    /// The cue list, in the format of `cues/*.toml`.
     pub text: String,
 }
 
+/// How to build a [`Detector`]: the operator's threshold and extra cue lists.
 #[derive(Debug, Clone, Default)]
 pub struct DetectOptions {
     /// Score at or above which an entry is an appeal; `None` takes the built-in default.
     pub threshold: Option<f32>,
+    /// Cue lists added to the built-in ones.
     pub extra_cues: Vec<CueSource>,
 }
 
+/// Why a [`Detector`] could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
+    /// A cue list (or a built-in pattern) does not compile.
     #[error("cue list {name}: {message}")]
-    BadCues { name: String, message: String },
+    BadCues {
+        /// The list's name (a file name, or the built-in part).
+        name: String,
+        /// What is wrong, and where in the list.
+        message: String,
+    },
+    /// The threshold is not in [0, 1].
     #[error("detect.threshold must be between 0 and 1, got {0}")]
     BadThreshold(f32),
 }
@@ -279,6 +304,7 @@ impl Detector {
         })
     }
 
+    /// The score at or above which an entry is an appeal.
     pub fn threshold(&self) -> f32 {
         self.threshold
     }

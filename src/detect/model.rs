@@ -89,6 +89,7 @@ impl Features {
         self.0[i] = value;
     }
 
+    /// The value of the feature named `name` (one of [`FEATURE_NAMES`]; panics otherwise).
     pub fn get(&self, name: &str) -> f32 {
         self.0[index(name)]
     }
@@ -110,12 +111,17 @@ fn index(name: &str) -> usize {
 /// validation split.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
+    /// The appeal model's bias.
     pub bias: f32,
+    /// The appeal model's weight of each feature, in [`FEATURE_NAMES`]' order.
     pub weights: [f32; FEATURE_NAMES.len()],
+    /// The score at or above which an entry is an appeal (unless the operator sets one).
     pub threshold: f32,
     /// Which kinds an appeal asks for: a bias per kind, weights shared by the kinds.
     pub kind_bias: [f32; 7],
+    /// The kind model's weight of each kind feature, in [`KIND_FEATURE_NAMES`]' order.
     pub kind_weights: [f32; KIND_FEATURE_NAMES.len()],
+    /// The kind score at or above which an appeal asks for a kind.
     pub kind_threshold: f32,
 }
 

@@ -15,6 +15,7 @@ use super::cues::Class;
 use super::html::Doc;
 use super::text::{ScriptCounts, fold_into};
 use crate::entry::Entry;
+use crate::text::primary_language;
 
 /// The trigram detector, restricted to plausible languages.
 pub(crate) fn whatlang_detector() -> Whatlang {
@@ -48,13 +49,7 @@ fn iso(lang: Lang) -> &'static str {
 
 /// Normalises a declared language tag (`en-US`, `ara`, `ckb`, `kmr`) to ISO 639-1.
 pub(crate) fn normalise_declared(tag: &str) -> Option<&'static str> {
-    let primary = tag
-        .trim()
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    Some(match primary.as_str() {
+    Some(match primary_language(tag).as_str() {
         "en" | "eng" => "en",
         "ar" | "ara" | "arb" | "apc" | "ajp" => "ar",
         "fr" | "fra" | "fre" => "fr",

@@ -132,8 +132,8 @@ pub(super) fn weigh_sentences(set: &Setting, reasons: &mut Reasons) -> SentenceE
     let n = set.p.sents.len();
     let mut e = SentenceEvidence {
         totals: Totals::default(),
-        kind_ev: [0.0f32; 7],
-        kind_clear: [0.0f32; 7],
+        kind_ev: [0.0f32; ActionKind::COUNT],
+        kind_clear: [0.0f32; ActionKind::COUNT],
         sent_pos: vec![0.0f32; n],
         sent_kinds: vec![0u8; n],
         reader_pos: vec![0.0f32; n],
@@ -142,8 +142,8 @@ pub(super) fn weigh_sentences(set: &Setting, reasons: &mut Reasons) -> SentenceE
         ev: Voices::default(),
         found: genre::Counts::default(),
         dates: Vec::new(),
-        genre_ctx: [0.0f32; 7],
-        demand_words: [0.0f32; 7],
+        genre_ctx: [0.0f32; ActionKind::COUNT],
+        demand_words: [0.0f32; ActionKind::COUNT],
         title_kinds: 0,
         demand_top: false,
     };

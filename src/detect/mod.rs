@@ -70,8 +70,11 @@ pub enum ActionKind {
 }
 
 impl ActionKind {
+    /// How many kinds there are: the size of every per-kind array.
+    pub const COUNT: usize = 7;
+
     /// Every kind, in the contract's order.
-    pub const ALL: [ActionKind; 7] = [
+    pub const ALL: [ActionKind; ActionKind::COUNT] = [
         ActionKind::Sign,
         ActionKind::Donate,
         ActionKind::Contact,

@@ -185,103 +185,62 @@ mod tests {
         Counters::inc(&s.counters.sent, 3);
         let text = render_metrics(&s);
         // OpenMetrics: a counter family is declared without `_total`, its sample has it.
-        for (family, kind, help) in [
-            ("feeds", "gauge", "Feeds watched."),
-            ("subscribers", "gauge", "Subscribed chats."),
-            ("polls", "counter", "Feed polls."),
-            ("polls_not_modified", "counter", "Polls answered 304."),
-            ("fetch_errors", "counter", "Failed polls by kind."),
-            ("entries_seen", "counter", "New entries seen."),
-            (
-                "appeals_detected",
-                "counter",
-                "New entries detected as appeals.",
-            ),
-            (
-                "cross_posts_merged",
-                "counter",
-                "Cross-posted entries merged into an earlier alert.",
-            ),
-            (
-                "deliveries_queued",
-                "counter",
-                "Messages queued in the outbox.",
-            ),
-            ("messages_sent", "counter", "Alerts delivered."),
-            ("messages_retried", "counter", "Sends retried."),
-            ("messages_failed", "counter", "Failed sends by reason."),
-            (
-                "render_bugs",
-                "counter",
-                "Messages Telegram refused as HTML.",
-            ),
-            ("digests", "counter", "Messages bundling several alerts."),
-            ("outbox_depth", "gauge", "Messages waiting in the outbox."),
-            (
-                "websub_subscriptions",
-                "gauge",
-                "WebSub subscriptions by state.",
-            ),
-            (
-                "websub_verifications",
-                "counter",
-                "WebSub verifications of intent answered, by outcome.",
-            ),
-            (
-                "websub_pushes",
-                "counter",
-                "WebSub content received, by outcome.",
-            ),
-            (
-                "websub_renewals",
-                "counter",
-                "WebSub subscriptions renewed.",
-            ),
-            (
-                "last_poll_age_seconds",
-                "gauge",
-                "Seconds since the last poll finished (-1: none yet).",
-            ),
-        ] {
+        for m in metrics::ALL {
+            let (family, help, kind) = (m.family(), m.help, m.type_name());
             assert!(
-                text.contains(&format!("# HELP solibot_{family} {help}\n")),
+                text.contains(&format!("# HELP {family} {help}.\n")),
                 "{family}:\n{text}"
             );
             assert!(
-                text.contains(&format!("# TYPE solibot_{family} {kind}\n")),
+                text.contains(&format!("# TYPE {family} {kind}\n")),
                 "{family}:\n{text}"
             );
         }
-        assert!(
-            text.contains("# UNIT solibot_last_poll_age_seconds seconds\n"),
+        assert_eq!(
+            text.matches("# TYPE ").count(),
+            metrics::ALL.len(),
             "{text}"
         );
-        for sample in [
-            "solibot_feeds 0\n",
-            "solibot_subscribers 0\n",
-            "solibot_polls_total 0\n",
-            "solibot_fetch_errors_total{kind=\"timeout\"} 2\n",
-            "solibot_messages_failed_total{reason=\"blocked\"} 1\n",
-            "solibot_messages_sent_total 3\n",
-            "solibot_digests_total 0\n",
-            "solibot_outbox_depth 0\n",
-            "solibot_last_poll_age_seconds -1\n",
-            "solibot_websub_subscriptions{state=\"active\"} 0\n",
-            "solibot_websub_verifications_total{outcome=\"refused\"} 0\n",
-            "solibot_websub_pushes_total{outcome=\"bad_signature\"} 0\n",
-            "solibot_websub_renewals_total 0\n",
+        assert!(
+            text.contains(&format!(
+                "# UNIT {} seconds\n",
+                metrics::LAST_POLL_AGE.family()
+            )),
+            "{text}"
+        );
+        for (m, labels, value) in [
+            (metrics::FEEDS, "", 0),
+            (metrics::SUBSCRIBERS, "", 0),
+            (metrics::POLLS, "", 0),
+            (metrics::FETCH_ERRORS, "{kind=\"timeout\"}", 2),
+            (metrics::MESSAGES_FAILED, "{reason=\"blocked\"}", 1),
+            (metrics::MESSAGES_SENT, "", 3),
+            (metrics::DIGESTS, "", 0),
+            (metrics::OUTBOX_DEPTH, "", 0),
+            (metrics::LAST_POLL_AGE, "", -1),
+            (metrics::WEBSUB_SUBSCRIPTIONS, "{state=\"active\"}", 0),
+            (
+                metrics::WEBSUB_VERIFICATIONS_ANSWERED,
+                "{outcome=\"refused\"}",
+                0,
+            ),
+            (
+                metrics::WEBSUB_PUSHES_RECEIVED,
+                "{outcome=\"bad_signature\"}",
+                0,
+            ),
+            (metrics::WEBSUB_RENEWALS, "", 0),
         ] {
-            assert!(text.contains(sample), "{sample}{text}");
+            let sample = format!("{}{labels} {value}\n", m.sample());
+            assert!(text.contains(&sample), "{sample}{text}");
         }
         assert!(text.ends_with("\n# EOF\n"), "{text}");
         // After a poll the age counts up from it.
         let now = now_unix();
         s.counters.last_poll_at.store(now - 7, Ordering::Relaxed);
         let later = s.counters.render(StoreSizes::default(), now);
-        assert!(
-            later.contains("solibot_last_poll_age_seconds 7\n"),
-            "{later}"
-        );
+        let seven = format!("{} 7\n", metrics::LAST_POLL_AGE.sample());
+        assert!(later.contains(&seven), "{later}");
         // Every sample line is `name[{labels}] number`.
         let mut samples = 0;
         for line in text.lines().filter(|l| !l.starts_with('#')) {
@@ -298,15 +257,17 @@ mod tests {
             );
             samples += 1;
         }
-        // 15 unlabelled families, and one sample per known kind, reason, WebSub state and
+        // One sample per unlabelled family, and one per known kind, reason, WebSub state and
         // outcome (the test's "timeout" and "blocked" among them).
+        let unlabelled = metrics::ALL.iter().filter(|m| m.label.is_none()).count();
         assert_eq!(
             samples,
-            15 + crate::metrics::FETCH_ERROR_KINDS.len()
-                + crate::metrics::FAILURE_REASONS.len()
-                + crate::metrics::WEBSUB_STATES.len()
-                + crate::metrics::WEBSUB_VERIFICATIONS.len()
-                + crate::metrics::WEBSUB_PUSHES.len(),
+            unlabelled
+                + metrics::FETCH_ERROR_KINDS.len()
+                + metrics::FAILURE_REASONS.len()
+                + metrics::WEBSUB_STATES.len()
+                + metrics::WEBSUB_VERIFICATIONS.len()
+                + metrics::WEBSUB_PUSHES.len(),
             "{text}"
         );
     }
@@ -317,20 +278,27 @@ mod tests {
         Counters::inc(&a.polls, 2);
         a.fetch_error("dns");
         let b_text = b.render(StoreSizes::default(), 0);
-        assert!(b_text.contains("solibot_polls_total 0\n"), "{b_text}");
+        let polls = metrics::POLLS.sample();
+        assert!(b_text.contains(&format!("{polls} 0\n")), "{b_text}");
         // Known kinds and reasons are there at 0 before anything failed.
         assert!(
-            b_text.contains("solibot_fetch_errors_total{kind=\"timeout\"} 0\n"),
+            b_text.contains(&format!(
+                "{}{{kind=\"timeout\"}} 0\n",
+                metrics::FETCH_ERRORS.sample()
+            )),
             "{b_text}"
         );
         assert!(
-            b_text.contains("solibot_messages_failed_total{reason=\"blocked\"} 0\n"),
+            b_text.contains(&format!(
+                "{}{{reason=\"blocked\"}} 0\n",
+                metrics::MESSAGES_FAILED.sample()
+            )),
             "{b_text}"
         );
         assert!(!b_text.contains("kind=\"dns\""), "{b_text}");
         assert!(
             a.render(StoreSizes::default(), 0)
-                .contains("solibot_polls_total 2\n")
+                .contains(&format!("{polls} 2\n"))
         );
         assert_eq!(a.fetch_errors().get("dns"), Some(&1));
         assert!(b.fetch_errors().is_empty());

@@ -8,6 +8,7 @@
 //! isolates so their left-to-right runs do not scramble the sentence. Pure: no IO.
 
 use crate::detect::ActionKind;
+use crate::text::primary_language;
 
 mod review;
 
@@ -34,12 +35,7 @@ impl Lang {
 
     /// `en`, `ar-SY`, `FR_ca`, … -> the language, if the bot speaks it.
     pub fn parse(code: &str) -> Option<Lang> {
-        let primary = code
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let primary = primary_language(code);
         Lang::ALL.into_iter().find(|l| l.code() == primary)
     }
 

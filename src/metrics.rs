@@ -21,6 +21,166 @@ pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; cha
 /// Prefix of every exported name.
 const PREFIX: &str = "solibot";
 
+/// The type of a metric family, as its `# TYPE` line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MetricKind {
+    /// Only goes up; its samples are named `…_total`.
+    Counter,
+    /// Set to a value at each scrape.
+    Gauge,
+}
+
+/// One exported family: the one place its name, help, type and label are written. The
+/// registry, `/metrics`' tests and the documentation check all read them from here.
+#[derive(Debug, Clone, Copy)]
+pub struct Metric {
+    /// The name after the `solibot_` prefix, without its unit or `_total`.
+    pub name: &'static str,
+    /// The HELP text (the registry adds the final period).
+    pub help: &'static str,
+    /// Counter or gauge.
+    pub kind: MetricKind,
+    /// The one label of a labelled family (`kind`, `reason`).
+    pub label: Option<&'static str>,
+    /// Measured in seconds: the exported name ends in `_seconds`.
+    pub seconds: bool,
+}
+
+impl Metric {
+    const fn new(name: &'static str, help: &'static str, kind: MetricKind) -> Metric {
+        Metric {
+            name,
+            help,
+            kind,
+            label: None,
+            seconds: false,
+        }
+    }
+
+    /// The family's exported name (`solibot_last_poll_age_seconds`).
+    pub fn family(&self) -> String {
+        let unit = if self.seconds { "_seconds" } else { "" };
+        format!("{PREFIX}_{}{unit}", self.name)
+    }
+
+    /// The name of its samples: a counter's end in `_total`.
+    pub fn sample(&self) -> String {
+        match self.kind {
+            MetricKind::Counter => format!("{}_total", self.family()),
+            MetricKind::Gauge => self.family(),
+        }
+    }
+
+    /// Its type as the `# TYPE` line writes it.
+    pub fn type_name(&self) -> &'static str {
+        match self.kind {
+            MetricKind::Counter => "counter",
+            MetricKind::Gauge => "gauge",
+        }
+    }
+}
+
+use MetricKind::{Counter as C, Gauge as G};
+
+/// `solibot_feeds`.
+pub const FEEDS: Metric = Metric::new("feeds", "Feeds watched", G);
+/// `solibot_subscribers`.
+pub const SUBSCRIBERS: Metric = Metric::new("subscribers", "Subscribed chats", G);
+/// `solibot_polls_total`.
+pub const POLLS: Metric = Metric::new("polls", "Feed polls", C);
+/// `solibot_polls_not_modified_total`.
+pub const POLLS_NOT_MODIFIED: Metric = Metric::new("polls_not_modified", "Polls answered 304", C);
+/// `solibot_fetch_errors_total{kind}`.
+pub const FETCH_ERRORS: Metric = Metric {
+    label: Some("kind"),
+    ..Metric::new("fetch_errors", "Failed polls by kind", C)
+};
+/// `solibot_entries_seen_total`.
+pub const ENTRIES_SEEN: Metric = Metric::new("entries_seen", "New entries seen", C);
+/// `solibot_appeals_detected_total`.
+pub const APPEALS_DETECTED: Metric =
+    Metric::new("appeals_detected", "New entries detected as appeals", C);
+/// `solibot_cross_posts_merged_total`.
+pub const CROSS_POSTS_MERGED: Metric = Metric::new(
+    "cross_posts_merged",
+    "Cross-posted entries merged into an earlier alert",
+    C,
+);
+/// `solibot_deliveries_queued_total`.
+pub const DELIVERIES_QUEUED: Metric =
+    Metric::new("deliveries_queued", "Messages queued in the outbox", C);
+/// `solibot_messages_sent_total`.
+pub const MESSAGES_SENT: Metric = Metric::new("messages_sent", "Alerts delivered", C);
+/// `solibot_messages_retried_total`.
+pub const MESSAGES_RETRIED: Metric = Metric::new("messages_retried", "Sends retried", C);
+/// `solibot_messages_failed_total{reason}`.
+pub const MESSAGES_FAILED: Metric = Metric {
+    label: Some("reason"),
+    ..Metric::new("messages_failed", "Failed sends by reason", C)
+};
+/// `solibot_render_bugs_total`.
+pub const RENDER_BUGS: Metric = Metric::new("render_bugs", "Messages Telegram refused as HTML", C);
+/// `solibot_digests_total`.
+pub const DIGESTS: Metric = Metric::new("digests", "Messages bundling several alerts", C);
+/// `solibot_outbox_depth`.
+pub const OUTBOX_DEPTH: Metric = Metric::new("outbox_depth", "Messages waiting in the outbox", G);
+/// `solibot_last_poll_age_seconds`.
+pub const LAST_POLL_AGE: Metric = Metric {
+    seconds: true,
+    ..Metric::new(
+        "last_poll_age",
+        "Seconds since the last poll finished (-1: none yet)",
+        G,
+    )
+};
+
+/// `solibot_websub_subscriptions{state}`.
+pub const WEBSUB_SUBSCRIPTIONS: Metric = Metric {
+    label: Some("state"),
+    ..Metric::new("websub_subscriptions", "WebSub subscriptions by state", G)
+};
+/// `solibot_websub_verifications_total{outcome}`.
+pub const WEBSUB_VERIFICATIONS_ANSWERED: Metric = Metric {
+    label: Some("outcome"),
+    ..Metric::new(
+        "websub_verifications",
+        "WebSub verifications of intent answered, by outcome",
+        C,
+    )
+};
+/// `solibot_websub_pushes_total{outcome}`.
+pub const WEBSUB_PUSHES_RECEIVED: Metric = Metric {
+    label: Some("outcome"),
+    ..Metric::new("websub_pushes", "WebSub content received, by outcome", C)
+};
+/// `solibot_websub_renewals_total`.
+pub const WEBSUB_RENEWALS: Metric =
+    Metric::new("websub_renewals", "WebSub subscriptions renewed", C);
+
+/// Every family `/metrics` exports, in its order.
+pub const ALL: [Metric; 20] = [
+    FEEDS,
+    SUBSCRIBERS,
+    POLLS,
+    POLLS_NOT_MODIFIED,
+    FETCH_ERRORS,
+    ENTRIES_SEEN,
+    APPEALS_DETECTED,
+    CROSS_POSTS_MERGED,
+    DELIVERIES_QUEUED,
+    MESSAGES_SENT,
+    MESSAGES_RETRIED,
+    MESSAGES_FAILED,
+    RENDER_BUGS,
+    DIGESTS,
+    OUTBOX_DEPTH,
+    LAST_POLL_AGE,
+    WEBSUB_SUBSCRIPTIONS,
+    WEBSUB_VERIFICATIONS_ANSWERED,
+    WEBSUB_PUSHES_RECEIVED,
+    WEBSUB_RENEWALS,
+];
+
 /// Fetch error kinds exported at 0 from the start (`FetchError::kind`, `PollError::kind`
 /// and a poll that panicked), so rates and alerts on them work before the first error.
 /// Any other kind appears when first counted.
@@ -83,7 +243,8 @@ struct Labelled {
 }
 
 impl Labelled {
-    fn new(label: &'static str, known: &[&'static str]) -> Self {
+    fn new(metric: Metric, known: &[&'static str]) -> Self {
+        let label = metric.label.unwrap_or("label");
         let family: Family<OneLabel, Counter> = Family::default();
         let seen = known
             .iter()
@@ -182,10 +343,13 @@ impl Default for Counters {
             last_poll_at: AtomicI64::new(0),
             delivery_alive_at: AtomicI64::new(0),
             polling_alive_at: AtomicI64::new(0),
-            fetch_errors: Labelled::new("kind", FETCH_ERROR_KINDS),
-            failed: Labelled::new("reason", FAILURE_REASONS),
-            websub_verifications: Labelled::new("outcome", WEBSUB_VERIFICATIONS),
-            websub_pushes: Labelled::new("outcome", WEBSUB_PUSHES),
+            fetch_errors: Labelled::new(FETCH_ERRORS, FETCH_ERROR_KINDS),
+            failed: Labelled::new(MESSAGES_FAILED, FAILURE_REASONS),
+            websub_verifications: Labelled::new(
+                WEBSUB_VERIFICATIONS_ANSWERED,
+                WEBSUB_VERIFICATIONS,
+            ),
+            websub_pushes: Labelled::new(WEBSUB_PUSHES_RECEIVED, WEBSUB_PUSHES),
             gauges: ScrapeGauges::default(),
             registry: Registry::with_prefix(PREFIX),
         };
@@ -201,90 +365,33 @@ impl Counters {
     fn register(&mut self) {
         let r = &mut self.registry;
         let g = &self.gauges;
-        r.register("feeds", "Feeds watched", g.feeds.clone());
-        r.register("subscribers", "Subscribed chats", g.subscribers.clone());
-        r.register("polls", "Feed polls", self.polls.clone());
-        r.register(
-            "polls_not_modified",
-            "Polls answered 304",
-            self.polls_not_modified.clone(),
-        );
-        r.register(
-            "fetch_errors",
-            "Failed polls by kind",
-            self.fetch_errors.family.clone(),
-        );
-        r.register(
-            "entries_seen",
-            "New entries seen",
-            self.entries_seen.clone(),
-        );
-        r.register(
-            "appeals_detected",
-            "New entries detected as appeals",
-            self.appeals_detected.clone(),
-        );
-        r.register(
-            "cross_posts_merged",
-            "Cross-posted entries merged into an earlier alert",
-            self.cross_posts_merged.clone(),
-        );
-        r.register(
-            "deliveries_queued",
-            "Messages queued in the outbox",
-            self.queued.clone(),
-        );
-        r.register("messages_sent", "Alerts delivered", self.sent.clone());
-        r.register("messages_retried", "Sends retried", self.retried.clone());
-        r.register(
-            "messages_failed",
-            "Failed sends by reason",
-            self.failed.family.clone(),
-        );
-        r.register(
-            "render_bugs",
-            "Messages Telegram refused as HTML",
-            self.render_bugs.clone(),
-        );
-        r.register(
-            "digests",
-            "Messages bundling several alerts",
-            self.digests.clone(),
-        );
-        r.register(
-            "outbox_depth",
-            "Messages waiting in the outbox",
-            g.outbox_depth.clone(),
-        );
-        r.register_with_unit(
-            "last_poll_age",
-            "Seconds since the last poll finished (-1: none yet)",
-            Unit::Seconds,
-            g.last_poll_age.clone(),
-        );
+        add(r, FEEDS, g.feeds.clone());
+        add(r, SUBSCRIBERS, g.subscribers.clone());
+        add(r, POLLS, self.polls.clone());
+        add(r, POLLS_NOT_MODIFIED, self.polls_not_modified.clone());
+        add(r, FETCH_ERRORS, self.fetch_errors.family.clone());
+        add(r, ENTRIES_SEEN, self.entries_seen.clone());
+        add(r, APPEALS_DETECTED, self.appeals_detected.clone());
+        add(r, CROSS_POSTS_MERGED, self.cross_posts_merged.clone());
+        add(r, DELIVERIES_QUEUED, self.queued.clone());
+        add(r, MESSAGES_SENT, self.sent.clone());
+        add(r, MESSAGES_RETRIED, self.retried.clone());
+        add(r, MESSAGES_FAILED, self.failed.family.clone());
+        add(r, RENDER_BUGS, self.render_bugs.clone());
+        add(r, DIGESTS, self.digests.clone());
+        add(r, OUTBOX_DEPTH, g.outbox_depth.clone());
+        add(r, LAST_POLL_AGE, g.last_poll_age.clone());
         for state in WEBSUB_STATES {
             g.websub.get_or_create(&[("state", state)]).set(0);
         }
-        r.register(
-            "websub_subscriptions",
-            "WebSub subscriptions by state",
-            g.websub.clone(),
-        );
-        r.register(
-            "websub_verifications",
-            "WebSub verifications of intent answered, by outcome",
+        add(r, WEBSUB_SUBSCRIPTIONS, g.websub.clone());
+        add(
+            r,
+            WEBSUB_VERIFICATIONS_ANSWERED,
             self.websub_verifications.family.clone(),
         );
-        r.register(
-            "websub_pushes",
-            "WebSub content received, by outcome",
-            self.websub_pushes.family.clone(),
-        );
-        r.register(
-            "websub_renewals",
-            "WebSub subscriptions renewed",
-            self.websub_renewals.clone(),
-        );
+        add(r, WEBSUB_PUSHES_RECEIVED, self.websub_pushes.family.clone());
+        add(r, WEBSUB_RENEWALS, self.websub_renewals.clone());
     }
 
     pub fn inc(c: &Counter, by: u64) {
@@ -343,6 +450,29 @@ impl Counters {
     }
 }
 
+/// Registers `metric` under `m`'s name, help and unit.
+fn add(r: &mut Registry, m: Metric, metric: impl prometheus_client::registry::Metric) {
+    if m.seconds {
+        r.register_with_unit(m.name, m.help, Unit::Seconds, metric);
+    } else {
+        r.register(m.name, m.help, metric);
+    }
+}
+
 fn gauge_value(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ALL;
+
+    #[test]
+    fn benchmarks_md_names_every_family() {
+        let doc = include_str!("../BENCHMARKS.md");
+        for m in ALL {
+            let name = format!("`{}", m.sample());
+            assert!(doc.contains(&name), "BENCHMARKS.md does not name {name}`");
+        }
+    }
 }

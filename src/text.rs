@@ -1,5 +1,6 @@
-//! Small text helpers shared by parsing, rendering and logging: HTML fragment -> plain
-//! text, and the bot token scrubbed from a message.
+//! Small text helpers shared by parsing, detection, rendering and logging: HTML fragment ->
+//! plain text, the one HTML entity decoder, the one language-tag reader, and the bot token
+//! scrubbed from a message.
 //!
 //! Pure and tolerant: never fails, whatever the input.
 
@@ -12,7 +13,7 @@ pub fn scrub(message: &str, token: Option<&str>) -> String {
 }
 
 /// Removes tags, decodes entities, folds white space. For titles and short fields;
-/// the detector has its own richer walker for bodies.
+/// the detector has its own richer walker for bodies (with the same entity decoder).
 pub fn html_to_text(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut chars = s.char_indices().peekable();
@@ -47,10 +48,9 @@ pub fn html_to_text(s: &str) -> String {
             '>' if in_tag => in_tag = false,
             _ if in_tag => {}
             '&' => {
-                let rest = &s[i..];
-                if let Some((decoded, len)) = decode_entity(rest) {
-                    out.push_str(&decoded);
-                    for _ in 1..len {
+                if let Some((decoded, used)) = decode_entity(&s[i..]) {
+                    out.push(decoded);
+                    while chars.peek().is_some_and(|(j, _)| *j < i + used) {
                         chars.next();
                     }
                 } else {
@@ -92,52 +92,184 @@ fn hidden_element_len(s: &str, unclosed: &mut Vec<String>) -> Option<usize> {
     None
 }
 
+/// The primary language subtag of a language tag, lower-cased: `en-US`, `ar_SY`, ` FR `
+/// -> `en`, `ar`, `fr` (empty for an empty tag). The one reader of language tags (feeds'
+/// declared languages, Telegram's `language_code`, an alert's language).
+pub fn primary_language(tag: &str) -> String {
+    tag.trim()
+        .split(['-', '_'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}
+
 /// Collapses runs of white space into one space and trims.
 pub fn fold_space(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-/// Decodes one entity at the start of `s` ("&amp;…"); returns it and its length in chars.
-fn decode_entity(s: &str) -> Option<(String, usize)> {
-    // An entity name is short: look for its ';' in the first 12 bytes (never cutting a
-    // character in two: "&" before Arabic text is common).
-    let mut head = s.len().min(12);
-    while !s.is_char_boundary(head) {
-        head -= 1;
+/// Decodes one character reference at the start of `s` (which begins with `&`): a named
+/// one (the common names, `;` optional), or a decimal or hexadecimal one (0 and invalid
+/// code points give U+FFFD, 0x80–0x9F are read as Windows-1252). Returns the character and
+/// the bytes consumed; `None` when `s` starts with no reference (a lone `&`). The one
+/// entity decoder: titles here and the detector's body reader both use it.
+#[inline]
+pub fn decode_entity(s: &str) -> Option<(char, usize)> {
+    let b = s.as_bytes();
+    if b.len() < 3 {
+        return None;
     }
-    let end = s[..head].find(';')?;
-    let name = &s[1..end];
-    let decoded = match name {
-        "amp" => "&".to_string(),
-        "lt" => "<".to_string(),
-        "gt" => ">".to_string(),
-        "quot" => "\"".to_string(),
-        "apos" | "#39" => "'".to_string(),
-        "nbsp" => " ".to_string(),
-        "hellip" => "…".to_string(),
-        "mdash" => "—".to_string(),
-        "ndash" => "–".to_string(),
-        "rsquo" | "lsquo" => "’".to_string(),
-        "ldquo" | "rdquo" => "\"".to_string(),
-        _ => {
-            let num = name.strip_prefix('#')?;
-            let code = if let Some(hex) = num.strip_prefix(['x', 'X']) {
-                u32::from_str_radix(hex, 16).ok()?
-            } else {
-                num.parse().ok()?
-            };
-            char::from_u32(code)
-                .filter(|c| *c != '\0')
-                .unwrap_or('\u{FFFD}')
-                .to_string()
+    if b[1] == b'#' {
+        let (hex, digits_at) = if b.len() > 2 && (b[2] == b'x' || b[2] == b'X') {
+            (true, 3)
+        } else {
+            (false, 2)
+        };
+        let mut end = digits_at;
+        while end < b.len() && end < digits_at + 8 && b[end].is_ascii_hexdigit() {
+            if !hex && !b[end].is_ascii_digit() {
+                break;
+            }
+            end += 1;
         }
+        if end == digits_at {
+            return None;
+        }
+        let n = u32::from_str_radix(&s[digits_at..end], if hex { 16 } else { 10 }).ok()?;
+        let used = if b.get(end) == Some(&b';') {
+            end + 1
+        } else {
+            end
+        };
+        let c = match n {
+            0 => '\u{FFFD}',
+            0x80..=0x9F => cp1252(n),
+            _ => char::from_u32(n).unwrap_or('\u{FFFD}'),
+        };
+        return Some((c, used));
+    }
+    let mut end = 1;
+    while end < b.len() && end < 12 && b[end].is_ascii_alphanumeric() {
+        end += 1;
+    }
+    let name = &s[1..end];
+    let c = match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => '\u{A0}',
+        "rsquo" => '’',
+        "lsquo" => '‘',
+        "rdquo" => '”',
+        "ldquo" => '“',
+        "laquo" => '«',
+        "raquo" => '»',
+        "ndash" => '–',
+        "mdash" => '—',
+        "hellip" => '…',
+        "shy" => '\u{AD}',
+        "zwnj" => '\u{200C}',
+        "zwj" => '\u{200D}',
+        "lrm" => '\u{200E}',
+        "rlm" => '\u{200F}',
+        "eacute" => 'é',
+        "egrave" => 'è',
+        "ecirc" => 'ê',
+        "euml" => 'ë',
+        "aacute" => 'á',
+        "agrave" => 'à',
+        "acirc" => 'â',
+        "auml" => 'ä',
+        "Auml" => 'Ä',
+        "ccedil" => 'ç',
+        "Ccedil" => 'Ç',
+        "icirc" => 'î',
+        "iuml" => 'ï',
+        "ocirc" => 'ô',
+        "ouml" => 'ö',
+        "Ouml" => 'Ö',
+        "ucirc" => 'û',
+        "ugrave" => 'ù',
+        "uuml" => 'ü',
+        "Uuml" => 'Ü',
+        "szlig" => 'ß',
+        "Eacute" => 'É',
+        "oelig" => 'œ',
+        "euro" => '€',
+        "pound" => '£',
+        "copy" => '©',
+        "reg" => '®',
+        "trade" => '™',
+        "deg" => '°',
+        "middot" => '·',
+        "bull" => '•',
+        "times" => '×',
+        "num" => '#',
+        "commat" => '@',
+        "period" => '.',
+        "colon" => ':',
+        "sol" => '/',
+        _ => return None,
     };
-    Some((decoded, s[..=end].chars().count()))
+    let used = if b.get(end) == Some(&b';') {
+        end + 1
+    } else {
+        end
+    };
+    Some((c, used))
+}
+
+fn cp1252(n: u32) -> char {
+    match n {
+        0x80 => '€',
+        0x91 => '‘',
+        0x92 => '’',
+        0x93 => '“',
+        0x94 => '”',
+        0x96 => '–',
+        0x97 => '—',
+        0x85 => '…',
+        _ => '\u{FFFD}',
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::html_to_text;
+    use super::{decode_entity, html_to_text, primary_language};
+
+    #[test]
+    fn language_tags_read_to_their_primary_subtag() {
+        for (tag, primary) in [
+            ("en", "en"),
+            ("en-US", "en"),
+            ("ar_SY", "ar"),
+            (" FR_ca ", "fr"),
+            ("ckb-IQ", "ckb"),
+            ("", ""),
+        ] {
+            assert_eq!(primary_language(tag), primary, "{tag:?}");
+        }
+    }
+
+    #[test]
+    fn entities_decode_to_one_character_and_the_bytes_they_use() {
+        for (s, want) in [
+            ("&amp;x", Some(('&', 5))),
+            ("&amp x", Some(('&', 4))),
+            ("&ldquo;", Some(('“', 7))),
+            ("&#33;", Some(('!', 5))),
+            ("&#x1F600;", Some(('😀', 9))),
+            ("&#0;", Some(('\u{FFFD}', 4))),
+            ("&#x93;", Some(('“', 6))),
+            ("&bogus;", None),
+            ("&لعريضة", None),
+            ("&", None),
+        ] {
+            assert_eq!(decode_entity(s), want, "{s:?}");
+        }
+    }
 
     #[test]
     fn strips_tags_and_decodes() {

@@ -21,6 +21,7 @@
 use unicode_segmentation::UnicodeSegmentation;
 
 use crate::detect::{Action, ActionKind};
+use crate::text::primary_language;
 
 /// Telegram's limit on a message's text, in Unicode code points after entity parsing.
 pub const MAX_VISIBLE: usize = 4096;
@@ -158,13 +159,7 @@ enum Locale {
 
 impl Locale {
     fn of(lang: &str) -> Locale {
-        let primary = lang
-            .trim()
-            .split(['-', '_'])
-            .next()
-            .unwrap_or("")
-            .to_ascii_lowercase();
-        match primary.as_str() {
+        match primary_language(lang).as_str() {
             "ar" | "fa" | "ur" | "ku" | "he" | "ckb" | "ps" | "sd" | "ug" => Locale::Ar,
             "fr" => Locale::Fr,
             _ => Locale::En,

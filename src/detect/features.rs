@@ -93,8 +93,13 @@ pub(crate) fn bit(k: ActionKind) -> u8 {
     1 << (k as u8)
 }
 
+/// Kind `k`'s place in a [`KindCounts`].
+pub(crate) fn kind_idx(k: ActionKind) -> usize {
+    k as usize
+}
+
 /// Genre-context cues per action kind, indexed by `ActionKind as usize`.
-pub(crate) type KindCounts = [f32; 7];
+pub(crate) type KindCounts = [f32; ActionKind::COUNT];
 
 pub(crate) fn features(t: &Totals, v: &Voices, g: &Counts, ctx: &KindCounts) -> Features {
     let of = |k: ActionKind| ctx[k as usize];
@@ -235,7 +240,7 @@ pub(crate) struct KindEvidence<'a> {
 /// The kind model's features, per kind (`KIND_FEATURE_NAMES`).
 pub(crate) fn kind_features(e: &KindEvidence) -> KindMatrix {
     let strongest = e.kind_ev.iter().copied().fold(0.0f32, f32::max);
-    let mut m = [[0.0; KIND_FEATURE_NAMES.len()]; 7];
+    let mut m = [[0.0; KIND_FEATURE_NAMES.len()]; ActionKind::COUNT];
     for k in ActionKind::ALL {
         let i = k as usize;
         let has = |bits: u8| flag(bits & bit(k) != 0);

@@ -12,6 +12,8 @@
 
 use aho_corasick::AhoCorasick;
 
+use crate::text::decode_entity;
+
 /// Class/id fragments that mark page chrome.
 const CHROME_CLASSES: &[&str] = &[
     "share",
@@ -252,129 +254,6 @@ fn is_space(c: char) -> bool {
     }
 }
 
-/// Decodes one character reference at the start of `s` (which begins with `&`).
-/// Returns the text and the bytes consumed.
-fn decode_entity(s: &str) -> Option<(char, Option<char>, usize)> {
-    let b = s.as_bytes();
-    if b.len() < 3 {
-        return None;
-    }
-    if b[1] == b'#' {
-        let (hex, digits_at) = if b.len() > 2 && (b[2] == b'x' || b[2] == b'X') {
-            (true, 3)
-        } else {
-            (false, 2)
-        };
-        let mut end = digits_at;
-        while end < b.len() && end < digits_at + 8 && b[end].is_ascii_hexdigit() {
-            if !hex && !b[end].is_ascii_digit() {
-                break;
-            }
-            end += 1;
-        }
-        if end == digits_at {
-            return None;
-        }
-        let n = u32::from_str_radix(&s[digits_at..end], if hex { 16 } else { 10 }).ok()?;
-        let used = if b.get(end) == Some(&b';') {
-            end + 1
-        } else {
-            end
-        };
-        let c = match n {
-            0 => '\u{FFFD}',
-            0x80..=0x9F => cp1252(n),
-            _ => char::from_u32(n).unwrap_or('\u{FFFD}'),
-        };
-        return Some((c, None, used));
-    }
-    let mut end = 1;
-    while end < b.len() && end < 12 && b[end].is_ascii_alphanumeric() {
-        end += 1;
-    }
-    let name = &s[1..end];
-    let c = match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "apos" => '\'',
-        "nbsp" => '\u{A0}',
-        "rsquo" => '’',
-        "lsquo" => '‘',
-        "rdquo" => '”',
-        "ldquo" => '“',
-        "laquo" => '«',
-        "raquo" => '»',
-        "ndash" => '–',
-        "mdash" => '—',
-        "hellip" => '…',
-        "shy" => '\u{AD}',
-        "zwnj" => '\u{200C}',
-        "zwj" => '\u{200D}',
-        "lrm" => '\u{200E}',
-        "rlm" => '\u{200F}',
-        "eacute" => 'é',
-        "egrave" => 'è',
-        "ecirc" => 'ê',
-        "euml" => 'ë',
-        "aacute" => 'á',
-        "agrave" => 'à',
-        "acirc" => 'â',
-        "auml" => 'ä',
-        "Auml" => 'Ä',
-        "ccedil" => 'ç',
-        "Ccedil" => 'Ç',
-        "icirc" => 'î',
-        "iuml" => 'ï',
-        "ocirc" => 'ô',
-        "ouml" => 'ö',
-        "Ouml" => 'Ö',
-        "ucirc" => 'û',
-        "ugrave" => 'ù',
-        "uuml" => 'ü',
-        "Uuml" => 'Ü',
-        "szlig" => 'ß',
-        "Eacute" => 'É',
-        "oelig" => 'œ',
-        "euro" => '€',
-        "pound" => '£',
-        "copy" => '©',
-        "reg" => '®',
-        "trade" => '™',
-        "deg" => '°',
-        "middot" => '·',
-        "bull" => '•',
-        "times" => '×',
-        "num" => '#',
-        "commat" => '@',
-        "period" => '.',
-        "colon" => ':',
-        "sol" => '/',
-        _ => return None,
-    };
-    let used = if b.get(end) == Some(&b';') {
-        end + 1
-    } else {
-        end
-    };
-    Some((c, None, used))
-}
-
-fn cp1252(n: u32) -> char {
-    match n {
-        0x80 => '€',
-        0x91 => '‘',
-        0x92 => '’',
-        0x93 => '“',
-        0x94 => '”',
-        0x96 => '–',
-        0x97 => '—',
-        0x85 => '…',
-        _ => '\u{FFFD}',
-    }
-}
-
 /// Decodes character references in an attribute value.
 pub(crate) fn decode_attr(v: &str) -> String {
     if !v.contains('&') {
@@ -385,7 +264,7 @@ pub(crate) fn decode_attr(v: &str) -> String {
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
         match decode_entity(&rest[i..]) {
-            Some((c, _, used)) => {
+            Some((c, used)) => {
                 out.push(c);
                 rest = &rest[i + used..];
             }
@@ -478,7 +357,7 @@ impl<'c> Reader<'c> {
                 continue;
             }
             match decode_entity(tail) {
-                Some((c, _, used)) => {
+                Some((c, used)) => {
                     self.push_char(c);
                     rest = &tail[used..];
                 }

@@ -4,11 +4,18 @@
 //! by their letters), Kurmanji function words, whatlang's trigram model restricted to the
 //! languages partners write in, the entry's declared language, and which language's cues
 //! matched (decisive for two-word titles such as "Jetzt spenden"). Answers ISO 639-1 codes,
-//! `und` when there is nothing to go on. Pure; no allocation beyond a small sample.
+//! `und` when there is nothing to go on. Stage 2 of the pipeline ([`of_entry`]): the
+//! entry's language, read from its title and first blocks. Pure; no allocation beyond a
+//! small sample.
 
 use whatlang::{Detector as Whatlang, Lang};
 
-use super::text::ScriptCounts;
+use super::Detector;
+use super::cues::Class;
+use super::html::Doc;
+use super::text::{ScriptCounts, fold_into};
+use crate::entry::Entry;
+use crate::text::primary_language;
 
 /// The trigram detector, restricted to plausible languages.
 pub(crate) fn whatlang_detector() -> Whatlang {
@@ -42,13 +49,7 @@ fn iso(lang: Lang) -> &'static str {
 
 /// Normalises a declared language tag (`en-US`, `ara`, `ckb`, `kmr`) to ISO 639-1.
 pub(crate) fn normalise_declared(tag: &str) -> Option<&'static str> {
-    let primary = tag
-        .trim()
-        .split(['-', '_'])
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
-    Some(match primary.as_str() {
+    Some(match primary_language(tag).as_str() {
         "en" | "eng" => "en",
         "ar" | "ara" | "arb" | "apc" | "ajp" => "ar",
         "fr" | "fra" | "fre" => "fr",
@@ -225,6 +226,43 @@ pub(crate) fn identify(
         return "und";
     }
     declared.unwrap_or("und")
+}
+
+/// The entry's language: script, trigrams, declared language, and for short texts the
+/// language whose cues match.
+pub(super) fn of_entry(det: &Detector, title: &str, doc: &Doc, entry: &Entry) -> &'static str {
+    let mut sample = String::with_capacity(400);
+    sample.push_str(title);
+    for b in &doc.blocks {
+        if sample.len() > 320 {
+            break;
+        }
+        sample.push(' ');
+        sample.push_str(&b.text);
+    }
+    let mut votes: Vec<(&'static str, f32)> = Vec::new();
+    if sample.len() < 200 {
+        let mut folded = String::with_capacity(sample.len());
+        fold_into(&sample, &mut folded);
+        let mut hits = Vec::new();
+        det.cues.find(&folded, None, &mut hits);
+        for h in &hits {
+            let cue = det.cues.cue(h);
+            if matches!(cue.class, Class::Opener | Class::Boilerplate) || cue.lang == "*" {
+                continue;
+            }
+            match votes.iter_mut().find(|(l, _)| *l == cue.lang) {
+                Some(v) => v.1 += 1.0,
+                None => votes.push((cue.lang, 1.0)),
+            }
+        }
+    }
+    identify(
+        &det.whatlang,
+        &sample,
+        entry.declared_lang.as_deref(),
+        &votes,
+    )
 }
 
 #[cfg(test)]

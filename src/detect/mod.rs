@@ -1,3 +1,4 @@
+#![warn(unreachable_pub, missing_docs, clippy::too_many_lines)]
 //! Appeal detection: entry -> verdict (is it an appeal?, actions, hashtags, summary,
 //! reasons, fingerprint).
 //!
@@ -9,27 +10,39 @@
 //! `cues/*.toml`, format documented there; operators add more with
 //! [`DetectOptions::extra_cues`]) and matches them, `lang` identifies the language, `links`
 //! cleans and types URLs, `hashtags`, `summary` and `fingerprint` build their parts of the
-//! verdict, and `analyze` weighs the evidence and learns a feed's template.
+//! verdict, and `template` learns a feed's template. `analyze` runs the pipeline, one
+//! stage a file: `prepare` → `lang` → `segment` → `own` → `evidence` → `link_evidence` →
+//! `score` → `actions` → `parts`, each adding its evidence to `reasons`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::entry::Entry;
 
+mod actions;
 mod analyze;
 #[cfg(test)]
 mod capability_tests;
 mod cues;
+mod evidence;
 mod features;
 mod fingerprint;
 mod genre;
 mod hashtags;
 mod html;
 mod lang;
+mod link_evidence;
 mod links;
 mod model;
+mod own;
+mod parts;
+mod prepare;
+mod reasons;
+mod score;
+mod segment;
 mod stems;
 mod summary;
+mod template;
 mod text;
 mod voice;
 
@@ -40,17 +53,28 @@ pub use links::{canonical_url, clean_url};
 /// The kinds of action an appeal can ask for (the contract's `kind` values).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ActionKind {
+    /// Sign a petition, an open letter, a statement.
     Sign,
+    /// Give money or goods.
     Donate,
+    /// Write to or call someone (an official, a company).
     Contact,
+    /// Come to a protest, a vigil, an event.
     Mobilize,
+    /// Spread the word: share, post, use a hashtag.
     Share,
+    /// Give time: volunteer, sponsor, host.
     Volunteer,
+    /// Boycott a company or a product.
     Boycott,
 }
 
 impl ActionKind {
-    pub const ALL: [ActionKind; 7] = [
+    /// How many kinds there are: the size of every per-kind array.
+    pub const COUNT: usize = 7;
+
+    /// Every kind, in the contract's order.
+    pub const ALL: [ActionKind; ActionKind::COUNT] = [
         ActionKind::Sign,
         ActionKind::Donate,
         ActionKind::Contact,
@@ -73,6 +97,7 @@ impl ActionKind {
         }
     }
 
+    /// The kind named `s` (the contract's name, any case), if any.
     pub fn parse(s: &str) -> Option<ActionKind> {
         ActionKind::ALL
             .into_iter()
@@ -83,6 +108,7 @@ impl ActionKind {
 /// One thing the reader is asked to do.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Action {
+    /// What kind of action.
     pub kind: ActionKind,
     /// Short text for a person, e.g. "Sign the petition".
     pub label: String,
@@ -125,9 +151,11 @@ impl Fingerprint {
 pub struct Verdict {
     /// ISO 639-1 code, or `und`.
     pub lang: String,
+    /// The entry asks its readers (or, as the publisher's own demand, someone) to act.
     pub is_appeal: bool,
     /// Confidence in [0, 1]; `is_appeal` is `score >= threshold`.
     pub score: f32,
+    /// What the reader is asked to do, the main action first (empty for news).
     pub actions: Vec<Action>,
     /// Each starts with `#`; de-duplicated case-insensitively, first-seen order.
     pub hashtags: Vec<String>,
@@ -135,6 +163,7 @@ pub struct Verdict {
     pub summary: String,
     /// Short human-readable evidence for the verdict.
     pub reasons: Vec<String>,
+    /// What identifies the appeal across feeds.
     pub fingerprint: Fingerprint,
 }
 
@@ -144,20 +173,31 @@ pub struct Verdict {
 pub struct CueSource {
     /// Where it came from (a file name), for error messages.
     pub name: String,
+    /// The cue list, in the format of `cues/*.toml`.
     pub text: String,
 }
 
+/// How to build a [`Detector`]: the operator's threshold and extra cue lists.
 #[derive(Debug, Clone, Default)]
 pub struct DetectOptions {
     /// Score at or above which an entry is an appeal; `None` takes the built-in default.
     pub threshold: Option<f32>,
+    /// Cue lists added to the built-in ones.
     pub extra_cues: Vec<CueSource>,
 }
 
+/// Why a [`Detector`] could not be built.
 #[derive(Debug, thiserror::Error)]
 pub enum DetectError {
+    /// A cue list (or a built-in pattern) does not compile.
     #[error("cue list {name}: {message}")]
-    BadCues { name: String, message: String },
+    BadCues {
+        /// The list's name (a file name, or the built-in part).
+        name: String,
+        /// What is wrong, and where in the list.
+        message: String,
+    },
+    /// The threshold is not in [0, 1].
     #[error("detect.threshold must be between 0 and 1, got {0}")]
     BadThreshold(f32),
 }
@@ -176,7 +216,7 @@ pub struct FeedContext {
     pub(crate) entries: usize,
     /// The entries' bodies as already read while learning, so that `detect` on the same
     /// entries does not read them twice (keyed by a hash of link, title and body).
-    pub(crate) prepared: HashMap<u64, Arc<analyze::Prepared>, fingerprint::FnvBuild>,
+    pub(crate) prepared: HashMap<u64, Arc<prepare::Prepared>, fingerprint::FnvBuild>,
     /// The publisher's name forms (feed title, configured partner name).
     pub(crate) publisher: voice::Publisher,
 }
@@ -267,6 +307,7 @@ impl Detector {
         })
     }
 
+    /// The score at or above which an entry is an appeal.
     pub fn threshold(&self) -> f32 {
         self.threshold
     }
@@ -274,7 +315,7 @@ impl Detector {
     /// Learns the feed's template from (ideally all) its current entries: links and
     /// sentences found in most of them (at least three) are the site's, not evidence.
     pub fn feed_context(&self, entries: &[Entry]) -> FeedContext {
-        analyze::learn(self, entries)
+        template::learn(self, entries)
     }
 
     /// The verdict for one entry. `feed_hashtags` are the feed's configured hashtags,

@@ -7,6 +7,8 @@
 
 use serde::Deserialize;
 
+use super::ActionKind;
+
 /// The features, in the order of [`Features`]' values. Each is documented where the
 /// scorer computes it (`analyze.rs`); all are 0 when their evidence is absent.
 pub const FEATURE_NAMES: [&str; 38] = [
@@ -68,7 +70,7 @@ pub const KIND_FEATURE_NAMES: [&str; 12] = [
 ];
 
 /// Per action kind (`ActionKind as usize`), its features.
-pub type KindMatrix = [[f32; KIND_FEATURE_NAMES.len()]; 7];
+pub type KindMatrix = [[f32; KIND_FEATURE_NAMES.len()]; ActionKind::COUNT];
 
 /// One entry's feature values, in [`FEATURE_NAMES`] order, and each kind's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,7 +80,7 @@ impl Default for Features {
     fn default() -> Features {
         Features(
             [0.0; FEATURE_NAMES.len()],
-            [[0.0; KIND_FEATURE_NAMES.len()]; 7],
+            [[0.0; KIND_FEATURE_NAMES.len()]; ActionKind::COUNT],
         )
     }
 }
@@ -89,6 +91,7 @@ impl Features {
         self.0[i] = value;
     }
 
+    /// The value of the feature named `name` (one of [`FEATURE_NAMES`]; panics otherwise).
     pub fn get(&self, name: &str) -> f32 {
         self.0[index(name)]
     }
@@ -110,12 +113,17 @@ fn index(name: &str) -> usize {
 /// validation split.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Model {
+    /// The appeal model's bias.
     pub bias: f32,
+    /// The appeal model's weight of each feature, in [`FEATURE_NAMES`]' order.
     pub weights: [f32; FEATURE_NAMES.len()],
+    /// The score at or above which an entry is an appeal (unless the operator sets one).
     pub threshold: f32,
     /// Which kinds an appeal asks for: a bias per kind, weights shared by the kinds.
-    pub kind_bias: [f32; 7],
+    pub kind_bias: [f32; ActionKind::COUNT],
+    /// The kind model's weight of each kind feature, in [`KIND_FEATURE_NAMES`]' order.
     pub kind_weights: [f32; KIND_FEATURE_NAMES.len()],
+    /// The kind score at or above which an appeal asks for a kind.
     pub kind_threshold: f32,
 }
 

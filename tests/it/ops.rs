@@ -5,6 +5,7 @@
 use crate::harness::{Running, WAIT, appeal, command, config, free_port, news};
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Failure, FakeOptions, FakeTelegram};
+use solibot::metrics;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -235,15 +236,15 @@ async fn healthz_and_metrics_from_the_running_program() {
         );
         let f = parse_prometheus(&body);
         let failed_blocked = f
-            .get("solibot_messages_failed_total")
+            .get(&metrics::MESSAGES_FAILED.sample())
             .and_then(|x| x.samples.get("reason=\"blocked\"").copied())
             .unwrap_or(0.0);
         let fetch_404 = f
-            .get("solibot_fetch_errors_total")
+            .get(&metrics::FETCH_ERRORS.sample())
             .and_then(|x| x.samples.get("kind=\"status\"").copied())
             .unwrap_or(0.0);
         let outbox = f
-            .get("solibot_outbox_depth")
+            .get(&metrics::OUTBOX_DEPTH.sample())
             .and_then(|x| x.samples.get("").copied());
         // Every queued delivery has been sent or has failed: the outbox is empty again.
         if failed_blocked >= 1.0 && fetch_404 >= 1.0 && outbox == Some(0.0) {
@@ -255,38 +256,28 @@ async fn healthz_and_metrics_from_the_running_program() {
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     };
-    for (name, kind) in [
-        ("solibot_feeds", "gauge"),
-        ("solibot_subscribers", "gauge"),
-        ("solibot_polls_total", "counter"),
-        ("solibot_polls_not_modified_total", "counter"),
-        ("solibot_fetch_errors_total", "counter"),
-        ("solibot_entries_seen_total", "counter"),
-        ("solibot_appeals_detected_total", "counter"),
-        ("solibot_messages_sent_total", "counter"),
-        ("solibot_messages_failed_total", "counter"),
-        ("solibot_outbox_depth", "gauge"),
-        ("solibot_last_poll_age_seconds", "gauge"),
-    ] {
+    for m in metrics::ALL {
+        let name = m.sample();
         let f = families
-            .get(name)
+            .get(&name)
             .unwrap_or_else(|| panic!("no family {name}"));
-        assert_eq!(f.kind, kind, "{name}");
+        assert_eq!(f.kind, m.type_name(), "{name}");
         assert!(f.help, "{name} has HELP");
     }
-    assert_eq!(sample(&families, "solibot_feeds", ""), 2.0);
+    let at = |m: metrics::Metric| sample(&families, &m.sample(), "");
+    assert_eq!(at(metrics::FEEDS), 2.0);
     assert_eq!(
-        sample(&families, "solibot_subscribers", ""),
+        at(metrics::SUBSCRIBERS),
         1.0,
         "1002 blocked the bot: only 1001 is left"
     );
-    assert!(sample(&families, "solibot_polls_total", "") >= 3.0);
-    assert!(sample(&families, "solibot_polls_not_modified_total", "") >= 1.0);
-    assert!(sample(&families, "solibot_entries_seen_total", "") >= 1.0);
-    assert!(sample(&families, "solibot_appeals_detected_total", "") >= 1.0);
-    assert!(sample(&families, "solibot_messages_sent_total", "") >= 1.0);
-    assert_eq!(sample(&families, "solibot_outbox_depth", ""), 0.0);
-    let age = sample(&families, "solibot_last_poll_age_seconds", "");
+    assert!(at(metrics::POLLS) >= 3.0);
+    assert!(at(metrics::POLLS_NOT_MODIFIED) >= 1.0);
+    assert!(at(metrics::ENTRIES_SEEN) >= 1.0);
+    assert!(at(metrics::APPEALS_DETECTED) >= 1.0);
+    assert!(at(metrics::MESSAGES_SENT) >= 1.0);
+    assert_eq!(at(metrics::OUTBOX_DEPTH), 0.0);
+    let age = at(metrics::LAST_POLL_AGE);
     assert!((0.0..10.0).contains(&age), "last poll {age} s ago");
 
     // An unknown path is a 404, and /healthz still says ok after all that.

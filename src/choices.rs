@@ -208,6 +208,8 @@ mod tests {
             fingerprint_urls: vec![],
             fingerprint_simhash: 0,
             created_at: 0,
+            when: None,
+            deadline: None,
         }
     }
 

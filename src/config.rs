@@ -35,7 +35,16 @@ pub struct RawConfig {
     #[serde(default)]
     pub websub: RawWebSub,
     #[serde(default)]
+    pub dates: RawDates,
+    #[serde(default)]
     pub feeds: Vec<RawFeed>,
+}
+
+/// `[dates]`: the time zone appeals' dates are read in when a feed names none.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDates {
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -116,6 +125,8 @@ pub struct RawFeed {
     #[serde(default)]
     pub hashtags: Vec<String>,
     pub mode: Option<String>,
+    /// IANA time zone the feed's dates are written in (`Europe/Paris`).
+    pub timezone: Option<String>,
 }
 
 /// Whether every new entry of a feed is alerted, or only appeals.
@@ -148,6 +159,8 @@ pub struct FeedConfig {
     pub name: Option<String>,
     pub hashtags: Vec<String>,
     pub mode: FeedMode,
+    /// The feed's `timezone`; `None`: the configured `dates.timezone`.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -192,7 +205,31 @@ pub struct Config {
     /// Telegram's rate limits multiplied by this (1 for Telegram itself; more only for a
     /// local Bot API server or a test double that allows it).
     pub rate_scale: f64,
+    /// `dates.timezone`: the zone appeals' dates are read and shown in (default UTC).
+    pub timezone: chrono_tz::Tz,
     pub feeds: Vec<FeedConfig>,
+}
+
+impl Config {
+    /// The time zone of the feed at `url`: its own `timezone`, else `dates.timezone`.
+    pub fn timezone_for(&self, url: &str) -> chrono_tz::Tz {
+        self.feeds
+            .iter()
+            .find(|f| f.url == url)
+            .and_then(|f| f.timezone)
+            .unwrap_or(self.timezone)
+    }
+}
+
+/// An IANA time zone name (`Europe/Berlin`, `UTC`).
+fn time_zone(origin: &str, key: &'static str, name: &str) -> Result<chrono_tz::Tz, ConfigError> {
+    name.trim().parse().map_err(|_| {
+        invalid(
+            origin,
+            key,
+            format!("`{name}` is not an IANA time zone name (such as `Europe/Paris` or `UTC`)"),
+        )
+    })
 }
 
 /// Webhook mode: Telegram posts updates to `url`, served on `http.listen` at its path.
@@ -415,6 +452,10 @@ pub fn validate(
         .and_then(|p| p.parent())
         .map(Path::to_path_buf);
     let feeds = feeds(&src, raw.feeds, base_dir.as_deref())?;
+    let timezone = match raw.dates.timezone.as_deref() {
+        Some(name) => time_zone(&src.file_origin, "dates.timezone", name)?,
+        None => chrono_tz::Tz::UTC,
+    };
 
     Ok(Config {
         source,
@@ -445,6 +486,7 @@ pub fn validate(
         log_format,
         log_level: src.get("SOLIBOT_LOG").or(raw.log.level),
         rate_scale,
+        timezone,
         feeds,
     })
 }
@@ -724,11 +766,17 @@ fn feeds(
                     format!("a hashtag of feed {} is empty or has spaces", f.url),
                 )
             })?;
+        let timezone = f
+            .timezone
+            .as_deref()
+            .map(|name| time_zone(file_origin, "feeds.timezone", name))
+            .transpose()?;
         feeds.push(FeedConfig {
             url,
             name: f.name,
             hashtags,
             mode,
+            timezone,
         });
     }
     Ok(feeds)
@@ -838,6 +886,8 @@ mod tests {
             "[[feeds]]",
             "hashtags",
             "mode",
+            "[dates]",
+            "timezone",
         ] {
             assert!(text.contains(key), "example config documents {key}");
         }
@@ -864,6 +914,42 @@ mod tests {
         assert!(validate(RawConfig::default(), None, &bad).is_err());
         let off = validate(RawConfig::default(), None, &env(&[])).unwrap();
         assert!(off.websub_public_url.is_none());
+    }
+
+    #[test]
+    fn time_zones_default_to_utc_and_a_feed_may_name_its_own() {
+        let text = "[dates]\ntimezone = \"Europe/Paris\"\n[[feeds]]\nurl = \"https://a.example/f\"\n\
+                    timezone = \"Asia/Beirut\"\n[[feeds]]\nurl = \"https://b.example/f\"\n";
+        let cfg = validate(
+            parse_toml(text, Path::new("x.toml")).unwrap(),
+            None,
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.timezone_for("https://a.example/f"),
+            chrono_tz::Asia::Beirut
+        );
+        assert_eq!(
+            cfg.timezone_for("https://b.example/f"),
+            chrono_tz::Europe::Paris
+        );
+        assert_eq!(
+            cfg.timezone_for("https://elsewhere.example/"),
+            chrono_tz::Europe::Paris
+        );
+        let plain = validate(RawConfig::default(), None, &env(&[])).unwrap();
+        assert_eq!(plain.timezone, chrono_tz::UTC);
+        let bad = parse_toml(
+            "[dates]\ntimezone = \"Mars/Olympus\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        let e = validate(bad, None, &env(&[])).unwrap_err().to_string();
+        assert!(
+            e.contains("dates.timezone") && e.contains("Mars/Olympus"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -202,6 +202,22 @@ pub struct AlertRecord {
     pub fingerprint_urls: Vec<String>,
     pub fingerprint_simhash: u64,
     pub created_at: i64,
+    /// When the event it mobilizes for starts (issue 14); absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<DateRecord>,
+    /// When its petition, consultation or call closes; absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateRecord>,
+}
+
+/// A date of an alert, in the feed's time zone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DateRecord {
+    /// RFC 3339 with the zone's offset.
+    pub at: String,
+    /// No time of day was given: `at` is the start of the day.
+    #[serde(default)]
+    pub day_only: bool,
 }
 
 /// One message owed to one chat.
@@ -1300,6 +1316,8 @@ mod tests {
             fingerprint_urls: vec![],
             fingerprint_simhash: 0,
             created_at: now_unix(),
+            when: None,
+            deadline: None,
         }
     }
 

@@ -272,12 +272,14 @@ impl Scene {
                 name: Some("Healthy partner".into()),
                 hashtags: vec![],
                 mode: FeedMode::Appeals,
+                timezone: None,
             },
             FeedConfig {
                 url: hostile_url.clone(),
                 name: Some("Hostile partner".into()),
                 hashtags: vec![],
                 mode: FeedMode::All,
+                timezone: None,
             },
         ];
         tweak(&mut cfg);
@@ -975,6 +977,7 @@ async fn redirects_to_private_addresses_are_refused_and_others_still_polled() {
             name: Some(p.to_string()),
             hashtags: vec![],
             mode: FeedMode::All,
+            timezone: None,
         })
         .collect();
     let store = Store::open(&dir.path().join("db")).expect("store");
@@ -1477,6 +1480,7 @@ fn rendered_alerts_and_digests_pass_telegrams_html_parser_whatever_the_fields() 
                 ][self.below(11)]
                 .to_string(),
                 also_published_by: (0..self.below(8)).map(|_| self.text()).collect(),
+                ..Alert::default()
             }
         }
     }

@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod dates;
 mod delivery;
 mod e2e;
 mod harness;

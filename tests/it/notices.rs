@@ -58,6 +58,8 @@ fn alert(feed_id: u64, i: usize) -> AlertRecord {
         fingerprint_urls: Vec::new(),
         fingerprint_simhash: i as u64,
         created_at: solibot::store::now_unix(),
+        when: None,
+        deadline: None,
     }
 }
 

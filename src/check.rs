@@ -97,7 +97,15 @@ pub fn to_line<'a>(entry: &'a Entry, v: &'a Verdict) -> CheckLine<'a> {
 /// The entry's dates, read in the zone configured for `source` (its feed's `timezone`,
 /// else `dates.timezone`); entries without a date of their own are read as of now.
 fn entry_dates(config: &Config, source: &str, entry: &Entry, v: &Verdict) -> Dates {
-    let tz = config.timezone_for(source);
+    // A configured file feed is named by its file:// URL; the source may be its path.
+    let as_file_url = std::path::absolute(source)
+        .ok()
+        .and_then(|p| url::Url::from_file_path(p).ok())
+        .map(String::from);
+    let tz = match as_file_url {
+        Some(u) if config.feeds.iter().any(|f| f.url == u) => config.timezone_for(&u),
+        _ => config.timezone_for(source),
+    };
     crate::dates::for_entry(entry, &v.lang, chrono::Utc::now(), tz)
 }
 

@@ -96,3 +96,73 @@ async fn an_alert_shows_its_date_and_a_passed_one_goes_only_in_a_digest() {
     assert!(tg.render_errors().is_empty());
     bot.stop().await;
 }
+
+/// `check` runs the real binary on a file feed with a configuration.
+fn check(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_solibot"))
+        .arg("check")
+        .args(args)
+        .arg("--config")
+        .arg(dir.join("check.toml"))
+        .arg(dir.join("feed.xml"))
+        .env_clear()
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("solibot check runs");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("UTF-8")
+}
+
+#[test]
+fn check_prints_when_and_deadline_in_the_feeds_time_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let published = chrono::DateTime::parse_from_rfc3339("2027-03-08T09:00:00Z")
+        .unwrap()
+        .timestamp();
+    let vigil = Item::new(
+        "vigil",
+        "Join the vigil for the detained aid workers",
+        "https://partner.example/appeals/vigil",
+        "<p>Join our candlelit vigil on Saturday 13 March at 6pm outside the Foreign Ministry \
+         and demand the release of the twelve detained aid workers. Sign our petition until \
+         20 March and share with #FreeAidWorkers.</p>",
+    )
+    .published(published);
+    let feed = rss(&[vigil, news(1).published(published)]);
+    std::fs::write(dir.path().join("feed.xml"), feed).unwrap();
+    std::fs::write(
+        dir.path().join("check.toml"),
+        "[dates]\ntimezone = \"Europe/Paris\"\n\n[[feeds]]\nurl = \"feed.xml\"\n\
+         timezone = \"America/New_York\"\n",
+    )
+    .unwrap();
+    let lines: Vec<serde_json::Value> = check(dir.path(), &["--json", "--all"])
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(
+        lines[0]["when"], "2027-03-13T18:00:00-05:00",
+        "{}",
+        lines[0]
+    );
+    assert_eq!(
+        lines[0]["deadline"], "2027-03-20T00:00:00-04:00",
+        "{}",
+        lines[0]
+    );
+    for key in ["when", "deadline"] {
+        assert!(lines[1][key].is_null(), "news has no {key}: {}", lines[1]);
+    }
+    let human = check(dir.path(), &["--all"]);
+    assert!(
+        human.contains("when: 2027-03-13 (Sat) 18:00 -05:00"),
+        "{human}"
+    );
+    assert!(human.contains("deadline: 2027-03-20 (Sat)"), "{human}");
+}

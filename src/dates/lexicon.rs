@@ -696,7 +696,15 @@ pub(super) static TR: Lexicon = Lexicon {
         ("pazar", Sun),
     ],
     weekday_needs_mark: &["cuma", "pazar"],
-    weekday_after_mark: &["günü", "akşamı", "sabahı", "öğleden"],
+    weekday_after_mark: &[
+        "günü",
+        "gününe",
+        "gününden",
+        "günü'ne",
+        "akşamı",
+        "sabahı",
+        "öğleden",
+    ],
     relative: &[
         ("öbür gün", 2),
         ("yarından sonra", 2),

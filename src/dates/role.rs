@@ -29,7 +29,7 @@ const EVENT_AFTER: usize = 12;
 const NEAR_BEFORE: usize = 10;
 const NEAR_AFTER: usize = 6;
 /// Little words skipped between a deadline cue and its date.
-const MAX_SKIPPED: usize = 4;
+const MAX_SKIPPED: usize = 6;
 
 /// The sentence around tokens `start..end`: (first token, index after the last).
 fn sentence(toks: &[Tok], start: usize, end: usize) -> (usize, usize) {
@@ -56,10 +56,15 @@ fn any_phrase_in(toks: &[Tok], from: usize, to: usize, phrases: &[&str]) -> u32 
     n
 }
 
+/// A word or mark that may stand between a deadline cue and its date: punctuation, a
+/// little word, a weekday, or a part of a time of day (`until 11:59pm on 15 March`).
 fn skippable(t: &Tok, lex: &Lexicon) -> bool {
+    const TIME_WORDS: &[&str] = &["am", "pm", "uhr", "h", "saat", "الساعه"];
     t.kind == super::scan::Kind::Punct && !t.is_punct('\n') && !t.is_punct('.')
+        || t.digits(1, 2)
         || lex.fillers.iter().any(|w| word_is(t, w))
         || lex.weekdays.iter().any(|(w, _)| word_is(t, w))
+        || TIME_WORDS.iter().any(|w| word_is(t, w))
 }
 
 /// A deadline cue right before the mention (little words and a weekday between).

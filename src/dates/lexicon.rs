@@ -54,6 +54,11 @@ pub(super) struct Lexicon {
     pub fillers: &'static [&'static str],
     /// Words before a time of day (`saat`, `um`, `à`, `الساعه`).
     pub time_before: &'static [&'static str],
+    /// The end of a month: before its name (`end of`, `fin`, `Ende`, `نهايه`), after it
+    /// (Turkish `sonuna`), and phrases for the end of the current month.
+    pub end_before: &'static [&'static str],
+    pub end_after: &'static [&'static str],
+    pub end_this_month: &'static [&'static str],
 }
 
 use Weekday::*;
@@ -276,6 +281,13 @@ pub(super) static EN: Lexicon = Lexicon {
     ],
     fillers: &["the", "on", "of", "midnight", "noon", "at", ","],
     time_before: &["at", "from"],
+    end_before: &["end of", "the end of"],
+    end_after: &[],
+    end_this_month: &[
+        "end of the month",
+        "end of this month",
+        "the end of the month",
+    ],
 };
 
 pub(super) static FR: Lexicon = Lexicon {
@@ -429,6 +441,7 @@ pub(super) static FR: Lexicon = Lexicon {
         "fête",
         "nous serons",
         "soyons",
+        "festival",
         "formation",
         "séance",
         "pique-nique",
@@ -479,6 +492,14 @@ pub(super) static FR: Lexicon = Lexicon {
         "jeudi", "vendredi", "samedi", "dimanche",
     ],
     time_before: &["à", "dès", "de"],
+    end_before: &["fin", "fin de", "fin d'", "la fin de", "la fin du mois de"],
+    end_after: &[],
+    end_this_month: &[
+        "fin du mois",
+        "fin de mois",
+        "fin de ce mois",
+        "la fin du mois",
+    ],
 };
 
 pub(super) static DE: Lexicon = Lexicon {
@@ -668,6 +689,9 @@ pub(super) static DE: Lexicon = Lexicon {
     ],
     fillers: &["den", "dem", "der", "zum", "am", ",", "ende", "mitternacht"],
     time_before: &["um", "ab", "von"],
+    end_before: &["ende", "zum ende", "ende des", "ende des monats"],
+    end_after: &[],
+    end_this_month: &["ende des monats", "monatsende", "ende dieses monats"],
 };
 
 pub(super) static TR: Lexicon = Lexicon {
@@ -748,6 +772,9 @@ pub(super) static TR: Lexicon = Lexicon {
     ],
     deadline_after: &[
         "kadar",
+        "kapanıyor",
+        "kapanacak",
+        "kapanır",
         "önce",
         "sona",
         "son gün",
@@ -791,6 +818,7 @@ pub(super) static TR: Lexicon = Lexicon {
         "konser*",
         "dayanışma",
         "kermes*",
+        "festival*",
         "gösteri*",
         "eğitim*",
         "seminer*",
@@ -826,6 +854,15 @@ pub(super) static TR: Lexicon = Lexicon {
     ],
     fillers: &[",", "tarihine", "tarihinde", "saat"],
     time_before: &["saat", "saati"],
+    end_before: &[],
+    end_after: &["sonuna", "sonu", "sonunda"],
+    end_this_month: &[
+        "ay sonuna",
+        "ay sonu",
+        "ayın sonuna",
+        "bu ay sonuna",
+        "ay sonunda",
+    ],
 };
 
 pub(super) static AR: Lexicon = Lexicon {
@@ -975,6 +1012,8 @@ pub(super) static AR: Lexicon = Lexicon {
         "ستنطلق",
         "موعدنا",
         "ورشه",
+        "مهرجان",
+        "عيد",
         "دوره",
         "محاضره",
         "مؤتمر",
@@ -1015,6 +1054,14 @@ pub(super) static AR: Lexicon = Lexicon {
     ],
     fillers: &["يوم", "في", ",", "تاريخ", "منتصف", "الليل"],
     time_before: &["الساعه", "عند", "في تمام", "تمام"],
+    end_before: &["نهايه", "اخر", "نهايه شهر", "اواخر"],
+    end_after: &[],
+    end_this_month: &[
+        "نهايه الشهر",
+        "نهايه هذا الشهر",
+        "اخر الشهر",
+        "نهايه الشهر الجاري",
+    ],
 };
 
 /// Every language, in the order they are tried for an unknown one.
@@ -1043,6 +1090,20 @@ pub(super) static AR_HOURS: &[(&str, u32)] = &[
     ("العاشره", 10),
     ("الحاديه عشره", 11),
     ("الثانيه عشره", 12),
+];
+
+/// Arabic ordinal words for the first days of a month (`الاول من ايار`).
+pub(super) static AR_DAYS: &[(&str, u32)] = &[
+    ("الاول", 1),
+    ("الثاني", 2),
+    ("الثالث", 3),
+    ("الرابع", 4),
+    ("الخامس", 5),
+    ("السادس", 6),
+    ("السابع", 7),
+    ("الثامن", 8),
+    ("التاسع", 9),
+    ("العاشر", 10),
 ];
 
 /// After an hour: afternoon or evening (add 12), or morning.

@@ -21,11 +21,13 @@ pub(super) enum Day {
     Weekday(Weekday, bool),
     /// A day before publication (`yesterday`, `last Saturday`).
     Past,
+    /// The last day of a month: a named one (its next occurrence), or the current one.
+    MonthEnd(Option<u32>),
 }
 
 impl Day {
     pub fn is_absolute(self) -> bool {
-        matches!(self, Day::Date(_) | Day::NoYear(..))
+        matches!(self, Day::Date(_) | Day::NoYear(..) | Day::MonthEnd(_))
     }
 }
 
@@ -66,6 +68,8 @@ fn at(toks: &[Tok], i: usize, lexes: &[&Lexicon], month_first: bool) -> Option<M
         .or_else(|| numeric(toks, i, month_first))
         .or_else(|| day_month(toks, i))
         .or_else(|| month_day(toks, i))
+        .or_else(|| month_end(toks, i, lexes))
+        .or_else(|| arabic_ordinal_day(toks, i))
         .or_else(|| relative(toks, i, lexes))
         .or_else(|| weekday(toks, i, lexes))
         .or_else(|| in_days(toks, i, lexes))
@@ -335,6 +339,51 @@ fn month_day(toks: &[Tok], i: usize) -> Option<Mention> {
         None => (None, after),
     };
     date_or_daymonth(year, month, d.num).map(|day| mention(i, end, day))
+}
+
+/// `end of March`, `fin mars`, `Ende März`, `Mart sonuna`, `نهايه اذار`, and the end of
+/// the current month (`end of the month`, `fin du mois`, `ay sonuna`, `نهايه الشهر`).
+fn month_end(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
+    for lex in lexes {
+        for p in lex.end_this_month {
+            if let Some(end) = phrase_at(toks, i, p) {
+                return Some(mention(i, end, Day::MonthEnd(None)));
+            }
+        }
+        for p in lex.end_before {
+            if let Some(j) = phrase_at(toks, i, p)
+                && let Some((month, end)) = month_at(toks, j)
+            {
+                return Some(mention(i, end, Day::MonthEnd(Some(month))));
+            }
+        }
+        if let Some((month, j)) = month_at(toks, i)
+            && any_word(toks.get(j), lex.end_after)
+        {
+            return Some(mention(i, j + 1, Day::MonthEnd(Some(month))));
+        }
+    }
+    None
+}
+
+/// `الاول من ايار` (the first of May), up to the tenth.
+fn arabic_ordinal_day(toks: &[Tok], i: usize) -> Option<Mention> {
+    let t = toks.get(i)?;
+    let (_, day) = super::lexicon::AR_DAYS
+        .iter()
+        .find(|(w, _)| word_is(t, w))?;
+    let j = if toks.get(i + 1).is_some_and(|t| word_is(t, "من")) {
+        i + 2
+    } else {
+        i + 1
+    };
+    let (month, end) = month_at(toks, j)?;
+    let end = skip_alias(toks, end);
+    let (year, end) = match year_at(toks, end) {
+        Some((y, e)) => (Some(y), e),
+        None => (None, end),
+    };
+    date_or_daymonth(year, month, *day).map(|d| mention(i, end, d))
 }
 
 // ---------------------------------------------------------------------------------------

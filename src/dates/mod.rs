@@ -130,9 +130,26 @@ fn resolve(day: Day, today: NaiveDate) -> Option<NaiveDate> {
             let ahead = if strictly && ahead == 0 { 7 } else { ahead };
             today.checked_add_days(Days::new(u64::from(ahead)))?
         }
+        Day::MonthEnd(month) => month_end(today, month)?,
         Day::Past => return None,
     };
     (date >= earliest).then_some(date)
+}
+
+/// The last day of `month` (its next occurrence from `today`), or of today's month.
+fn month_end(today: NaiveDate, month: Option<u32>) -> Option<NaiveDate> {
+    let m = month.unwrap_or(today.month());
+    let year = if m < today.month() {
+        today.year() + 1
+    } else {
+        today.year()
+    };
+    let first_of_next = if m == 12 {
+        NaiveDate::from_ymd_opt(year + 1, 1, 1)
+    } else {
+        NaiveDate::from_ymd_opt(year, m + 1, 1)
+    }?;
+    first_of_next.pred_opt()
 }
 
 /// The moment in `tz` (a time that a clock change skips is taken an hour later).

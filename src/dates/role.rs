@@ -97,6 +97,11 @@ fn deadline_after(toks: &[Tok], m: &Mention, lex: &Lexicon) -> bool {
             return true;
         }
         let Some(t) = toks.get(k) else { return false };
+        // A Turkish case ending after an apostrophe (`2027'ye kadar`).
+        let suffix = t.is_word() && !t.space_before && k > 0 && toks[k - 1].is_punct('\'');
+        if suffix {
+            continue;
+        }
         let time_part = t.is_num() || t.is_punct(':') || t.is_punct('\'') || word_is(t, "uhr");
         if !(time_part || skippable(t, lex)) || t.is_punct('\n') {
             return false;

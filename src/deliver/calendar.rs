@@ -151,6 +151,29 @@ mod tests {
     }
 
     #[test]
+    fn records_written_before_dates_still_read_and_never_pass() {
+        let old = r#"{"v":1,"id":7,"feed_id":1,"feed_name":"P","entry_id":"e","title":"T",
+            "link":null,"summary":"","actions":[],"hashtags":[],"lang":"en",
+            "also_published_by":[],"fingerprint_urls":[],"fingerprint_simhash":0,
+            "created_at":0}"#;
+        let rec: AlertRecord = serde_json::from_str(old).expect("an old record reads");
+        assert_eq!((rec.when.clone(), rec.deadline.clone()), (None, None));
+        assert!(!alert_has_passed(&rec, Utc::now()));
+        let dated = AlertRecord {
+            deadline: Some(DateRecord {
+                at: "2027-03-12T00:00:00+02:00".into(),
+                day_only: true,
+            }),
+            ..rec
+        };
+        let back: AlertRecord =
+            serde_json::from_slice(&serde_json::to_vec(&dated).unwrap()).unwrap();
+        assert_eq!(back, dated);
+        let after = DateTime::parse_from_rfc3339("2027-03-13T00:00:00+02:00").unwrap();
+        assert!(alert_has_passed(&back, after.with_timezone(&Utc)));
+    }
+
+    #[test]
     fn a_digest_lists_passed_alerts_under_their_heading() {
         let live = Alert {
             title: "Still ahead".into(),

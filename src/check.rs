@@ -4,6 +4,7 @@
 //! Exit codes (the contract): 0 done, 2 usage, 3 could not fetch, 4 not a feed.
 
 use crate::config::Config;
+use crate::dates::Dates;
 use crate::detect::Verdict;
 use crate::entry::Entry;
 use crate::feeds::fetch::{FetchError, Fetched, Fetcher, Validators};
@@ -54,6 +55,10 @@ pub struct CheckLine<'a> {
     pub hashtags: &'a [String],
     pub summary: &'a str,
     pub reasons: &'a [String],
+    /// Start of the event the entry mobilizes for, RFC 3339 (issue 14).
+    pub when: Option<String>,
+    /// When its petition, consultation or call closes, RFC 3339.
+    pub deadline: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,7 +89,24 @@ pub fn to_line<'a>(entry: &'a Entry, v: &'a Verdict) -> CheckLine<'a> {
         hashtags: &v.hashtags,
         summary: &v.summary,
         reasons: &v.reasons,
+        when: None,
+        deadline: None,
     }
+}
+
+/// The entry's dates, read in the zone configured for `source` (its feed's `timezone`,
+/// else `dates.timezone`); entries without a date of their own are read as of now.
+fn entry_dates(config: &Config, source: &str, entry: &Entry, v: &Verdict) -> Dates {
+    // A configured file feed is named by its file:// URL; the source may be its path.
+    let as_file_url = std::path::absolute(source)
+        .ok()
+        .and_then(|p| url::Url::from_file_path(p).ok())
+        .map(String::from);
+    let tz = match as_file_url {
+        Some(u) if config.feeds.iter().any(|f| f.url == u) => config.timezone_for(&u),
+        _ => config.timezone_for(source),
+    };
+    crate::dates::for_entry(entry, &v.lang, chrono::Utc::now(), tz)
 }
 
 /// Reads the source: `-` is standard input, a URL is fetched, anything else is a path.
@@ -162,19 +184,28 @@ pub async fn run(
         if !all && !v.is_appeal {
             continue;
         }
+        let dates = entry_dates(config, source, entry, &v);
         if json {
-            let line = serde_json::to_string(&to_line(entry, &v))
-                .map_err(|e| CheckError::Setup(e.to_string()))?;
+            let mut line = to_line(entry, &v);
+            line.when = dates.when.map(|f| f.at.to_rfc3339());
+            line.deadline = dates.deadline.map(|f| f.at.to_rfc3339());
+            let line =
+                serde_json::to_string(&line).map_err(|e| CheckError::Setup(e.to_string()))?;
             writeln!(out, "{line}").map_err(write_err)?;
         } else {
-            write_human(out, entry, &v).map_err(write_err)?;
+            write_human(out, entry, &v, &dates).map_err(write_err)?;
         }
     }
     out.flush().map_err(write_err)?;
     Ok(())
 }
 
-fn write_human(out: &mut dyn Write, entry: &Entry, v: &Verdict) -> std::io::Result<()> {
+fn write_human(
+    out: &mut dyn Write,
+    entry: &Entry,
+    v: &Verdict,
+    dates: &Dates,
+) -> std::io::Result<()> {
     let mark = if v.is_appeal { "APPEAL" } else { "news  " };
     writeln!(out, "\n[{mark} {:.2} {}] {}", v.score, v.lang, entry.title)?;
     if let Some(link) = &entry.link {
@@ -195,11 +226,31 @@ fn write_human(out: &mut dyn Write, entry: &Entry, v: &Verdict) -> std::io::Resu
     if !v.hashtags.is_empty() {
         writeln!(out, "  {}", v.hashtags.join(" "))?;
     }
+    write_dates(out, dates)?;
     if v.is_appeal && !v.summary.is_empty() {
         writeln!(out, "  {}", v.summary)?;
     }
     for r in &v.reasons {
         writeln!(out, "  · {r}")?;
+    }
+    Ok(())
+}
+
+/// `when` and `deadline` for people: the day, and the time when one was given.
+fn write_dates(out: &mut dyn Write, dates: &Dates) -> std::io::Result<()> {
+    let show = |f: &crate::dates::Found| {
+        let format = if f.day_only {
+            "%Y-%m-%d (%a)"
+        } else {
+            "%Y-%m-%d (%a) %H:%M %:z"
+        };
+        f.at.format(format).to_string()
+    };
+    if let Some(f) = &dates.when {
+        writeln!(out, "  when: {}", show(f))?;
+    }
+    if let Some(f) = &dates.deadline {
+        writeln!(out, "  deadline: {}", show(f))?;
     }
     Ok(())
 }

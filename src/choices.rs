@@ -209,6 +209,8 @@ mod tests {
             fingerprint_simhash: 0,
             created_at: 0,
             verdict: None,
+            when: None,
+            deadline: None,
         }
     }
 

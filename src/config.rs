@@ -36,8 +36,16 @@ pub struct RawConfig {
     pub websub: RawWebSub,
     #[serde(default)]
     pub review: RawReview,
+    pub dates: RawDates,
     #[serde(default)]
     pub feeds: Vec<RawFeed>,
+}
+
+/// `[dates]`: the time zone appeals' dates are read in when a feed names none.
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawDates {
+    pub timezone: Option<String>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -128,6 +136,8 @@ pub struct RawFeed {
     /// Hold the feed's appeals for an organizer's approval.
     #[serde(default)]
     pub review: bool,
+    /// IANA time zone the feed's dates are written in (`Europe/Paris`).
+    pub timezone: Option<String>,
 }
 
 /// Whether every new entry of a feed is alerted, or only appeals.
@@ -162,6 +172,8 @@ pub struct FeedConfig {
     pub mode: FeedMode,
     /// Its appeals wait for an organizer's approval (`review = true`).
     pub review: bool,
+    /// The feed's `timezone`; `None`: the configured `dates.timezone`.
+    pub timezone: Option<chrono_tz::Tz>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -208,7 +220,31 @@ pub struct Config {
     pub rate_scale: f64,
     /// `review.new_sites`: hold appeals linking to a site new to their feed.
     pub review_new_sites: bool,
+    /// `dates.timezone`: the zone appeals' dates are read and shown in (default UTC).
+    pub timezone: chrono_tz::Tz,
     pub feeds: Vec<FeedConfig>,
+}
+
+impl Config {
+    /// The time zone of the feed at `url`: its own `timezone`, else `dates.timezone`.
+    pub fn timezone_for(&self, url: &str) -> chrono_tz::Tz {
+        self.feeds
+            .iter()
+            .find(|f| f.url == url)
+            .and_then(|f| f.timezone)
+            .unwrap_or(self.timezone)
+    }
+}
+
+/// An IANA time zone name (`Europe/Berlin`, `UTC`).
+fn time_zone(origin: &str, key: &'static str, name: &str) -> Result<chrono_tz::Tz, ConfigError> {
+    name.trim().parse().map_err(|_| {
+        invalid(
+            origin,
+            key,
+            format!("`{name}` is not an IANA time zone name (such as `Europe/Paris` or `UTC`)"),
+        )
+    })
 }
 
 /// Webhook mode: Telegram posts updates to `url`, served on `http.listen` at its path.
@@ -431,6 +467,10 @@ pub fn validate(
         .and_then(|p| p.parent())
         .map(Path::to_path_buf);
     let feeds = feeds(&src, raw.feeds, base_dir.as_deref())?;
+    let timezone = match raw.dates.timezone.as_deref() {
+        Some(name) => time_zone(&src.file_origin, "dates.timezone", name)?,
+        None => chrono_tz::Tz::UTC,
+    };
 
     Ok(Config {
         source,
@@ -462,6 +502,7 @@ pub fn validate(
         log_level: src.get("SOLIBOT_LOG").or(raw.log.level),
         rate_scale,
         review_new_sites: review_new_sites(&src, raw.review.new_sites)?,
+        timezone,
         feeds,
     })
 }
@@ -755,12 +796,18 @@ fn feeds(
                     format!("a hashtag of feed {} is empty or has spaces", f.url),
                 )
             })?;
+        let timezone = f
+            .timezone
+            .as_deref()
+            .map(|name| time_zone(file_origin, "feeds.timezone", name))
+            .transpose()?;
         feeds.push(FeedConfig {
             url,
             name: f.name,
             hashtags,
             mode,
             review: f.review,
+            timezone,
         });
     }
     Ok(feeds)
@@ -870,6 +917,8 @@ mod tests {
             "[[feeds]]",
             "hashtags",
             "mode",
+            "[dates]",
+            "timezone",
         ] {
             assert!(text.contains(key), "example config documents {key}");
         }
@@ -896,6 +945,42 @@ mod tests {
         assert!(validate(RawConfig::default(), None, &bad).is_err());
         let off = validate(RawConfig::default(), None, &env(&[])).unwrap();
         assert!(off.websub_public_url.is_none());
+    }
+
+    #[test]
+    fn time_zones_default_to_utc_and_a_feed_may_name_its_own() {
+        let text = "[dates]\ntimezone = \"Europe/Paris\"\n[[feeds]]\nurl = \"https://a.example/f\"\n\
+                    timezone = \"Asia/Beirut\"\n[[feeds]]\nurl = \"https://b.example/f\"\n";
+        let cfg = validate(
+            parse_toml(text, Path::new("x.toml")).unwrap(),
+            None,
+            &env(&[]),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.timezone_for("https://a.example/f"),
+            chrono_tz::Asia::Beirut
+        );
+        assert_eq!(
+            cfg.timezone_for("https://b.example/f"),
+            chrono_tz::Europe::Paris
+        );
+        assert_eq!(
+            cfg.timezone_for("https://elsewhere.example/"),
+            chrono_tz::Europe::Paris
+        );
+        let plain = validate(RawConfig::default(), None, &env(&[])).unwrap();
+        assert_eq!(plain.timezone, chrono_tz::UTC);
+        let bad = parse_toml(
+            "[dates]\ntimezone = \"Mars/Olympus\"\n",
+            Path::new("x.toml"),
+        )
+        .unwrap();
+        let e = validate(bad, None, &env(&[])).unwrap_err().to_string();
+        assert!(
+            e.contains("dates.timezone") && e.contains("Mars/Olympus"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -112,6 +112,8 @@ pub fn from_alert(alert: &AlertRecord, feed_url: &str, by: i64) -> FeedbackRecor
         hashtags: alert.hashtags.clone(),
         summary: alert.summary.clone(),
         reasons: kept.map(|k| k.reasons.clone()).unwrap_or_default(),
+        when: alert.when.as_ref().map(|d| d.at.clone()),
+        deadline: alert.deadline.as_ref().map(|d| d.at.clone()),
         verdict: FeedbackVerdict::NotAppeal,
         by,
         at: now_unix(),
@@ -146,6 +148,8 @@ pub fn from_entry(feed: &FeedRecord, entry: &Entry, v: &Verdict, by: i64) -> Fee
         hashtags: v.hashtags.clone(),
         summary: v.summary.clone(),
         reasons: kept.reasons,
+        when: None,
+        deadline: None,
         verdict: FeedbackVerdict::Appeal,
         by,
         at: now_unix(),
@@ -167,6 +171,10 @@ pub struct ExportLine<'a> {
     pub hashtags: &'a [String],
     pub summary: &'a str,
     pub reasons: &'a [String],
+    /// RFC 3339 or null, as `check --json`.
+    pub when: Option<&'a str>,
+    /// RFC 3339 or null, as `check --json`.
+    pub deadline: Option<&'a str>,
     pub verdict: &'static str,
     pub by: i64,
     /// RFC 3339.
@@ -192,6 +200,8 @@ pub fn export_line(rec: &FeedbackRecord) -> ExportLine<'_> {
         hashtags: &rec.hashtags,
         summary: &rec.summary,
         reasons: &rec.reasons,
+        when: rec.when.as_deref(),
+        deadline: rec.deadline.as_deref(),
         verdict: rec.verdict.as_str(),
         by: rec.by,
         at,

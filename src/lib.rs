@@ -7,6 +7,7 @@
 //! - [`feeds`]: fetch (one HTTP client, caps, conditional GET, address guard) and
 //!   parse (bytes -> [`entry::Entry`], no IO).
 //! - [`detect`]: entry -> [`detect::Verdict`]; pure.
+//! - [`dates`]: an entry's text -> when its event starts and when its call closes; pure.
 //! - [`websub`]: WebSub push for feeds that name a hub (subscribe, renew, leave; the
 //!   callback), feeding pushed content to the poll's commit.
 //! - [`store`]: the only code that knows the database is sled.
@@ -35,6 +36,7 @@ pub mod check;
 pub mod choices;
 pub mod config;
 pub mod context;
+pub mod dates;
 pub mod deliver;
 pub mod detect;
 pub mod entry;

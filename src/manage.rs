@@ -375,9 +375,9 @@ pub async fn add_feed(
         .zip(&snap.verdicts)
         .find(|(_, v)| v.is_appeal)
         .map(|(e, v)| {
-            render::render_plain(&crate::deliver::alert_from_record(&poll::alert_record(
-                &feed, e, v,
-            )))
+            render::render_plain(&crate::deliver::alert_from_record(
+                &poll::dated_alert_record(&shared.config, &feed, e, v),
+            ))
         });
     let feed = shared.store.feed(feed.id)?.unwrap_or(feed);
     Ok(Added {

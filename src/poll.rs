@@ -13,7 +13,9 @@ use crate::events::Event;
 use crate::feeds::fetch::{FetchError, Fetched, Validators};
 use crate::feeds::parse::{self, ParseError};
 use crate::metrics::Counters;
-use crate::store::{ActionRecord, AlertRecord, FeedRecord, NewEntry, StoreError, now_unix};
+use crate::store::{
+    ActionRecord, AlertRecord, DateRecord, FeedRecord, NewEntry, StoreError, now_unix,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -222,6 +224,30 @@ pub fn alert_record(feed: &FeedRecord, entry: &Entry, v: &Verdict) -> AlertRecor
         fingerprint_simhash: v.fingerprint.simhash,
         created_at: now_unix(),
         verdict: Some(crate::feedback::alert_verdict(entry, v)),
+        when: None,
+        deadline: None,
+    }
+}
+
+/// The alert with its `when` and `deadline`, read in the feed's time zone (issue 14).
+pub fn dated_alert_record(
+    config: &crate::config::Config,
+    feed: &FeedRecord,
+    entry: &Entry,
+    v: &Verdict,
+) -> AlertRecord {
+    let mut rec = alert_record(feed, entry, v);
+    let tz = config.timezone_for(&feed.url);
+    let dates = crate::dates::for_entry(entry, &v.lang, chrono::Utc::now(), tz);
+    rec.when = dates.when.map(date_record);
+    rec.deadline = dates.deadline.map(date_record);
+    rec
+}
+
+fn date_record(f: crate::dates::Found) -> DateRecord {
+    DateRecord {
+        at: f.at.to_rfc3339(),
+        day_only: f.day_only,
     }
 }
 
@@ -479,7 +505,7 @@ fn select_new(
                 &shared.counters.appeals_detected,
                 u64::from(verdict.is_appeal),
             );
-            let rec = alert_record(feed, entry, verdict);
+            let rec = dated_alert_record(&shared.config, feed, entry, verdict);
             let recent = match &mut recent {
                 Some(r) => r,
                 None => recent.insert(shared.store.recent_alerts(CROSS_POST_WINDOW)?),

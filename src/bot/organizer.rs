@@ -233,7 +233,8 @@ pub(super) async fn preview(ctx: &Ctx<'_>, args: &str) -> String {
         return ctx.tn("preview.none", total, &[("name", &name)]);
     }
     for (e, v) in &appeals {
-        let alert = crate::deliver::alert_from_record(&crate::poll::alert_record(&record, e, v));
+        let rec = crate::poll::dated_alert_record(&ctx.shared.config, &record, e, v);
+        let alert = crate::deliver::alert_from_record(&rec);
         let r = crate::deliver::render::render_alert(&alert);
         send_preview(ctx, &r).await;
     }

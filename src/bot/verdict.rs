@@ -198,11 +198,16 @@ async fn send_found(
         return ctx.t("send.already", &[("name", &clip(&feed.name, 80))]);
     }
     let mut rec = feedback::from_entry(feed, entry, &verdict, ctx.user_id);
-    rec.alert_id = shared
+    let sent = shared
         .store
         .alerts_where(|a| a.feed_id == feed.id && a.entry_id == entry.id, 1)
         .ok()
-        .and_then(|found| found.first().map(|a| a.id));
+        .and_then(|found| found.into_iter().next());
+    if let Some(alert) = sent {
+        rec.alert_id = Some(alert.id);
+        rec.when = alert.when.map(|d| d.at);
+        rec.deadline = alert.deadline.map(|d| d.at);
+    }
     if let Err(e) = shared.store.record_feedback(&rec).await {
         tracing::error!(error = %e, "cannot record a /send verdict");
     }

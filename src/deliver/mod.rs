@@ -1,8 +1,10 @@
 //! Delivery: render an alert for Telegram (pure), and the outbox worker that sends it to
 //! every subscribed chat once, within Telegram's limits, whatever Telegram answers.
 
+pub mod calendar;
 pub mod limiter;
 pub mod pace;
+pub mod past;
 pub mod preview;
 pub mod render;
 pub mod telegram;
@@ -32,5 +34,10 @@ pub fn alert_from_record(rec: &AlertRecord) -> render::Alert {
         hashtags: rec.hashtags.clone(),
         lang: rec.lang.clone(),
         also_published_by: rec.also_published_by.clone(),
+        when: rec.when.as_ref().and_then(calendar::AlertDate::from_record),
+        deadline: rec
+            .deadline
+            .as_ref()
+            .and_then(calendar::AlertDate::from_record),
     }
 }

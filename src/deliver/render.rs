@@ -20,6 +20,7 @@
 
 use unicode_segmentation::UnicodeSegmentation;
 
+use super::calendar::{self, AlertDate};
 use crate::detect::{Action, ActionKind};
 use crate::text::primary_language;
 
@@ -70,6 +71,9 @@ pub struct Alert {
     pub lang: String,
     /// Other partners that published the same appeal.
     pub also_published_by: Vec<String>,
+    /// When the event starts, and when the call closes (a 📅 and a ⏳ line).
+    pub when: Option<AlertDate>,
+    pub deadline: Option<AlertDate>,
 }
 
 /// An inline keyboard URL button.
@@ -110,19 +114,42 @@ pub fn render_plain(alert: &Alert) -> String {
 /// One message listing several alerts (after an outage): a header, then a short block per
 /// alert (linked title, partner, top action) as many as fit, then "and K more".
 pub fn render_digest(alerts: &[Alert]) -> Rendered {
-    let locale = alerts.first().map_or(Locale::En, |a| Locale::of(&a.lang));
+    render_digest_with_past(alerts, &[])
+}
+
+/// A digest whose `past` alerts (their event started or their call closed before they
+/// could be sent) follow under their own heading; with no `live` ones, the header says
+/// that these passed while the bot was away.
+pub fn render_digest_with_past(live: &[Alert], past: &[Alert]) -> Rendered {
+    let first = live.first().or(past.first());
+    let locale = first.map_or(Locale::En, |a| Locale::of(&a.lang));
     let mut b = Builder::new(locale.is_rtl());
     let mut header = Line::default();
-    header
-        .tag("<b>")
-        .text(&locale.new_appeals(alerts.len()))
-        .tag("</b>");
+    let title = if live.is_empty() && !past.is_empty() {
+        crate::i18n::t(locale.lang(), "digest.away", &[])
+    } else {
+        locale.new_appeals(live.len())
+    };
+    header.tag("<b>").text(&title).tag("</b>");
     b.push(&header);
 
+    let total = live.len() + past.len();
+    let all = live
+        .iter()
+        .map(|a| (a, false))
+        .chain(past.iter().map(|a| (a, true)));
     let mut shown = 0;
-    for (i, alert) in alerts.iter().enumerate() {
-        let block = digest_block(alert, locale);
-        let left = alerts.len() - i - 1;
+    for (i, (alert, is_past)) in all.enumerate() {
+        let mut block = Vec::new();
+        if is_past && i == live.len() && !live.is_empty() {
+            block.push(Item::Blank);
+            let mut heading = Line::default();
+            let text = crate::i18n::t(locale.lang(), "digest.past", &[]);
+            heading.tag("<b>").text(&text).tag("</b>");
+            block.push(Item::Line(heading));
+        }
+        block.extend(digest_block(alert, locale));
+        let left = total - i - 1;
         let mut trial = block.clone();
         if left > 0 {
             trial.push(Item::Blank);
@@ -136,15 +163,23 @@ pub fn render_digest(alerts: &[Alert]) -> Rendered {
         }
         shown += 1;
     }
-    if shown < alerts.len() {
+    if shown < total {
         b.blank();
-        b.push(&more_line(locale, alerts.len() - shown));
+        b.push(&more_line(locale, total - shown));
     }
     Rendered {
         html: b.html,
         plain: b.plain,
         buttons: Vec::new(),
     }
+}
+
+/// The 📅 and ⏳ lines of an alert, in the message's language.
+fn date_lines(alert: &Alert, locale: Locale) -> Vec<String> {
+    let lang = locale.lang();
+    let when = alert.when.map(|d| calendar::when_line(lang, &d));
+    let deadline = alert.deadline.map(|d| calendar::deadline_line(lang, &d));
+    when.into_iter().chain(deadline).collect()
 }
 
 // ---------------------------------------------------------------------------------------
@@ -168,6 +203,15 @@ impl Locale {
 
     fn is_rtl(self) -> bool {
         self == Locale::Ar
+    }
+
+    /// The same language among the bot's own (for the words of dates).
+    fn lang(self) -> crate::i18n::Lang {
+        match self {
+            Locale::En => crate::i18n::Lang::En,
+            Locale::Fr => crate::i18n::Lang::Fr,
+            Locale::Ar => crate::i18n::Lang::Ar,
+        }
     }
 
     fn what_you_can_do(self) -> &'static str {
@@ -278,6 +322,8 @@ struct Parts {
     summary: String,
     actions: Vec<ShownAction>,
     hashtags: Vec<String>,
+    /// The 📅 and ⏳ lines.
+    dates: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -346,6 +392,7 @@ impl Parts {
             summary: clean_to(&alert.summary, true, MAX_VISIBLE),
             actions,
             hashtags,
+            dates: date_lines(alert, locale),
         }
     }
 }
@@ -820,6 +867,12 @@ fn emit(p: &Parts) -> Builder {
         b.push(&line);
     }
 
+    for text in &p.dates {
+        let mut line = Line::default();
+        line.text(text);
+        b.push(&line);
+    }
+
     if !p.summary.is_empty() {
         b.blank();
         for text in p.summary.split('\n') {
@@ -973,6 +1026,11 @@ fn digest_block(alert: &Alert, locale: Locale) -> Vec<Item> {
     }
     if !by.plain.is_empty() {
         items.push(Item::Line(by));
+    }
+    for text in date_lines(alert, locale) {
+        let mut line = Line::default();
+        line.text(&text);
+        items.push(Item::Line(line));
     }
     if let Some(link) = link {
         let mut more = Line::default();
@@ -1173,6 +1231,8 @@ mod tests {
             hashtags: vec!["#KeepItOpen".into(), "#Syria".into(), "#syria".into()],
             lang: "en".into(),
             also_published_by: vec!["Humanitarian Coalition".into()],
+            when: None,
+            deadline: None,
         }
     }
 
@@ -1240,6 +1300,8 @@ mod tests {
                 hashtags: vec!["#NoDeportations".into(), "#لا_للترحيل".into()],
                 lang: "ar".into(),
                 also_published_by: vec!["Diaspora Voices".into(), "منظمة حقوق".into()],
+                when: None,
+                deadline: None,
             },
             expect![[r#"
                 <b><a href="https://relief.example.org/ar/deportations">أوقفوا ترحيل اللاجئين السوريين</a></b>
@@ -1296,6 +1358,8 @@ mod tests {
                 hashtags: vec!["LibérezLesDétenus".into()],
                 lang: "fr".into(),
                 also_published_by: vec![],
+                when: None,
+                deadline: None,
             },
             expect![[r#"
                 <b><a href="https://collectif.example.fr/rassemblement">Rassemblement devant l'ambassade samedi</a></b>
@@ -1347,6 +1411,8 @@ mod tests {
             hashtags: vec!["#Free Them".into(), "##".into()],
             lang: "en".into(),
             also_published_by: vec!["<b>Partner</b> & Co".into()],
+            when: None,
+            deadline: None,
         };
         check(
             &alert,
@@ -1792,6 +1858,8 @@ mod tests {
                 .pick(&["en", "ar", "fr", "fa", "he", "", "und", "AR-sy", "fr-CA"])
                 .to_owned(),
             also_published_by: (0..rng.below(8)).map(|_| hostile(rng)).collect(),
+            when: None,
+            deadline: None,
         }
     }
 

@@ -12,11 +12,11 @@
 
 use super::limiter::{Limits, Scheduler};
 use super::pace::{Pace, Snapshot};
-use super::render;
 use super::telegram::{self, SendOutcome};
+use super::{calendar, past, render};
 use crate::events::{Event, Events};
 use crate::metrics::Counters;
-use crate::store::{OutboxKey, PaceRecord, Store, now_unix};
+use crate::store::{AlertRecord, OutboxKey, PaceRecord, Store, now_unix};
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -236,7 +236,10 @@ impl Worker {
             let take = if queue.len() > DIGEST_AFTER {
                 queue.len().min(DIGEST_MAX)
             } else {
-                1
+                self.hold_passed(chat)
+            };
+            let Some(queue) = self.queues.get(&chat) else {
+                continue;
             };
             let mut keys: Vec<OutboxKey> = queue.iter().take(take).copied().collect();
             let Some(prepared) = self.prepare(&keys) else {
@@ -316,11 +319,17 @@ impl Worker {
             thread = d.thread_id;
             records.push(store.alert(d.alert_id).ok()??);
         }
-        let message = match records.as_slice() {
-            [one] => self.render_one(one),
+        let now = chrono::Utc::now();
+        let (passed, live): (Vec<_>, Vec<_>) = records
+            .iter()
+            .partition(|r| calendar::alert_has_passed(r, now));
+        let message = match (live.as_slice(), passed.as_slice()) {
+            ([one], []) => self.render_one(one),
             _ => {
-                let alerts: Vec<_> = records.iter().map(super::alert_from_record).collect();
-                render::render_digest(&alerts)
+                let shown = |rs: &[&AlertRecord]| -> Vec<render::Alert> {
+                    rs.iter().map(|r| super::alert_from_record(r)).collect()
+                };
+                render::render_digest_with_past(&shown(&live), &shown(&passed))
             }
         };
         Some(Prepared {
@@ -330,6 +339,21 @@ impl Worker {
             keys: records.len(),
             choices: Vec::new(),
         })
+    }
+
+    /// A short queue whose head has passed: reorders it (see [`past::plan`]) and says how
+    /// many keys to send now.
+    fn hold_passed(&mut self, chat: i64) -> usize {
+        let Some(queue) = self.queues.get_mut(&chat) else {
+            return 1;
+        };
+        let now = chrono::Utc::now();
+        let store = &self.handles.store;
+        let kinds: Vec<past::Kind> = queue.iter().map(|k| passed_kind(store, *k, now)).collect();
+        let plan = past::plan(&kinds);
+        let old: Vec<OutboxKey> = queue.iter().copied().collect();
+        *queue = plan.order.iter().map(|&i| old[i]).collect();
+        plan.take.max(1)
     }
 
     /// One alert, rendered once for all the chats it goes to.
@@ -482,6 +506,20 @@ fn remember_sent_alert(store: &Store, d: &Done) {
     };
     if let Err(e) = store.record_sent_message(d.chat, message_id, alert) {
         tracing::warn!(chat = d.chat, error = %e, "cannot remember the alert a message carries");
+    }
+}
+
+/// Whether the message under `key` is an alert whose date has passed.
+fn passed_kind(store: &Store, key: OutboxKey, now: chrono::DateTime<chrono::Utc>) -> past::Kind {
+    let alert = store
+        .delivery(key)
+        .ok()
+        .flatten()
+        .filter(|d| d.notice.is_none())
+        .and_then(|d| store.alert(d.alert_id).ok().flatten());
+    match alert {
+        Some(a) if calendar::alert_has_passed(&a, now) => past::Kind::Passed,
+        _ => past::Kind::Live,
     }
 }
 

@@ -78,6 +78,12 @@ pub struct FeedbackRecord {
     pub hashtags: Vec<String>,
     pub summary: String,
     pub reasons: Vec<String>,
+    /// The entry's `when` (RFC 3339), as its alert carried it; absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<String>,
+    /// The entry's `deadline` (RFC 3339), as its alert carried it; absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<String>,
     pub verdict: FeedbackVerdict,
     /// The Telegram user id of the organizer or admin.
     pub by: i64,
@@ -310,6 +316,8 @@ mod tests {
             hashtags: vec![],
             summary: "S".into(),
             reasons: vec![],
+            when: None,
+            deadline: None,
             verdict,
             by,
             at,

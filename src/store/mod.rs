@@ -224,6 +224,12 @@ pub struct AlertRecord {
     /// written before it was kept.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub verdict: Option<AlertVerdict>,
+    /// When the event it mobilizes for starts (issue 14); absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub when: Option<DateRecord>,
+    /// When its petition, consultation or call closes; absent in older records.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<DateRecord>,
 }
 
 /// The parts of `check --json`'s line for an entry that an alert does not otherwise keep.
@@ -234,6 +240,16 @@ pub struct AlertVerdict {
     pub is_appeal: bool,
     pub score: f64,
     pub reasons: Vec<String>,
+}
+
+/// A date of an alert, in the feed's time zone.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DateRecord {
+    /// RFC 3339 with the zone's offset.
+    pub at: String,
+    /// No time of day was given: `at` is the start of the day.
+    #[serde(default)]
+    pub day_only: bool,
 }
 
 /// One message owed to one chat.
@@ -1347,6 +1363,8 @@ mod tests {
             fingerprint_simhash: 0,
             created_at: now_unix(),
             verdict: None,
+            when: None,
+            deadline: None,
         }
     }
 

@@ -425,6 +425,8 @@ mod tests {
             fingerprint_simhash: 0,
             created_at: 0,
             verdict: None,
+            when: None,
+            deadline: None,
         }
     }
 

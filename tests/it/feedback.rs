@@ -421,6 +421,8 @@ fn wrong_mark(feed_id: u64, n: usize) -> FeedbackRecord {
         hashtags: vec![],
         summary: String::new(),
         reasons: vec![],
+        when: None,
+        deadline: None,
         verdict: FeedbackVerdict::NotAppeal,
         by: ORGANIZER,
         at: solibot::store::now_unix(),

@@ -273,6 +273,7 @@ impl Scene {
                 hashtags: vec![],
                 mode: FeedMode::Appeals,
                 review: false,
+                timezone: None,
             },
             FeedConfig {
                 url: hostile_url.clone(),
@@ -280,6 +281,7 @@ impl Scene {
                 hashtags: vec![],
                 mode: FeedMode::All,
                 review: false,
+                timezone: None,
             },
         ];
         tweak(&mut cfg);
@@ -978,6 +980,7 @@ async fn redirects_to_private_addresses_are_refused_and_others_still_polled() {
             hashtags: vec![],
             mode: FeedMode::All,
             review: false,
+            timezone: None,
         })
         .collect();
     let store = Store::open(&dir.path().join("db")).expect("store");
@@ -1477,6 +1480,7 @@ fn rendered_alerts_and_digests_pass_telegrams_html_parser_whatever_the_fields() 
                 ][self.below(11)]
                 .to_string(),
                 also_published_by: (0..self.below(8)).map(|_| self.text()).collect(),
+                ..Alert::default()
             }
         }
     }

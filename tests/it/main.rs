@@ -6,6 +6,7 @@ mod support;
 
 mod binary;
 mod crash;
+mod dates;
 mod delivery;
 mod e2e;
 mod feedback;

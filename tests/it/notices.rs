@@ -62,6 +62,8 @@ fn alert(feed_id: u64, i: usize) -> AlertRecord {
         fingerprint_simhash: i as u64,
         created_at: solibot::store::now_unix(),
         verdict: None,
+        when: None,
+        deadline: None,
     }
 }
 

@@ -99,6 +99,7 @@ pub struct RawHttp {
 #[serde(deny_unknown_fields)]
 pub struct RawDelivery {
     pub rate_scale: Option<f64>,
+    pub paid_broadcast: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -192,6 +193,9 @@ pub struct Config {
     /// Telegram's rate limits multiplied by this (1 for Telegram itself; more only for a
     /// local Bot API server or a test double that allows it).
     pub rate_scale: f64,
+    /// `delivery.paid_broadcast`: send with `allow_paid_broadcast` (Telegram Stars) and
+    /// pace up to 1,000 messages a second overall.
+    pub paid_broadcast: bool,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -410,6 +414,7 @@ pub fn validate(
     )?;
     let log_format = log_format(&src, raw.log.format)?;
     let rate_scale = rate_scale(&src, raw.delivery.rate_scale)?;
+    let paid_broadcast = paid_broadcast(&src, raw.delivery.paid_broadcast)?;
     let base_dir = source
         .as_ref()
         .and_then(|p| p.parent())
@@ -445,6 +450,7 @@ pub fn validate(
         log_format,
         log_level: src.get("SOLIBOT_LOG").or(raw.log.level),
         rate_scale,
+        paid_broadcast,
         feeds,
     })
 }
@@ -566,6 +572,20 @@ fn allow_private(src: &Sources, raw: Option<bool>) -> Result<bool, ConfigError> 
             invalid(
                 "environment SOLIBOT_ALLOW_PRIVATE",
                 "fetch.allow_private_addresses",
+                format!("`{v}` is not 1/0/true/false"),
+            )
+        }),
+        None => Ok(raw.unwrap_or(false)),
+    }
+}
+
+/// `delivery.paid_broadcast` (or `SOLIBOT_PAID_BROADCAST`), off by default.
+fn paid_broadcast(src: &Sources, raw: Option<bool>) -> Result<bool, ConfigError> {
+    match src.get("SOLIBOT_PAID_BROADCAST") {
+        Some(v) => parse_bool(&v).ok_or_else(|| {
+            invalid(
+                "environment SOLIBOT_PAID_BROADCAST",
+                "delivery.paid_broadcast",
                 format!("`{v}` is not 1/0/true/false"),
             )
         }),

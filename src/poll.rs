@@ -358,7 +358,7 @@ async fn take_entries(
     let batches = if shared.dry_run() || report.alerts == 0 {
         vec![(new_entries, Vec::new())]
     } else {
-        let subscribers = shared.store.subscribers()?;
+        let subscribers = shared.store.recipients()?;
         crate::choices::route(&subscribers, &feed.hashtags, new_entries, now_unix())
     };
     // The feed's new state is written with its entries: a crash can never leave a feed

@@ -1,10 +1,12 @@
 //! Delivery: render an alert for Telegram (pure), and the outbox worker that sends it to
 //! every subscribed chat once, within Telegram's limits, whatever Telegram answers.
 
+pub mod bucket;
 pub mod limiter;
 pub mod pace;
 pub mod render;
 pub mod telegram;
+pub mod window;
 pub mod worker;
 
 use crate::detect::{Action, ActionKind};

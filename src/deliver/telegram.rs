@@ -4,6 +4,7 @@
 //! chat, resend as plain text, or retry later.
 
 use super::render::Rendered;
+use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -30,25 +31,80 @@ pub enum SendOutcome {
     Refused(String),
 }
 
+/// What every send of the outbox shares: the one HTTP client (teloxide's `Bot` is a
+/// handle on it), the token to keep out of errors, and whether sends are paid broadcasts.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Sender {
+    bot: Bot,
+    token: Arc<str>,
+    paid: bool,
+}
+
+impl Sender {
+    pub fn new(bot: Bot, token: &str, paid_broadcast: bool) -> Sender {
+        Sender {
+            bot,
+            token: Arc::from(token),
+            paid: paid_broadcast,
+        }
+    }
+
+    /// [`send`] with this sender's client and options.
+    pub async fn send(
+        &self,
+        chat_id: i64,
+        thread_id: Option<i32>,
+        msg: &Rendered,
+    ) -> (SendOutcome, bool) {
+        send(&self.bot, chat_id, thread_id, msg, &self.options()).await
+    }
+
+    /// [`send_plain`] with this sender's client and options.
+    pub async fn send_plain(&self, chat_id: i64, msg: &Rendered) -> SendOutcome {
+        send_once(&self.bot, chat_id, None, msg, false, &self.options()).await
+    }
+
+    fn options(&self) -> Options<'_> {
+        Options {
+            token: &self.token,
+            paid: self.paid,
+        }
+    }
+}
+
+/// How one message is sent: the token (scrubbed from errors) and whether it is a paid
+/// broadcast (`allow_paid_broadcast`).
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    pub token: &'a str,
+    pub paid: bool,
+}
+
 /// Sends the rendered alert as HTML; on a render refusal, once more as plain text.
 pub async fn send(
     bot: &Bot,
     chat_id: i64,
     thread_id: Option<i32>,
     msg: &Rendered,
-    token: &str,
+    options: &Options<'_>,
 ) -> (SendOutcome, bool) {
-    let first = send_once(bot, chat_id, thread_id, msg, true, token).await;
+    let first = send_once(bot, chat_id, thread_id, msg, true, options).await;
     if let SendOutcome::BadRender(_) = first {
-        let second = send_once(bot, chat_id, thread_id, msg, false, token).await;
+        let second = send_once(bot, chat_id, thread_id, msg, false, options).await;
         return (second, true);
     }
     (first, false)
 }
 
 /// Sends `msg` as plain text (a notice): no HTML, no topic.
-pub async fn send_plain(bot: &Bot, chat_id: i64, msg: &Rendered, token: &str) -> SendOutcome {
-    send_once(bot, chat_id, None, msg, false, token).await
+pub async fn send_plain(
+    bot: &Bot,
+    chat_id: i64,
+    msg: &Rendered,
+    options: &Options<'_>,
+) -> SendOutcome {
+    send_once(bot, chat_id, None, msg, false, options).await
 }
 
 async fn send_once(
@@ -57,7 +113,7 @@ async fn send_once(
     thread_id: Option<i32>,
     msg: &Rendered,
     html: bool,
-    token: &str,
+    options: &Options<'_>,
 ) -> SendOutcome {
     let text = if html {
         msg.html.clone()
@@ -76,6 +132,9 @@ async fn send_once(
     if html {
         req = req.parse_mode(ParseMode::Html);
     }
+    if options.paid {
+        req = req.allow_paid_broadcast(true);
+    }
     if let Some(t) = thread_id {
         req = req.message_thread_id(ThreadId(teloxide::types::MessageId(t)));
     }
@@ -92,7 +151,7 @@ async fn send_once(
     }
     match req.await {
         Ok(_) => SendOutcome::Sent,
-        Err(e) => classify(&e, token),
+        Err(e) => classify(&e, options.token),
     }
 }
 

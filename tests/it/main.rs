@@ -12,6 +12,7 @@ mod layers;
 mod notices;
 mod ops;
 mod organizer;
+mod paid;
 mod shape;
 mod spine;
 mod support_selftest;

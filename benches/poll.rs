@@ -279,7 +279,25 @@ fn appeal_feeds(feeds: usize) -> Vec<usize> {
 }
 
 fn appeal_title(feed: usize) -> String {
-    format!("Sign the petition for the families of partner {feed}")
+    format!("Act now for the families of partner {feed}")
+}
+
+/// Each new appeal asks for something else, so none is taken for a cross-post of another.
+fn appeal_html(feed: usize) -> String {
+    let ask = match feed / 3 % 3 {
+        0 => format!(
+            "Sign the petition to the Foreign Secretary before Friday: \
+             <a href=\"https://www.change.org/p/partner{feed}-families\">sign here</a>."
+        ),
+        1 => format!(
+            "Please donate today: every gift buys heating fuel for a family for a week. \
+             <a href=\"https://partner{feed}.example/donate\">Donate</a>."
+        ),
+        _ => "Join us for a silent vigil in front of the embassy on Wednesday at 5 pm, and \
+              bring a candle."
+            .to_string(),
+    };
+    format!("<p>{ask}</p>{}", chrome(feed))
 }
 
 /// Feed `i` with one more entry on top: an appeal.
@@ -289,12 +307,7 @@ fn feed_with_appeal(i: usize) -> String {
         &format!("https://partner{i}.example/posts/appeal"),
         &appeal_title(i),
         &format!("https://partner{i}.example/posts/appeal"),
-        &format!(
-            "<p>Sign the petition to the Foreign Secretary before Friday: \
-             <a href=\"https://www.change.org/p/partner{i}-families\">sign here</a>, and share it \
-             with #NoUnsafeReturns.</p>{}",
-            chrome(i)
-        ),
+        &appeal_html(i),
     )
     .published(1_700_100_000);
     let one = FeedServer::rss("x", std::slice::from_ref(&item));
@@ -452,7 +465,12 @@ fn main() {
         );
         let first = round(&shared, &ids, ticks).await;
         let rss_after = status_mb("VmRSS:");
+        eprintln!(
+            "peak RSS after the first poll: {:.1} MB",
+            status_mb("VmHWM:")
+        );
         let second = round(&shared, &ids, ticks).await;
+        eprintln!("peak RSS after the 304 poll: {:.1} MB", status_mb("VmHWM:"));
         writeln!(server_in, "APPEALS").expect("to the feed server");
         let mut ok = String::new();
         server_out

@@ -4,14 +4,21 @@
 //! 2,000; 10–20 entries of 2–4 KB of HTML each, in English, Arabic and French, about one
 //! entry in five an appeal) from the local feed server of `tests/support`, with strong
 //! ETags. This process opens a store on disk with the production settings, stores the
-//! subscribers (default 10,000) and the feeds, and drives `solibot::poll::poll_feed` over
-//! every feed with the production concurrency, twice: the first poll (fetch, parse,
-//! detect every entry, commit them as seen) and a second one that the server answers 304.
+//! feeds and the subscribers (default 10,000; one in ten follows every feed, the others
+//! one feed that never changes) and drives `solibot::poll::poll_feed` over every feed with
+//! the production concurrency, three times: the first poll (fetch, parse, detect every
+//! entry, commit them as seen), a second one that the server answers 304, and a third
+//! after [`APPEALS`] feeds got a new appeal each. The third round's alerts then go through
+//! the outbox: the delivery worker sends them to the fake Bot API (in this process,
+//! Telegram's limits ×10 with no slack), and every chat that follows every feed must get
+//! each new appeal exactly once.
 //!
-//! Measured in this process only (the server runs in the child): CPU seconds (user +
-//! system, from /proc/self/stat) per 1,000 feeds for each round, wall time, and peak RSS
-//! (VmHWM from /proc/self/status). Targets: ≤ 2 s and ≤ 0.2 s of CPU per 1,000 feeds,
-//! ≤ 40 MB peak RSS.
+//! Measured in this process (the server runs in the child): CPU seconds (user + system,
+//! from /proc/self/stat) per 1,000 feeds for each polling round, wall time, and peak RSS
+//! (VmHWM from /proc/self/status) before the delivery round. Exits 1 when a target is
+//! missed: ≤ 1.5 s and ≤ 0.1 s of CPU per 1,000 feeds, peak RSS ≤ 40 MB up to 2,000 feeds
+//! and ≤ 64 MB up to 10,000, every poll answered, every appeal delivered exactly once, no
+//! 429.
 
 #[path = "../tests/support/mod.rs"]
 #[allow(unused_imports)]
@@ -20,11 +27,12 @@ mod support;
 use solibot::config::{RawConfig, validate};
 use solibot::store::{FeedRecord, Store, SubscriberRecord};
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::feed_server::{FeedServer, Item};
+use support::telegram::{FakeOptions, FakeTelegram};
 
 // ---------------------------------------------------------------------------------------
 // Realistic feed content, generated from a seed.
@@ -234,19 +242,91 @@ fn serve(feeds: usize) {
         }
         println!("PORT {} BYTES {bytes}", server.addr().port());
         let _ = std::io::stdout().flush();
-        // Serve until the parent closes our standard input.
-        tokio::task::spawn_blocking(|| {
-            let mut sink = Vec::new();
-            let _ = std::io::stdin().read_to_end(&mut sink);
-        })
-        .await
-        .ok();
+        // Serve until the parent closes our standard input; a line `APPEALS` adds a new
+        // appeal to the first feeds of [`appeal_feeds`].
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        std::thread::spawn(move || {
+            for line in std::io::stdin().lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        while let Some(line) = rx.recv().await {
+            if line.trim() == "APPEALS" {
+                for i in appeal_feeds(feeds) {
+                    server.set(
+                        &format!("/feeds/{i}.xml"),
+                        feed_with_appeal(i),
+                        "application/rss+xml",
+                    );
+                }
+                println!("OK");
+                let _ = std::io::stdout().flush();
+            }
+        }
     });
 }
 
-fn subscriber(chat_id: i64) -> SubscriberRecord {
+/// How many feeds get a new appeal in the third round.
+const APPEALS: usize = 3;
+
+/// The feeds that get a new appeal: English ones (every third), never feed 1 (the one
+/// most subscribers follow).
+fn appeal_feeds(feeds: usize) -> Vec<usize> {
+    (0..feeds).filter(|i| i % 3 == 0).take(APPEALS).collect()
+}
+
+fn appeal_title(feed: usize) -> String {
+    format!("Act now for the families of partner {feed}")
+}
+
+/// Each new appeal asks for something else, so none is taken for a cross-post of another.
+fn appeal_html(feed: usize) -> String {
+    let ask = match feed / 3 % 3 {
+        0 => format!(
+            "Sign the petition to the Foreign Secretary before Friday: \
+             <a href=\"https://www.change.org/p/partner{feed}-families\">sign here</a>."
+        ),
+        1 => format!(
+            "Please donate today: every gift buys heating fuel for a family for a week. \
+             <a href=\"https://partner{feed}.example/donate\">Donate</a>."
+        ),
+        _ => "Join us for a silent vigil in front of the embassy on Wednesday at 5 pm, and \
+              bring a candle."
+            .to_string(),
+    };
+    format!("<p>{ask}</p>{}", chrome(feed))
+}
+
+/// Feed `i` with one more entry on top: an appeal.
+fn feed_with_appeal(i: usize) -> String {
+    let doc = feed_document(i);
+    let item = Item::new(
+        &format!("https://partner{i}.example/posts/appeal"),
+        &appeal_title(i),
+        &format!("https://partner{i}.example/posts/appeal"),
+        &appeal_html(i),
+    )
+    .published(1_700_100_000);
+    let one = FeedServer::rss("x", std::slice::from_ref(&item));
+    let start = one.find("<item>").expect("an item");
+    let end = one.rfind("</item>").expect("an item") + "</item>".len();
+    let at = doc.find("<item>").expect("items");
+    format!("{}{}{}", &doc[..at], &one[start..end], &doc[at..])
+}
+
+/// Chat `n`: one in ten follows every feed, the others only `quiet_feed`.
+fn subscriber(n: usize, quiet_feed: u64) -> SubscriberRecord {
+    let follow: Vec<u64> = if n % 10 == 0 {
+        vec![]
+    } else {
+        vec![quiet_feed]
+    };
     serde_json::from_value(serde_json::json!({
-        "v": 1, "chat_id": chat_id, "kind": "private", "language": null, "since": 0, "thread_id": null
+        "v": 1, "chat_id": 10_000_000 + n as i64, "kind": "private", "language": null,
+        "since": 0, "thread_id": null, "follow_feeds": follow
     }))
     .expect("a subscriber record")
 }
@@ -318,10 +398,10 @@ fn main() {
         .stdout(Stdio::piped())
         .spawn()
         .expect("feed server process");
+    let mut server_in = child.stdin.take().expect("stdin");
+    let mut server_out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut line = String::new();
-    BufReader::new(child.stdout.take().expect("stdout"))
-        .read_line(&mut line)
-        .expect("port line");
+    server_out.read_line(&mut line).expect("port line");
     let words: Vec<&str> = line.split_whitespace().collect();
     let port: u16 = words.get(1).and_then(|p| p.parse().ok()).expect("a port");
     let served: usize = words.get(3).and_then(|p| p.parse().ok()).unwrap_or(0);
@@ -333,20 +413,8 @@ fn main() {
     let rss_start = status_mb("VmRSS:");
     let dir = tempfile::tempdir().expect("temp dir");
     let db = dir.path().join("solibot.db");
-    let mut env = HashMap::new();
-    env.insert("SOLIBOT_ALLOW_PRIVATE".to_string(), "1".to_string());
-    env.insert("SOLIBOT_DATA_PATH".to_string(), db.display().to_string());
-    env.insert("SOLIBOT_TELEGRAM_TOKEN".to_string(), "1:bench".to_string());
-    let config = validate(RawConfig::default(), None, &env).expect("config");
     let store = Store::open(&db).expect("store");
     let t = Instant::now();
-    let subs: Vec<SubscriberRecord> = (0..subscribers)
-        .map(|chat| subscriber(10_000_000 + chat as i64))
-        .collect();
-    // In batches, as an import would; the bot itself adds them one by one.
-    for chunk in subs.chunks(100) {
-        store.subscribe_many(chunk).expect("subscribe");
-    }
     let mut ids = Vec::with_capacity(feeds);
     for i in 0..feeds {
         let rec = FeedRecord {
@@ -356,6 +424,20 @@ fn main() {
         let added = store.add_feed(rec).expect("add feed").expect("a new feed");
         ids.push(added.id);
     }
+    let quiet_feed = ids.get(1).copied().unwrap_or(0);
+    let subs: Vec<SubscriberRecord> = (0..subscribers)
+        .map(|n| subscriber(n, quiet_feed))
+        .collect();
+    let followers: Vec<i64> = subs
+        .iter()
+        .filter(|s| s.follow_feeds.is_empty())
+        .map(|s| s.chat_id)
+        .collect();
+    // In batches, as an import would; the bot itself adds them one by one.
+    for chunk in subs.chunks(100) {
+        store.subscribe_many(chunk).expect("subscribe");
+    }
+    drop(subs);
     eprintln!(
         "stored {subscribers} subscribers and {feeds} feeds in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -363,49 +445,208 @@ fn main() {
     let rss_stored = status_mb("VmRSS:");
 
     let rt = solibot::app::runtime().expect("runtime");
-    let (first, second, rss_after) = rt.block_on(async {
-        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
-        tokio::spawn(async move { while rx.recv().await.is_some() {} });
+    let tg = rt.block_on(FakeTelegram::start_with(FakeOptions {
+        enforce_limits: true,
+        limits_scale: SCALE,
+        limit_slack: 0,
+        ..FakeOptions::default()
+    }));
+    let mut env = HashMap::new();
+    env.insert("SOLIBOT_ALLOW_PRIVATE".to_string(), "1".to_string());
+    env.insert("SOLIBOT_DATA_PATH".to_string(), db.display().to_string());
+    env.insert("SOLIBOT_TELEGRAM_TOKEN".to_string(), tg.token());
+    env.insert("SOLIBOT_TELEGRAM_API_URL".to_string(), tg.api_url());
+    env.insert("SOLIBOT_RATE_SCALE".to_string(), SCALE.to_string());
+    let config = validate(RawConfig::default(), None, &env).expect("config");
+    let (first, second, third, rss_after, peak) = rt.block_on(async {
+        let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
         let shared = Arc::new(
             solibot::context::shared(config, store, Some(tx), None).expect("shared state"),
         );
         let first = round(&shared, &ids, ticks).await;
         let rss_after = status_mb("VmRSS:");
+        eprintln!(
+            "peak RSS after the first poll: {:.1} MB",
+            status_mb("VmHWM:")
+        );
         let second = round(&shared, &ids, ticks).await;
+        eprintln!("peak RSS after the 304 poll: {:.1} MB", status_mb("VmHWM:"));
+        writeln!(server_in, "APPEALS").expect("to the feed server");
+        let mut ok = String::new();
+        server_out
+            .read_line(&mut ok)
+            .expect("the feed server's answer");
+        let third = round(&shared, &ids, ticks).await;
+        let peak = status_mb("VmHWM:");
+        let delivered = deliver(&shared, rx, &tg, &followers, feeds).await;
         shared.store.flush().await.expect("flush");
-        (first, second, rss_after)
+        (first, second, (third, delivered), rss_after, peak)
     });
-    drop(child.stdin.take());
+    drop(server_in);
     let _ = child.wait();
+    let (third, delivery) = third;
+    report(&Report {
+        feeds,
+        subscribers,
+        first,
+        second,
+        third,
+        delivery,
+        rss: (rss_start, rss_stored, rss_after, peak),
+    });
+}
 
-    let per_k = |cpu: f64| cpu * 1000.0 / feeds as f64;
+const SCALE: f64 = 10.0;
+
+/// What the delivery round found.
+struct Delivery {
+    expected: usize,
+    missing: usize,
+    twice: usize,
+    count_429: usize,
+    wall: Duration,
+}
+
+/// Runs the delivery worker until every chat that follows every feed got each new
+/// appeal, or a deadline; counts what the fake Bot API received.
+async fn deliver(
+    shared: &Arc<solibot::context::Shared>,
+    rx: tokio::sync::mpsc::UnboundedReceiver<Vec<solibot::store::OutboxKey>>,
+    tg: &FakeTelegram,
+    followers: &[i64],
+    feeds: usize,
+) -> Delivery {
+    let token = tg.token();
+    let bot = solibot::bot::make_bot(&shared.config, &token).expect("bot");
+    let worker = solibot::deliver::worker::Worker::new(
+        solibot::deliver::worker::Handles {
+            store: shared.store.clone(),
+            counters: shared.counters.clone(),
+            pace: shared.pace.clone(),
+            events: shared.events.clone(),
+        },
+        bot,
+        &token,
+        false,
+    );
+    let cancel = tokio_util::sync::CancellationToken::new();
+    let task = tokio::spawn(worker.run(rx, cancel.clone()));
+    let titles: Vec<String> = appeal_feeds(feeds).into_iter().map(appeal_title).collect();
+    let expected = followers.len() * titles.len();
+    let t0 = Instant::now();
+    let allowed = 30.0 * SCALE;
+    let deadline = Duration::from_secs_f64(expected as f64 / allowed * 2.0 + 30.0);
+    tg.wait_until(|s| s.sent.len() >= expected, deadline).await;
+    let wall = t0.elapsed();
+    cancel.cancel();
+    let _ = task.await;
+    let mut got: HashMap<(i64, usize), usize> = HashMap::new();
+    for m in tg.sent() {
+        for (k, title) in titles.iter().enumerate() {
+            if m.visible_text.contains(title.as_str()) {
+                *got.entry((m.chat_id, k)).or_default() += 1;
+            }
+        }
+    }
+    let missing = followers
+        .iter()
+        .flat_map(|c| (0..titles.len()).map(move |k| (*c, k)))
+        .filter(|key| !got.contains_key(key))
+        .count();
+    Delivery {
+        expected,
+        missing,
+        twice: got.values().filter(|n| **n > 1).count(),
+        count_429: tg.count_429(),
+        wall,
+    }
+}
+
+struct Report {
+    feeds: usize,
+    subscribers: usize,
+    first: Round,
+    second: Round,
+    third: Round,
+    delivery: Delivery,
+    /// RSS at start, with the store filled, after the first poll; peak before delivery.
+    rss: (f64, f64, f64, f64),
+}
+
+/// Prints the figures; exits 1 when a target is missed.
+fn report(r: &Report) {
+    let per_k = |cpu: f64| cpu * 1000.0 / r.feeds as f64;
+    let (rss_start, rss_stored, rss_after, peak) = r.rss;
+    let rss_target = if r.feeds <= 2_000 { 40.0 } else { 64.0 };
     println!(
-        "poll benchmark: {feeds} feeds, {subscribers} subscribers stored, {} threads",
+        "poll benchmark: {} feeds, {} subscribers stored, {} threads",
+        r.feeds,
+        r.subscribers,
         std::thread::available_parallelism().map_or(0, |n| n.get())
     );
     println!(
-        "first poll: {:.2} s CPU per 1,000 feeds (target <= 2), {:.1} s wall, {} entries, {} errors, {:.1} MB written",
-        per_k(first.cpu),
-        first.wall.as_secs_f64(),
-        first.entries,
-        first.errors,
-        first.written
+        "first poll: {:.2} s CPU per 1,000 feeds (target <= 1.5), {:.1} s wall, {} entries, {} errors, {:.1} MB written",
+        per_k(r.first.cpu),
+        r.first.wall.as_secs_f64(),
+        r.first.entries,
+        r.first.errors,
+        r.first.written
     );
     println!(
-        "304 poll:   {:.3} s CPU per 1,000 feeds (target <= 0.2), {:.1} s wall, {} answered 304, {} errors",
-        per_k(second.cpu),
-        second.wall.as_secs_f64(),
-        second.not_modified,
-        second.errors
+        "304 poll:   {:.3} s CPU per 1,000 feeds (target <= 0.1), {:.1} s wall, {} answered 304, {} errors",
+        per_k(r.second.cpu),
+        r.second.wall.as_secs_f64(),
+        r.second.not_modified,
+        r.second.errors
+    );
+    println!(
+        "appeals:    {:.3} s CPU per 1,000 feeds, {} feeds with a new appeal, {} errors; \
+         {} of {} deliveries in {:.1} s, {} missing, {} twice, {} answers 429",
+        per_k(r.third.cpu),
+        r.feeds - r.third.not_modified,
+        r.third.errors,
+        r.delivery.expected - r.delivery.missing,
+        r.delivery.expected,
+        r.delivery.wall.as_secs_f64(),
+        r.delivery.missing,
+        r.delivery.twice,
+        r.delivery.count_429
     );
     println!(
         "RSS: {rss_start:.1} MB at start, {rss_stored:.1} MB with the store open and filled, \
-         {rss_after:.1} MB after the first poll, peak {:.1} MB (target <= 40)",
-        status_mb("VmHWM:")
+         {rss_after:.1} MB after the first poll, peak {peak:.1} MB before delivery (target <= {rss_target})",
     );
-    let ok = first.errors == 0 && second.errors == 0 && second.not_modified == feeds;
-    if !ok {
-        eprintln!("some polls failed or were not answered 304");
+    let checks = [
+        (
+            r.first.errors == 0 && r.second.errors == 0 && r.third.errors == 0,
+            "every poll succeeded",
+        ),
+        (
+            r.second.not_modified == r.feeds,
+            "every second poll answered 304",
+        ),
+        (
+            per_k(r.first.cpu) <= 1.5,
+            "first poll <= 1.5 s CPU per 1,000 feeds",
+        ),
+        (
+            per_k(r.second.cpu) <= 0.1,
+            "304 poll <= 0.1 s CPU per 1,000 feeds",
+        ),
+        (peak <= rss_target, "peak RSS"),
+        (
+            r.delivery.missing == 0 && r.delivery.twice == 0,
+            "every appeal to every follower exactly once",
+        ),
+        (r.delivery.count_429 == 0, "no 429"),
+    ];
+    let missed: Vec<&str> = checks
+        .iter()
+        .filter(|(ok, _)| !ok)
+        .map(|(_, what)| *what)
+        .collect();
+    if !missed.is_empty() {
+        eprintln!("poll benchmark missed: {}", missed.join("; "));
         std::process::exit(1);
     }
 }

@@ -200,8 +200,8 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
             events: shared.events.clone(),
         },
         bot.clone(),
-        token.clone(),
-        crate::deliver::limiter::Limits::scaled(shared.config.rate_scale),
+        &token,
+        shared.config.paid_broadcast,
     );
     tasks.spawn(worker.run(rx, cancel.clone()));
     tasks.spawn(crate::bot::notice::run(

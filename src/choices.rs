@@ -8,7 +8,7 @@
 //! follows nothing gets every alert. Pure: no IO, no clock (the caller passes `now`).
 
 use crate::detect::ActionKind;
-use crate::store::{AlertRecord, NewEntry, SubscriberRecord};
+use crate::store::{AlertRecord, NewEntry, Recipient, SubscriberRecord};
 
 /// One thing a chat can follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -131,7 +131,7 @@ pub use crate::store::Batch;
 /// without an alert join the current batch). Each batch is committed atomically on its
 /// own; when no chat has choices there is exactly one batch.
 pub fn route(
-    subscribers: &[SubscriberRecord],
+    subscribers: &[Recipient],
     feed_hashtags: &[String],
     entries: Vec<NewEntry>,
     now: i64,
@@ -147,8 +147,12 @@ pub fn route(
         };
         let chats: Vec<(i64, Option<i32>)> = subscribers
             .iter()
-            .filter(|s| wants(s, alert, feed_hashtags, now))
-            .map(|s| (s.chat_id, s.thread_id))
+            .filter(|r| {
+                r.choices
+                    .as_deref()
+                    .is_none_or(|s| wants(s, alert, feed_hashtags, now))
+            })
+            .map(|r| (r.chat_id, r.thread_id))
             .collect();
         match out.last_mut() {
             // A batch that so far has no alert takes any recipients.
@@ -288,7 +292,8 @@ mod tests {
             e(None, "n2"),
             e(Some(alert(1, &[], &["donate"], "en")), "a3"),
         ];
-        let batches = route(&[all.clone(), donors.clone()], &[], entries, 0);
+        let to = [Recipient::of(&all), Recipient::of(&donors)];
+        let batches = route(&to, &[], entries, 0);
         let shape: Vec<(Vec<String>, Vec<i64>)> = batches
             .iter()
             .map(|(es, to)| {
@@ -313,6 +318,6 @@ mod tests {
             e(Some(alert(1, &[], &[], "en")), "x"),
             e(Some(alert(1, &[], &[], "en")), "y"),
         ];
-        assert_eq!(route(&[all], &[], entries, 0).len(), 1);
+        assert_eq!(route(&[Recipient::of(&all)], &[], entries, 0).len(), 1);
     }
 }

@@ -116,6 +116,7 @@ pub struct RawHttp {
 #[serde(deny_unknown_fields)]
 pub struct RawDelivery {
     pub rate_scale: Option<f64>,
+    pub paid_broadcast: Option<bool>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -222,6 +223,9 @@ pub struct Config {
     pub review_new_sites: bool,
     /// `dates.timezone`: the zone appeals' dates are read and shown in (default UTC).
     pub timezone: chrono_tz::Tz,
+    /// `delivery.paid_broadcast`: send with `allow_paid_broadcast` (Telegram Stars) and
+    /// pace up to 1,000 messages a second overall.
+    pub paid_broadcast: bool,
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -462,6 +466,7 @@ pub fn validate(
     )?;
     let log_format = log_format(&src, raw.log.format)?;
     let rate_scale = rate_scale(&src, raw.delivery.rate_scale)?;
+    let paid_broadcast = paid_broadcast(&src, raw.delivery.paid_broadcast)?;
     let base_dir = source
         .as_ref()
         .and_then(|p| p.parent())
@@ -503,6 +508,7 @@ pub fn validate(
         rate_scale,
         review_new_sites: review_new_sites(&src, raw.review.new_sites)?,
         timezone,
+        paid_broadcast,
         feeds,
     })
 }
@@ -642,6 +648,20 @@ fn review_new_sites(src: &Sources, raw: Option<bool>) -> Result<bool, ConfigErro
             )
         }),
         None => Ok(raw.unwrap_or(true)),
+    }
+}
+
+/// `delivery.paid_broadcast` (or `SOLIBOT_PAID_BROADCAST`), off by default.
+fn paid_broadcast(src: &Sources, raw: Option<bool>) -> Result<bool, ConfigError> {
+    match src.get("SOLIBOT_PAID_BROADCAST") {
+        Some(v) => parse_bool(&v).ok_or_else(|| {
+            invalid(
+                "environment SOLIBOT_PAID_BROADCAST",
+                "delivery.paid_broadcast",
+                format!("`{v}` is not 1/0/true/false"),
+            )
+        }),
+        None => Ok(raw.unwrap_or(false)),
     }
 }
 

@@ -96,7 +96,10 @@ pub fn shared(
 ) -> anyhow::Result<Shared> {
     let fetcher = Fetcher::new(fetch_options(&config)).context("cannot build the HTTP client")?;
     let detector = Arc::new(build_detector(&config)?);
-    let pace = Pace::new(Limits::scaled(config.rate_scale));
+    let pace = Pace::new(Limits::for_delivery(
+        config.rate_scale,
+        config.paid_broadcast,
+    ));
     Ok(Shared {
         config,
         store,

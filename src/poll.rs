@@ -438,7 +438,7 @@ async fn take_entries(
     let mut batches = if shared.dry_run() || pass.iter().all(|n| n.alert.is_none()) {
         vec![(pass, Vec::new())]
     } else {
-        let subscribers = shared.store.subscribers()?;
+        let subscribers = shared.store.recipients()?;
         crate::choices::route(&subscribers, &feed.hashtags, pass, now_unix())
     };
     batches.push((held, Vec::new()));

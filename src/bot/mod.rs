@@ -258,7 +258,8 @@ pub(crate) async fn reply(shared: &Shared, bot: &Bot, msg: &Message, text: &str)
     let result = obeying_retry_after(&shared.pace, msg.chat.id.0, || {
         let mut req = bot
             .send_message(msg.chat.id, text.clone())
-            .link_preview_options(no_preview());
+            .link_preview_options(no_preview())
+            .allow_paid_broadcast(shared.config.paid_broadcast);
         if let Some(t) = msg.thread_id.filter(|_| msg.is_topic_message) {
             req = req.message_thread_id(t);
         }

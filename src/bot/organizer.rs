@@ -247,15 +247,19 @@ pub(super) async fn preview(ctx: &Ctx<'_>, args: &str) -> String {
 
 /// One previewed alert to the organizer, sent again after each 429 like a reply.
 async fn send_preview(ctx: &Ctx<'_>, r: &crate::deliver::render::Rendered) {
-    use crate::deliver::telegram::{SendOutcome, send};
+    use crate::deliver::telegram::{Options, SendOutcome, send};
     for _ in 0..super::REPLY_ATTEMPTS {
         let turn = ctx.shared.pace.turn(ctx.user_id).await;
-        let outcome = send(ctx.bot, ctx.user_id, None, r, ctx.token().unwrap_or("")).await;
+        let options = Options {
+            token: ctx.token().unwrap_or(""),
+            paid: ctx.shared.config.paid_broadcast,
+        };
+        let outcome = send(ctx.bot, (ctx.user_id, None), r, &[], &options).await;
         drop(turn);
         match outcome {
-            (SendOutcome::RetryAfter(wait), _) => tokio::time::sleep(wait).await,
-            (SendOutcome::Sent, _) => return,
-            (other, _) => {
+            (SendOutcome::RetryAfter(wait), _, _) => tokio::time::sleep(wait).await,
+            (SendOutcome::Sent, _, _) => return,
+            (other, _, _) => {
                 tracing::warn!(chat = ctx.user_id, outcome = ?other, "preview not sent");
                 return;
             }
@@ -390,7 +394,8 @@ pub(super) async fn export(ctx: &Ctx<'_>) -> String {
         let mut req = ctx
             .bot
             .send_document(ctx.msg.chat.id, file.clone())
-            .caption(caption.clone());
+            .caption(caption.clone())
+            .allow_paid_broadcast(ctx.shared.config.paid_broadcast);
         if let Some(t) = ctx.msg.thread_id.filter(|_| ctx.msg.is_topic_message) {
             req = req.message_thread_id(t);
         }

@@ -22,6 +22,8 @@ use std::time::{Duration, Instant};
 
 const GLOBAL_WINDOW: Duration = Duration::from_secs(1);
 const GROUP_WINDOW: Duration = Duration::from_secs(60);
+/// Messages a second in all with paid broadcasts (`allow_paid_broadcast`).
+pub const PAID_PER_SEC: u32 = 1000;
 
 /// The rates the scheduler keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,16 +47,40 @@ impl Limits {
         }
     }
 
+    /// Telegram's limits for paid broadcasts (`allow_paid_broadcast`): up to 1,000
+    /// messages a second in all; the limits per chat and per group do not change.
+    pub fn telegram_paid() -> Limits {
+        Limits {
+            global_per_sec: PAID_PER_SEC,
+            ..Limits::telegram()
+        }
+    }
+
+    /// The limits a bot keeps: Telegram's (paid broadcasts or not) times `rate_scale`.
+    pub fn for_delivery(rate_scale: f64, paid_broadcast: bool) -> Limits {
+        let base = if paid_broadcast {
+            Limits::telegram_paid()
+        } else {
+            Limits::telegram()
+        };
+        base.times(rate_scale)
+    }
+
     /// Telegram's limits with every rate multiplied by `factor` (so `scaled(100.0)` lets
     /// tests run a hundred times faster); the windows stay 1 s and 60 s. A factor that is
     /// not a positive finite number counts as 1.
     pub fn scaled(factor: f64) -> Limits {
+        Limits::telegram().times(factor)
+    }
+
+    /// These limits with every rate multiplied by `factor` (see [`Limits::scaled`]).
+    pub fn times(self, factor: f64) -> Limits {
         let factor = if factor.is_finite() && factor > 0.0 {
             factor
         } else {
             1.0
         };
-        let base = Limits::telegram();
+        let base = self;
         // Float to integer casts saturate; the clamp keeps at least one message.
         let rate = |n: u32| (f64::from(n) * factor).round().max(1.0) as u32;
         Limits {

@@ -1,6 +1,7 @@
 //! Delivery: render an alert for Telegram (pure), and the outbox worker that sends it to
 //! every subscribed chat once, within Telegram's limits, whatever Telegram answers.
 
+pub mod bucket;
 pub mod calendar;
 pub mod limiter;
 pub mod pace;
@@ -8,6 +9,7 @@ pub mod past;
 pub mod preview;
 pub mod render;
 pub mod telegram;
+pub mod window;
 pub mod worker;
 
 use crate::detect::{Action, ActionKind};

@@ -8,8 +8,12 @@
 //! send in flight counts too.
 //!
 //! The outbox worker's [`super::limiter::Scheduler`] decides which chat's turn it is
-//! (round-robin, holds, retry_after); this gate only says "not before t". Must not: do IO,
-//! or know what the messages are.
+//! (round-robin, holds, retry_after) and its [`super::bucket::Bucket`] spaces the sends;
+//! this gate only says "not before t". It also measures how long sends take
+//! ([`Pace::margin`]): the safety margin the worker's spacing adds to the window. It keeps
+//! only what still counts (a private chat for one interval after its last send, a group
+//! for a minute), so its state and its saved [`Snapshot`] stay small at any rate. Must
+//! not: do IO, or know what the messages are.
 
 use super::limiter::Limits;
 use std::collections::{HashMap, VecDeque};
@@ -20,8 +24,10 @@ const GLOBAL_WINDOW: Duration = Duration::from_secs(1);
 const GROUP_WINDOW: Duration = Duration::from_secs(60);
 /// How often to look again when the limit is held by a send still in flight.
 const IN_FLIGHT_RECHECK: Duration = Duration::from_millis(5);
-/// Forget the state of chats idle this long (every limit has expired by then).
+/// Nothing saved before a restart counts once this old (every limit has expired by then).
 const FORGET_AFTER: Duration = Duration::from_secs(61);
+/// How often chats whose limits have expired are forgotten.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
 
 /// Why a send must wait.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,6 +53,51 @@ struct State {
     done: VecDeque<Instant>,
     chats: HashMap<i64, ChatState>,
     last_sweep: Option<Instant>,
+    /// How long sends (start to finish) took in the current and the previous window.
+    took: Took,
+}
+
+/// The mean duration of the recent sends: the current window's and the previous one's,
+/// so a send counts for one to two windows.
+#[derive(Debug, Default)]
+struct Took {
+    since: Option<Instant>,
+    current: (Duration, u32),
+    previous: (Duration, u32),
+}
+
+impl Took {
+    fn roll(&mut self, now: Instant) {
+        let Some(since) = self.since else {
+            self.since = Some(now);
+            return;
+        };
+        let age = now.saturating_duration_since(since);
+        if age >= GLOBAL_WINDOW {
+            self.previous = if age >= 2 * GLOBAL_WINDOW {
+                (Duration::ZERO, 0)
+            } else {
+                self.current
+            };
+            self.current = (Duration::ZERO, 0);
+            self.since = Some(now);
+        }
+    }
+
+    fn record(&mut self, took: Duration, now: Instant) {
+        self.roll(now);
+        self.current.0 += took;
+        self.current.1 += 1;
+    }
+
+    fn mean(&mut self, now: Instant) -> Duration {
+        self.roll(now);
+        let n = self.current.1 + self.previous.1;
+        if n == 0 {
+            return Duration::ZERO;
+        }
+        (self.current.0 + self.previous.0) / n
+    }
 }
 
 /// A group, supergroup or channel.
@@ -106,12 +157,25 @@ impl Pace {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The limits this gate keeps.
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// How long a send took on average (from its start to its answer) in the last one
+    /// to two seconds. The gate holds each send for a window after its answer, so it lets
+    /// through about `global_per_sec` sends per window plus this margin: the worker
+    /// spaces its sends at that pace, and the gate rarely has to say no.
+    pub fn margin(&self, now: Instant) -> Duration {
+        self.lock().took.mean(now)
+    }
+
     /// `Ok`: a send to `chat` may start at `now` and is counted from now on; call
     /// [`Pace::finish`] when it is over. `Err`: not before the time it says.
     pub fn try_begin(&self, chat: i64, now: Instant) -> Result<(), Wait> {
         let limits = self.limits;
         let mut s = self.lock();
-        sweep(&mut s, now);
+        sweep(&mut s, limits, now);
         expire(&mut s.done, GLOBAL_WINDOW, now);
         let global = limits.global_per_sec.max(1) as usize;
         if let Some(until) = window_full(&s.done, s.in_flight, global, GLOBAL_WINDOW, now) {
@@ -160,6 +224,14 @@ impl Pace {
         }
     }
 
+    /// Like [`Pace::finish`], for a send that started at `started`: its duration counts
+    /// towards [`Pace::margin`].
+    pub fn finish_started(&self, chat: i64, started: Instant, now: Instant) {
+        self.finish(chat, now);
+        let took = now.saturating_duration_since(started);
+        self.lock().took.record(took, now);
+    }
+
     /// Waits until a send to `chat` may start; the send counts until the [`Turn`] is
     /// dropped.
     pub async fn turn(self: &Arc<Self>, chat: i64) -> Turn {
@@ -176,6 +248,7 @@ impl Pace {
         Turn {
             pace: Arc::clone(self),
             chat,
+            started: Instant::now(),
         }
     }
 }
@@ -186,8 +259,8 @@ impl Pace {
 pub struct Snapshot {
     /// How long ago each send of the last second finished.
     pub global: Vec<Duration>,
-    /// Per chat, how long ago its sends of the last minute finished (the last one only,
-    /// for a private chat).
+    /// Per chat, how long ago its sends that still count finished: a group's of the last
+    /// minute, a private chat's last one if within the interval between two sends.
     pub chats: Vec<(i64, Vec<Duration>)>,
 }
 
@@ -199,14 +272,15 @@ impl Pace {
         let age = |t: &Instant| now.saturating_duration_since(*t);
         let mut global: Vec<Duration> = s.done.iter().map(age).collect();
         global.extend(std::iter::repeat_n(Duration::ZERO, s.in_flight));
+        let interval = self.limits.per_chat_interval;
         let chats = s
             .chats
             .iter()
             .filter_map(|(chat, c)| {
                 let mut ages: Vec<Duration> = c.group_done.iter().map(age).collect();
-                ages.extend(c.last_done.iter().map(age));
+                ages.retain(|a| *a < GROUP_WINDOW);
+                ages.extend(c.last_done.iter().map(age).filter(|a| *a < interval));
                 ages.extend(std::iter::repeat_n(Duration::ZERO, c.in_flight));
-                ages.retain(|a| *a < FORGET_AFTER);
                 (!ages.is_empty()).then_some((*chat, ages))
             })
             .collect();
@@ -235,14 +309,20 @@ impl Pace {
     }
 }
 
-/// Forgets chats whose limits have all expired, once a minute.
-fn sweep(s: &mut State, now: Instant) {
-    if s.last_sweep.is_some_and(|t| t + FORGET_AFTER > now) {
+/// Forgets chats whose limits have all expired (a private chat one interval after its
+/// last send, a group once its minute is over), once a second.
+fn sweep(s: &mut State, limits: Limits, now: Instant) {
+    if s.last_sweep.is_some_and(|t| t + SWEEP_EVERY > now) {
         return;
     }
     s.last_sweep = Some(now);
-    s.chats
-        .retain(|_, c| c.in_flight > 0 || c.last_done.is_some_and(|t| t + FORGET_AFTER > now));
+    s.chats.retain(|_, c| {
+        expire(&mut c.group_done, GROUP_WINDOW, now);
+        c.in_flight > 0
+            || !c.group_done.is_empty()
+            || c.last_done
+                .is_some_and(|t| t + limits.per_chat_interval > now)
+    });
 }
 
 /// One send under way; it is counted as finished when dropped.
@@ -250,11 +330,13 @@ fn sweep(s: &mut State, now: Instant) {
 pub struct Turn {
     pace: Arc<Pace>,
     chat: i64,
+    started: Instant,
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        self.pace.finish(self.chat, Instant::now());
+        self.pace
+            .finish_started(self.chat, self.started, Instant::now());
     }
 }
 
@@ -346,6 +428,61 @@ mod tests {
             q.try_begin(3, later).is_err(),
             "two finished, one in flight"
         );
+    }
+
+    #[test]
+    fn the_margin_is_the_mean_recent_send_and_is_forgotten_after_two_windows() {
+        let p = Pace::new(limits());
+        let t0 = Instant::now();
+        assert_eq!(p.margin(t0), Duration::ZERO);
+        p.try_begin(1, t0).unwrap();
+        p.finish_started(1, t0, t0 + ms(40));
+        p.try_begin(2, t0 + ms(100)).unwrap();
+        p.finish_started(2, t0 + ms(100), t0 + ms(110));
+        assert_eq!(p.margin(t0 + ms(500)), ms(25), "the mean, not the last");
+        assert_eq!(p.margin(t0 + ms(1500)), ms(25), "kept for the next window");
+        assert_eq!(p.margin(t0 + ms(3000)), Duration::ZERO, "then forgotten");
+    }
+
+    /// Limits where the overall one never binds.
+    fn wide() -> Limits {
+        Limits {
+            global_per_sec: 1_000,
+            ..limits()
+        }
+    }
+
+    #[test]
+    fn a_snapshot_holds_only_what_still_counts() {
+        let p = Pace::new(wide());
+        let t0 = Instant::now();
+        // Many private chats done long ago, one recent; one group within its minute.
+        for chat in 1..=100 {
+            send(&p, chat, t0, ms(5)).unwrap();
+        }
+        send(&p, -7, t0 + ms(1000), ms(10)).unwrap();
+        send(&p, 500, t0 + ms(1000), ms(10)).unwrap();
+        // Still held (the last sweep was at 1 s), but their interval is over.
+        assert_eq!(p.lock().chats.len(), 102);
+        let snap = p.snapshot(t0 + ms(1500));
+        let mut chats: Vec<i64> = snap.chats.iter().map(|(c, _)| *c).collect();
+        chats.sort();
+        assert_eq!(chats, vec![-7, 500]);
+    }
+
+    #[test]
+    fn private_chats_are_forgotten_one_interval_after_their_last_send() {
+        let p = Pace::new(wide());
+        let t0 = Instant::now();
+        send(&p, -7, t0, ms(10)).unwrap();
+        for chat in 1..=100 {
+            send(&p, chat, t0 + ms(10 * chat as u64), ms(5)).unwrap();
+        }
+        // The next send after the sweep's second: every private chat's interval is over.
+        send(&p, 9_999, t0 + ms(2_500), ms(5)).unwrap();
+        let mut left: Vec<i64> = p.lock().chats.keys().copied().collect();
+        left.sort();
+        assert_eq!(left, vec![-7, 9_999], "a group keeps its minute");
     }
 
     #[test]

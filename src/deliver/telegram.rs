@@ -4,6 +4,7 @@
 //! chat, resend as plain text, or retry later.
 
 use super::render::Rendered;
+use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -30,40 +31,91 @@ pub enum SendOutcome {
     Refused(String),
 }
 
-/// Sends the rendered alert as HTML; on a render refusal, once more as plain text.
-pub async fn send(
-    bot: &Bot,
-    chat_id: i64,
-    thread_id: Option<i32>,
-    msg: &Rendered,
-    token: &str,
-) -> (SendOutcome, bool) {
-    let (outcome, rerendered, _) = send_with_id(bot, chat_id, thread_id, msg, &[], token).await;
-    (outcome, rerendered)
+/// What every send of the outbox shares: the one HTTP client (teloxide's `Bot` is a
+/// handle on it), the token to keep out of errors, and whether sends are paid broadcasts.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct Sender {
+    bot: Bot,
+    token: Arc<str>,
+    paid: bool,
 }
 
-/// [`send`] with `choices` (label, callback_data), when there are any, as the keyboard
-/// instead of the alert's URL buttons (a held alert's preview); also gives the id Telegram
-/// gave the message when it was sent.
-pub async fn send_with_id(
+impl Sender {
+    pub fn new(bot: Bot, token: &str, paid_broadcast: bool) -> Sender {
+        Sender {
+            bot,
+            token: Arc::from(token),
+            paid: paid_broadcast,
+        }
+    }
+
+    /// [`send`] with this sender's client and options.
+    pub async fn send(
+        &self,
+        chat_id: i64,
+        thread_id: Option<i32>,
+        msg: &Rendered,
+        choices: &[(String, String)],
+    ) -> (SendOutcome, bool, Option<i32>) {
+        send(
+            &self.bot,
+            (chat_id, thread_id),
+            msg,
+            choices,
+            &self.options(),
+        )
+        .await
+    }
+
+    /// [`send_plain`] with this sender's client and options.
+    pub async fn send_plain(&self, chat_id: i64, msg: &Rendered) -> SendOutcome {
+        send_plain(&self.bot, chat_id, msg, &self.options()).await
+    }
+
+    fn options(&self) -> Options<'_> {
+        Options {
+            token: &self.token,
+            paid: self.paid,
+        }
+    }
+}
+
+/// How one message is sent: the token (scrubbed from errors) and whether it is a paid
+/// broadcast (`allow_paid_broadcast`).
+#[derive(Debug, Clone, Copy)]
+pub struct Options<'a> {
+    pub token: &'a str,
+    pub paid: bool,
+}
+
+/// Sends the rendered alert as HTML; on a render refusal, once more as plain text. With
+/// `choices` (label, callback_data), when there are any, as the keyboard instead of the
+/// alert's URL buttons (a held alert's preview). Also gives the id Telegram gave the
+/// message when it was sent.
+pub async fn send(
     bot: &Bot,
-    chat_id: i64,
-    thread_id: Option<i32>,
+    to: (i64, Option<i32>),
     msg: &Rendered,
     choices: &[(String, String)],
-    token: &str,
+    options: &Options<'_>,
 ) -> (SendOutcome, bool, Option<i32>) {
-    let (first, id) = send_once(bot, (chat_id, thread_id), msg, choices, true, token).await;
+    let (first, id) = send_once(bot, to, msg, choices, true, options).await;
     if let SendOutcome::BadRender(_) = first {
-        let (second, id) = send_once(bot, (chat_id, thread_id), msg, choices, false, token).await;
+        let (second, id) = send_once(bot, to, msg, choices, false, options).await;
         return (second, true, id);
     }
     (first, false, id)
 }
 
 /// Sends `msg` as plain text (a notice): no HTML, no topic.
-pub async fn send_plain(bot: &Bot, chat_id: i64, msg: &Rendered, token: &str) -> SendOutcome {
-    send_once(bot, (chat_id, None), msg, &[], false, token)
+pub async fn send_plain(
+    bot: &Bot,
+    chat_id: i64,
+    msg: &Rendered,
+    options: &Options<'_>,
+) -> SendOutcome {
+    send_once(bot, (chat_id, None), msg, &[], false, options)
         .await
         .0
 }
@@ -92,7 +144,7 @@ async fn send_once(
     msg: &Rendered,
     choices: &[(String, String)],
     html: bool,
-    token: &str,
+    options: &Options<'_>,
 ) -> (SendOutcome, Option<i32>) {
     let text = if html {
         msg.html.clone()
@@ -111,6 +163,9 @@ async fn send_once(
     if html {
         req = req.parse_mode(ParseMode::Html);
     }
+    if options.paid {
+        req = req.allow_paid_broadcast(true);
+    }
     if let Some(t) = thread_id {
         req = req.message_thread_id(ThreadId(teloxide::types::MessageId(t)));
     }
@@ -120,7 +175,7 @@ async fn send_once(
     }
     match req.await {
         Ok(sent) => (SendOutcome::Sent, Some(sent.id.0)),
-        Err(e) => (classify(&e, token), None),
+        Err(e) => (classify(&e, options.token), None),
     }
 }
 

@@ -1,23 +1,28 @@
 //! The outbox worker: drains the store's outbox to Telegram.
 //!
 //! One scheduler (`limiter`) decides which chat may send next, so the global budget stays
-//! busy and a limited chat never blocks the others. At most [`MAX_IN_FLIGHT`] sends run at
-//! once; a delivered record is removed and the removal flushed before its slot takes new
-//! work, so a crash re-sends at most the messages that were in flight.
+//! busy and a limited chat never blocks the others; a token bucket (`bucket`) spaces the
+//! sends evenly at the configured rate plus the measured margin (`pace`). At most
+//! [`MAX_IN_FLIGHT`] sends run at once; a delivered record is removed and the removal
+//! flushed before its slot takes new work, so a crash re-sends at most the messages that
+//! were in flight. The worker holds a bounded part of the outbox (`window`), read from the
+//! store as it goes, and one rendered message per alert, shared by its sends.
 //!
 //! The outbox holds alerts and plain-text notices alike; both pass the same gate and the
 //! same retry handling. The gate's recent sends are saved in the store (after sends, at
 //! most every [`SAVE_PACE_EVERY`], and at shutdown) and loaded at start ([`load_pace`]),
 //! so a restart right after a burst does not burst again.
 
-use super::limiter::{Limits, Scheduler};
+use super::bucket::Bucket;
+use super::limiter::Scheduler;
 use super::pace::{Pace, Snapshot};
 use super::telegram::{self, SendOutcome};
+use super::window::Window;
 use super::{calendar, past, render};
 use crate::events::{Event, Events};
 use crate::metrics::Counters;
 use crate::store::{AlertRecord, OutboxKey, PaceRecord, Store, now_unix};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use teloxide::Bot;
@@ -30,8 +35,6 @@ pub const MAX_IN_FLIGHT: usize = 16;
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
 /// Rendered alerts kept for the chats still to receive them.
 const RENDER_CACHE: usize = 64;
-/// The share of Telegram's global rate the worker aims at (the rest absorbs jitter).
-const SPACING_SHARE: f64 = 0.98;
 /// More than this many alerts waiting for one chat are sent as one digest.
 pub const DIGEST_AFTER: usize = 5;
 /// How many alerts one digest lists at most (the rest follow in the next).
@@ -61,19 +64,18 @@ pub struct Handles {
 
 pub struct Worker {
     handles: Handles,
-    /// Sends are spread evenly: one every `gap` (2 % under the global limit), so
-    /// network jitter cannot push a burst over Telegram's 1 s window.
-    gap: Duration,
-    next_slot: Instant,
-    bot: Bot,
-    token: String,
+    /// Sends are spread evenly at the overall limit, the window stretched by the
+    /// measured margin ([`Pace::margin`]).
+    bucket: Bucket,
+    sender: telegram::Sender,
     scheduler: Scheduler,
-    queues: HashMap<i64, VecDeque<OutboxKey>>,
+    /// The outbox records held in memory, per chat.
+    window: Window,
     busy: HashSet<i64>,
     attempts: HashMap<i64, u32>,
     /// One alert goes to many chats: render it once (keyed by alert id and its
-    /// "also published by" list, which can grow).
-    rendered: HashMap<u64, (Vec<String>, render::Rendered)>,
+    /// "also published by" list, which can grow), shared by every send.
+    rendered: HashMap<u64, (Vec<String>, Arc<render::Rendered>)>,
     /// Sends recorded as done but not yet flushed, and since when. They keep their slot
     /// until the flush, so at most `MAX_IN_FLIGHT` messages are ever sent but not
     /// durably recorded.
@@ -84,7 +86,7 @@ pub struct Worker {
 
 /// What one send carries: the message, its forum topic, and whether it is plain text.
 struct Prepared {
-    message: render::Rendered,
+    message: Arc<render::Rendered>,
     thread: Option<i32>,
     plain: bool,
     /// How many of the keys asked for it covers (a notice is never part of a digest).
@@ -94,16 +96,16 @@ struct Prepared {
 }
 
 impl Worker {
-    pub fn new(handles: Handles, bot: Bot, token: String, limits: Limits) -> Worker {
-        let rate = f64::from(limits.global_per_sec.max(1)) * SPACING_SHARE;
+    /// A worker within the limits of `handles.pace`; `paid_broadcast` sends with
+    /// `allow_paid_broadcast`.
+    pub fn new(handles: Handles, bot: Bot, token: &str, paid_broadcast: bool) -> Worker {
+        let limits = handles.pace.limits();
         Worker {
             handles,
-            gap: Duration::from_secs_f64(1.0 / rate),
-            next_slot: Instant::now(),
-            bot,
-            token,
+            bucket: Bucket::new(limits.global_per_sec, Duration::from_secs(1)),
+            sender: telegram::Sender::new(bot, token, paid_broadcast),
             scheduler: Scheduler::new(limits),
-            queues: HashMap::new(),
+            window: Window::new(),
             busy: HashSet::new(),
             attempts: HashMap::new(),
             rendered: HashMap::new(),
@@ -113,15 +115,20 @@ impl Worker {
         }
     }
 
-    fn enqueue(&mut self, keys: Vec<OutboxKey>) {
-        for k in keys {
-            let q = self.queues.entry(k.chat_id).or_default();
-            if !q.contains(&k) {
-                q.push_back(k);
+    /// Reads more of the outbox when the window has room; its new chats become pending.
+    fn refill(&mut self) {
+        if !self.window.wants_refill() {
+            return;
+        }
+        match self.window.refill(&self.handles.store) {
+            Ok(started) => {
+                for chat in started {
+                    if !self.busy.contains(&chat) {
+                        self.scheduler.set_pending(chat, true);
+                    }
+                }
             }
-            if !self.busy.contains(&k.chat_id) {
-                self.scheduler.set_pending(k.chat_id, true);
-            }
+            Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
         }
     }
 
@@ -131,15 +138,9 @@ impl Worker {
         mut rx: mpsc::UnboundedReceiver<Vec<OutboxKey>>,
         cancel: CancellationToken,
     ) {
-        match self.handles.store.outbox() {
-            Ok(pending) => {
-                let keys: Vec<_> = pending.into_iter().map(|(k, _)| k).collect();
-                if !keys.is_empty() {
-                    tracing::info!(pending = keys.len(), "resuming deliveries from the outbox");
-                }
-                self.enqueue(keys);
-            }
-            Err(e) => tracing::error!(error = %e, "cannot read the outbox"),
+        let pending = self.handles.store.outbox_len();
+        if pending > 0 {
+            tracing::info!(pending, "resuming deliveries from the outbox");
         }
         let mut inflight: JoinSet<Done> = JoinSet::new();
         let mut wake: Option<Instant> = None;
@@ -154,7 +155,7 @@ impl Worker {
                 .min(Duration::from_secs(1));
             tokio::select! {
                 _ = cancel.cancelled() => break,
-                Some(keys) = rx.recv() => self.enqueue(keys),
+                Some(_) = rx.recv() => self.window.news(),
                 Some(done) = inflight.join_next(), if !inflight.is_empty() => {
                     let mut finished = Vec::new();
                     if let Ok(d) = done { finished.push(d); }
@@ -166,6 +167,7 @@ impl Worker {
                 _ = tokio::time::sleep(sleep_for) => {}
             }
             self.flush_if_due(inflight.is_empty()).await;
+            self.refill();
             wake = self.fill(&mut inflight);
             if let Some(since) = self.unflushed_since {
                 let due = since + FLUSH_EVERY;
@@ -221,15 +223,20 @@ impl Worker {
     /// Starts sends while slots and the scheduler allow; returns when to look again.
     fn fill(&mut self, inflight: &mut JoinSet<Done>) -> Option<Instant> {
         while inflight.len() + self.unflushed < MAX_IN_FLIGHT {
+            self.refill();
             let now = Instant::now();
-            if now < self.next_slot {
-                return Some(self.next_slot);
+            if self.scheduler.pending_len() == 0 {
+                return None;
+            }
+            let margin = self.handles.pace.margin(now);
+            if let Err(due) = self.bucket.ready(now, margin) {
+                return Some(due);
             }
             let chat = match self.scheduler.next(now) {
                 Ok(chat) => chat,
                 Err(when) => return when,
             };
-            let Some(queue) = self.queues.get(&chat).filter(|q| !q.is_empty()) else {
+            let Some(queue) = self.window.queue(chat) else {
                 self.scheduler.set_pending(chat, false);
                 continue;
             };
@@ -238,18 +245,15 @@ impl Worker {
             } else {
                 self.hold_passed(chat)
             };
-            let Some(queue) = self.queues.get(&chat) else {
+            let Some(queue) = self.window.queue(chat) else {
                 continue;
             };
             let mut keys: Vec<OutboxKey> = queue.iter().take(take).copied().collect();
             let Some(prepared) = self.prepare(&keys) else {
                 // Records vanished (chat unsubscribed meanwhile): forget them.
-                if let Some(q) = self.queues.get_mut(&chat) {
-                    q.retain(|k| !keys.contains(k));
-                }
                 let _ = self.handles.store.remove_deliveries(&keys);
-                let more = self.queues.get(&chat).is_some_and(|q| !q.is_empty());
-                self.scheduler.set_pending(chat, more);
+                self.window.remove(chat, &keys);
+                self.scheduler.set_pending(chat, self.window.has_work(chat));
                 continue;
             };
             // Replies and notices share Telegram's limits: the gate has the last word.
@@ -261,21 +265,14 @@ impl Worker {
                 continue;
             }
             let turn = self.handles.pace.started(chat);
+            self.bucket.spend(now, margin);
             keys.truncate(prepared.keys);
             if keys.len() > 1 {
                 Counters::inc(&self.handles.counters.digests, 1);
             }
             self.busy.insert(chat);
             self.scheduler.set_pending(chat, false);
-            // Catch up after a late wake-up by at most a few sends, never a burst.
-            let base = if self.next_slot + self.gap * 3 < now {
-                now
-            } else {
-                self.next_slot
-            };
-            self.next_slot = base + self.gap;
-            let bot = self.bot.clone();
-            let token = self.token.clone();
+            let sender = self.sender.clone();
             inflight.spawn(async move {
                 let Prepared {
                     message,
@@ -285,10 +282,9 @@ impl Worker {
                     ..
                 } = prepared;
                 let (outcome, rerendered, message_id) = if plain {
-                    let outcome = telegram::send_plain(&bot, chat, &message, &token).await;
-                    (outcome, false, None)
+                    (sender.send_plain(chat, &message).await, false, None)
                 } else {
-                    telegram::send_with_id(&bot, chat, thread, &message, &choices, &token).await
+                    sender.send(chat, thread, &message, &choices).await
                 };
                 drop(turn);
                 Done {
@@ -329,7 +325,10 @@ impl Worker {
                 let shown = |rs: &[&AlertRecord]| -> Vec<render::Alert> {
                     rs.iter().map(|r| super::alert_from_record(r)).collect()
                 };
-                render::render_digest_with_past(&shown(&live), &shown(&passed))
+                Arc::new(render::render_digest_with_past(
+                    &shown(&live),
+                    &shown(&passed),
+                ))
             }
         };
         Some(Prepared {
@@ -344,7 +343,7 @@ impl Worker {
     /// A short queue whose head has passed: reorders it (see [`past::plan`]) and says how
     /// many keys to send now.
     fn hold_passed(&mut self, chat: i64) -> usize {
-        let Some(queue) = self.queues.get_mut(&chat) else {
+        let Some(queue) = self.window.queue_mut(chat) else {
             return 1;
         };
         let now = chrono::Utc::now();
@@ -357,18 +356,18 @@ impl Worker {
     }
 
     /// One alert, rendered once for all the chats it goes to.
-    fn render_one(&mut self, one: &crate::store::AlertRecord) -> render::Rendered {
+    fn render_one(&mut self, one: &crate::store::AlertRecord) -> Arc<render::Rendered> {
         if let Some((also, r)) = self.rendered.get(&one.id)
             && *also == one.also_published_by
         {
-            return r.clone();
+            return Arc::clone(r);
         }
-        let r = render::render_alert(&super::alert_from_record(one));
+        let r = Arc::new(render::render_alert(&super::alert_from_record(one)));
         if self.rendered.len() >= RENDER_CACHE {
             self.rendered.clear();
         }
         self.rendered
-            .insert(one.id, (one.also_published_by.clone(), r.clone()));
+            .insert(one.id, (one.also_published_by.clone(), Arc::clone(&r)));
         r
     }
 
@@ -410,12 +409,12 @@ impl Worker {
                     let moved = store
                         .migrate_subscriber(d.chat, to)
                         .and_then(|_| store.move_deliveries(d.chat, to));
-                    self.queues.remove(&d.chat);
+                    self.window.forget(d.chat);
                     self.scheduler.forget(d.chat);
-                    match moved {
-                        Ok(keys) => self.enqueue(keys),
-                        Err(e) => tracing::error!(error = %e, "cannot move deliveries"),
+                    if let Err(e) = moved {
+                        tracing::error!(error = %e, "cannot move deliveries");
                     }
+                    self.window.news();
                 }
                 SendOutcome::Gone(reason) => {
                     self.end_subscription(d.chat, &reason);
@@ -441,8 +440,8 @@ impl Worker {
                     self.scheduler.backoff(d.chat, now + backoff(n));
                 }
             }
-            let more = self.queues.get(&d.chat).is_some_and(|q| !q.is_empty());
-            self.scheduler.set_pending(d.chat, more);
+            self.scheduler
+                .set_pending(d.chat, self.window.has_work(d.chat));
         }
         if !delivered.is_empty() {
             let store = &self.handles.store;
@@ -467,7 +466,7 @@ impl Worker {
         if let Err(e) = store.unsubscribe(chat) {
             tracing::error!(chat, error = %e, "cannot end subscription");
         }
-        self.queues.remove(&chat);
+        self.window.forget(chat);
         self.attempts.remove(&chat);
         self.scheduler.forget(chat);
         if let Some(rec) = record {
@@ -479,12 +478,7 @@ impl Worker {
     }
 
     fn drop_from_queue(&mut self, chat: i64, keys: &[OutboxKey]) {
-        if let Some(q) = self.queues.get_mut(&chat) {
-            q.retain(|k| !keys.contains(k));
-            if q.is_empty() {
-                self.queues.remove(&chat);
-            }
-        }
+        self.window.remove(chat, keys);
     }
 
     fn bump_attempts(&mut self, chat: i64) -> u32 {
@@ -526,11 +520,11 @@ fn passed_kind(store: &Store, key: OutboxKey, now: chrono::DateTime<chrono::Utc>
 /// A notice, sent as it was worded.
 fn notice(text: String) -> Prepared {
     Prepared {
-        message: render::Rendered {
+        message: Arc::new(render::Rendered {
             html: String::new(),
             plain: text,
             buttons: Vec::new(),
-        },
+        }),
         thread: None,
         plain: true,
         keys: 1,
@@ -546,7 +540,7 @@ fn alone(store: &Store, d: crate::store::DeliveryRecord) -> Option<Prepared> {
     let p = d.preview?;
     let alert = store.alert(d.alert_id).ok()??;
     Some(Prepared {
-        message: super::preview::with_header(&alert, &p.header),
+        message: Arc::new(super::preview::with_header(&alert, &p.header)),
         thread: None,
         plain: false,
         keys: 1,

@@ -32,11 +32,14 @@
 
 mod feedback;
 mod notices;
+mod outbox;
+mod recipients;
 mod review;
 mod updates;
 mod websub;
 
 pub use feedback::{FeedbackRecord, FeedbackVerdict};
+pub use recipients::Recipient;
 pub use review::{
     Decided, Decision, HOLD_SECS, HeldCounts, HeldRecord, HeldState, Hold, HoldReason,
     PreviewRecord, ReviewBatch, decision_now,
@@ -347,14 +350,14 @@ pub struct Store {
     cache: Arc<Cache>,
 }
 
-/// What the store keeps decoded in memory: the subscriber list (read on every poll with
-/// an alert, changed rarely) and a counter of changes to the set of feeds (the poller
-/// reloads its schedule when it moves).
+/// What the store keeps decoded in memory: who alerts can go to (read on every poll with
+/// an alert, changed rarely; [`Recipient`]) and a counter of changes to the set of feeds
+/// (the poller reloads its schedule when it moves).
 #[derive(Default)]
 struct Cache {
     /// Bumped after every change to the subscribers tree; a list read before a change
     /// finished is never cached.
-    subscribers: Mutex<(u64, Option<Arc<Vec<SubscriberRecord>>>)>,
+    subscribers: Mutex<(u64, Option<Arc<Vec<Recipient>>>)>,
     feed_set: AtomicU64,
     /// The period of the `sent_messages` tree last written ([`feedback`]).
     sent_period: AtomicU64,
@@ -1147,15 +1150,9 @@ impl Store {
         self.subscribers.get(k)?.map(|v| dec(&k, &v)).transpose()
     }
 
-    /// Every subscribed chat, decoded once and kept until the subscribers change.
+    /// Every subscribed chat's record, read from the database (for counts and lists;
+    /// routing reads the smaller [`Store::recipients`], kept in memory).
     pub fn subscribers(&self) -> Result<Arc<Vec<SubscriberRecord>>, StoreError> {
-        let generation = {
-            let cached = self.cache.subscribers.lock().map_err(poisoned)?;
-            if let Some(list) = &cached.1 {
-                return Ok(list.clone());
-            }
-            cached.0
-        };
         let list: Vec<SubscriberRecord> = self
             .subscribers
             .iter()
@@ -1164,12 +1161,7 @@ impl Store {
                 dec(&k, &v)
             })
             .collect::<Result<_, _>>()?;
-        let list = Arc::new(list);
-        let mut cached = self.cache.subscribers.lock().map_err(poisoned)?;
-        if cached.0 == generation {
-            cached.1 = Some(list.clone());
-        }
-        Ok(list)
+        Ok(Arc::new(list))
     }
 
     /// Called after every write to the subscribers tree.

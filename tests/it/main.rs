@@ -17,6 +17,7 @@ mod layers;
 mod notices;
 mod ops;
 mod organizer;
+mod paid;
 mod process;
 mod review;
 mod shape;

@@ -318,7 +318,8 @@ pub struct FakeOptions {
     /// Refuse sends over Telegram's rate limits with 429.
     pub enforce_limits: bool,
     /// 1.0 = 30 msg/s overall, 1 msg/s per chat, 20 msg/min per group, supergroup or
-    /// channel; 10.0 = ten times each.
+    /// channel; 10.0 = ten times each. A send with `allow_paid_broadcast` may be one of
+    /// 1,000 a second overall instead of 30 (times the scale); the others do not change.
     pub limits_scale: f64,
     /// Extra messages tolerated in each window so that a sender that keeps the limits
     /// exactly is not refused because of timer jitter (default 1).
@@ -399,6 +400,8 @@ pub struct SentMessage {
     pub thread_id: Option<i64>,
     pub reply_to_message_id: Option<i64>,
     pub at: Instant,
+    /// Sent with `allow_paid_broadcast`.
+    pub paid: bool,
 }
 
 impl SentMessage {
@@ -1127,7 +1130,7 @@ impl Shared {
     }
 
     /// Per-chat faults, random faults, then rate limits, for a send to `chat`.
-    fn send_gate(&self, l: &mut Locked, chat: &Chat, thread: Option<i64>) -> Gate {
+    fn send_gate(&self, l: &mut Locked, chat: &Chat, thread: Option<i64>, paid: bool) -> Gate {
         if let Some(rule) = l.int.chat_failures.get_mut(&chat.id)
             && let Some(f) = rule.take()
         {
@@ -1160,7 +1163,8 @@ impl Shared {
             let slack = self.opts.limit_slack;
             let allowed = |rate: f64| ((rate * scale).floor() as usize).max(1) + slack;
             let sec = Duration::from_secs(1);
-            let mut wait = window_wait(&mut l.int.windows.overall, sec, allowed(30.0), now);
+            let overall = allowed(if paid { 1000.0 } else { 30.0 });
+            let mut wait = window_wait(&mut l.int.windows.overall, sec, overall, now);
             let per_chat = l.int.windows.per_chat.entry(chat.id).or_default();
             wait = wait.max(window_wait(per_chat, sec, allowed(1.0), now));
             if chat.id < 0 {
@@ -1600,7 +1604,8 @@ impl Shared {
             .and_then(Result::ok)
             .and_then(|r| r.get("message_id").and_then(Value::as_i64))
             .or_else(|| p.int("reply_to_message_id"));
-        let after_send = match self.send_gate(l, &chat, thread_id) {
+        let paid = p.bool("allow_paid_broadcast");
+        let after_send = match self.send_gate(l, &chat, thread_id, paid) {
             Gate::Pass => None,
             Gate::AfterSend(r) => Some(r),
             Gate::Refuse(r) => return r,
@@ -1650,6 +1655,7 @@ impl Shared {
             thread_id,
             reply_to_message_id: reply_to,
             at: Instant::now(),
+            paid,
         });
         after_send.unwrap_or(Reply::Ok(msg))
     }
@@ -1714,12 +1720,12 @@ impl Shared {
             Ok(c) => c,
             Err(e) => return Reply::bad(e),
         };
-        let after_send =
-            match self.send_gate(l, &chat, p.int("message_thread_id").filter(|t| *t != 0)) {
-                Gate::Pass => None,
-                Gate::AfterSend(r) => Some(r),
-                Gate::Refuse(r) => return r,
-            };
+        let thread = p.int("message_thread_id").filter(|t| *t != 0);
+        let after_send = match self.send_gate(l, &chat, thread, p.bool("allow_paid_broadcast")) {
+            Gate::Pass => None,
+            Gate::AfterSend(r) => Some(r),
+            Gate::Refuse(r) => return r,
+        };
         let file = self.store_file(l, bytes, file_name);
         let message_id = l.int.next_message_id(chat.id);
         let mut msg = json!({

@@ -36,6 +36,7 @@ pub struct RawConfig {
     pub websub: RawWebSub,
     #[serde(default)]
     pub review: RawReview,
+    #[serde(default)]
     pub dates: RawDates,
     #[serde(default)]
     pub feeds: Vec<RawFeed>,

@@ -19,6 +19,10 @@ pub(super) enum Day {
     Offset(i64),
     /// The next such weekday on or after the publication day (`strictly`: after it).
     Weekday(Weekday, bool),
+    /// That weekday in the calendar week after the publication's.
+    NextWeek(Weekday),
+    /// The coming weekend's Saturday (the publication day itself when it is a Sunday).
+    Weekend,
     /// A day before publication (`yesterday`, `last Saturday`).
     Past,
     /// The last day of a month: a named one (its next occurrence), or the current one.
@@ -70,6 +74,7 @@ fn at(toks: &[Tok], i: usize, lexes: &[&Lexicon], month_first: bool) -> Option<M
         .or_else(|| month_day(toks, i))
         .or_else(|| month_end(toks, i, lexes))
         .or_else(|| arabic_ordinal_day(toks, i))
+        .or_else(|| weekend(toks, i, lexes))
         .or_else(|| relative(toks, i, lexes))
         .or_else(|| weekday(toks, i, lexes))
         .or_else(|| in_days(toks, i, lexes))
@@ -291,6 +296,9 @@ fn day_month(toks: &[Tok], i: usize) -> Option<Mention> {
         return None;
     }
     let mut j = skip_ordinal(toks, i + 1);
+    if toks.get(j).is_some_and(|t| t.text == "of") {
+        j += 1;
+    }
     if month_at(toks, j).is_none() {
         j = skip_range(toks, j)?;
     }
@@ -417,6 +425,15 @@ fn relative(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
     None
 }
 
+/// `this weekend`, `ce week-end`, `am Wochenende`, `bu hafta sonu`, `نهايه الاسبوع`.
+fn weekend(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
+    let end = lexes
+        .iter()
+        .flat_map(|l| l.weekend.iter())
+        .find_map(|p| phrase_at(toks, i, p))?;
+    Some(mention(i, end, Day::Weekend))
+}
+
 /// A weekday with what marks it: `this/next/last Saturday`, `samedi prochain`, `am
 /// Samstag`, `cumartesi günü`, `يوم السبت`, `السبت المقبل`; `every Saturday` is none.
 fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
@@ -425,10 +442,13 @@ fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
         let Some((name, wd)) = lex
             .weekdays
             .iter()
-            .find(|(w, _)| word_is(t, w) || stem(t) == *w)
+            .find(|(w, _)| word_is(t, w) || stem(t) == *w || case_form(lex, t, w))
         else {
             continue;
         };
+        if let Some(m) = next_week(toks, i, lex, *wd) {
+            return Some(m);
+        }
         let prev = |n: usize| i.checked_sub(n).and_then(|p| toks.get(p));
         let next = toks.get(i + 1);
         if any_word(prev(1), lex.every_before) || any_word(prev(2), lex.every_before) {
@@ -437,8 +457,10 @@ fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
         let past = any_word(prev(1), lex.last_before) || any_word(next, lex.last_after);
         let strict = any_word(prev(1), lex.next_before) || any_word(next, lex.next_after);
         let marked = any_word(next, lex.weekday_after_mark);
+        // `cumaya kadar`: the ending marks it, `kadar` is left to the deadline cues.
+        let until = case_form(lex, t, name) && next.is_some_and(|n| n.text == "kadar");
         if lex.weekday_needs_mark.contains(name)
-            && !(past || strict || marked || prev(1).is_some_and(|p| p.text == "bu"))
+            && !(past || strict || marked || until || prev(1).is_some_and(|p| p.text == "bu"))
         {
             return None;
         }
@@ -458,6 +480,28 @@ fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
         return Some(mention(i, end, day));
     }
     None
+}
+
+/// A Turkish weekday with a case ending and no apostrophe (`cumaya`, `perşembeden`).
+fn case_form(lex: &Lexicon, t: &Tok, name: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "ya", "ye", "a", "e", "da", "de", "ta", "te", "dan", "den", "tan", "ten", "ki", "yı", "yi",
+        "ı", "i",
+    ];
+    lex.code == "tr"
+        && t.text
+            .strip_prefix(name)
+            .is_some_and(|rest| ENDINGS.contains(&rest))
+}
+
+/// `nächste Woche Freitag`, `next week Friday`: the weekday of the following week.
+fn next_week(toks: &[Tok], i: usize, lex: &Lexicon, wd: Weekday) -> Option<Mention> {
+    let start = lex.next_week.iter().find_map(|p| {
+        let n = p.split(' ').count();
+        let s = i.checked_sub(n)?;
+        (phrase_at(toks, s, p) == Some(i)).then_some(s)
+    })?;
+    Some(mention(start, i + 1, Day::NextWeek(wd)))
 }
 
 /// A small number, in digits or a word.

@@ -113,7 +113,7 @@ fn drop_weekdays_beside_dates(found: &mut Vec<Mention>) {
 // Words
 
 /// Whether token `t` is the lexicon word `w` (a trailing `*` matches a prefix; an Arabic
-/// word may carry a one-letter conjunction or preposition in front).
+/// word may carry a one-letter conjunction or preposition, or the article, in front).
 pub(super) fn word_is(t: &Tok, w: &str) -> bool {
     if !(t.is_word() || t.kind == super::scan::Kind::Punct && t.text == w) {
         return false;
@@ -131,10 +131,12 @@ pub(super) fn word_is(t: &Tok, w: &str) -> bool {
         .next()
         .is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
     arabic
-        && ["و", "ف", "ب", "ل", "وب", "ول", "وال"].iter().any(|p| {
-            s.strip_prefix(p)
-                .is_some_and(|rest| rest.chars().count() > 1 && eq(rest))
-        })
+        && ["و", "ف", "ب", "ل", "وب", "ول", "وال", "ال"]
+            .iter()
+            .any(|p| {
+                s.strip_prefix(p)
+                    .is_some_and(|rest| rest.chars().count() > 1 && eq(rest))
+            })
 }
 
 /// Whether the phrase (words separated by spaces) starts at token `i`; the index after it.

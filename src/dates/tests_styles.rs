@@ -176,3 +176,28 @@ fn arabic_and_german_deadline_phrasings() {
         "when=- deadline=2027-04-01",
     );
 }
+
+#[test]
+fn event_words_with_the_arabic_article_and_more_deadline_words() {
+    check(
+        "ar",
+        PUB,
+        "Asia/Beirut",
+        "الوقفة الاحتجاجية مساء الخميس أمام البرلمان.",
+        "when=2027-03-11 deadline=-",
+    );
+    check(
+        "tr",
+        PUB,
+        "Europe/Istanbul",
+        "Son katılım tarihi: 20.03.2027",
+        "when=- deadline=2027-03-20",
+    );
+    check(
+        "en",
+        PUB,
+        "Europe/London",
+        "Registration closes Thursday; the summit itself is on Saturday 20 March.",
+        "when=2027-03-20 deadline=2027-03-11",
+    );
+}

@@ -21,6 +21,9 @@ pub(super) enum Day {
     Weekday(Weekday, bool),
     /// That weekday in the calendar week after the publication's.
     NextWeek(Weekday),
+    /// A day of the month without its month (`by the 20th`, `ayın 20'sine`): this
+    /// month's, or the next one's once it has passed.
+    Nth(u32),
     /// The coming weekend's Saturday (the publication day itself when it is a Sunday).
     Weekend,
     /// A day before publication (`yesterday`, `last Saturday`).
@@ -31,7 +34,10 @@ pub(super) enum Day {
 
 impl Day {
     pub fn is_absolute(self) -> bool {
-        matches!(self, Day::Date(_) | Day::NoYear(..) | Day::MonthEnd(_))
+        matches!(
+            self,
+            Day::Date(_) | Day::NoYear(..) | Day::MonthEnd(_) | Day::Nth(_)
+        )
     }
 }
 
@@ -78,6 +84,7 @@ fn at(toks: &[Tok], i: usize, lexes: &[&Lexicon], month_first: bool) -> Option<M
         .or_else(|| relative(toks, i, lexes))
         .or_else(|| weekday(toks, i, lexes))
         .or_else(|| in_days(toks, i, lexes))
+        .or_else(|| day_of_month(toks, i))
 }
 
 fn mention(start: usize, end: usize, day: Day) -> Mention {
@@ -376,6 +383,40 @@ fn month_end(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
     None
 }
 
+/// A day without a month: `the 20th`, `le 15 à 14h`, `ayın 20'si`, `20 من الشهر الجاري`.
+fn day_of_month(toks: &[Tok], i: usize) -> Option<Mention> {
+    const THIS_MONTH_AR: &[&str] = &[
+        "من الشهر الجاري",
+        "من الشهر الحالي",
+        "الشهر الجاري",
+        "الشهر الحالي",
+        "من هذا الشهر",
+    ];
+    let d = toks
+        .get(i)
+        .filter(|t| t.digits(1, 2) && (1..=31).contains(&t.num))?;
+    let prev = i
+        .checked_sub(1)
+        .and_then(|p| toks.get(p))
+        .map_or("", |t| t.text.as_str());
+    let next = toks.get(i + 1);
+    let ordinal = next.is_some_and(|n| {
+        n.is_word() && !n.space_before && ["st", "nd", "rd", "th"].contains(&n.text.as_str())
+    });
+    let end = if prev == "the" && ordinal {
+        i + 2
+    } else if prev == "le" && next.is_some_and(|n| n.text == "à" || n.text == "dès")
+        || prev == "ayın"
+    {
+        i + 1
+    } else {
+        THIS_MONTH_AR
+            .iter()
+            .find_map(|p| phrase_at(toks, i + 1, p))?
+    };
+    Some(mention(i, end, Day::Nth(d.num)))
+}
+
 /// `الاول من ايار` (the first of May), up to the tenth.
 fn arabic_ordinal_day(toks: &[Tok], i: usize) -> Option<Mention> {
     let t = toks.get(i)?;
@@ -497,13 +538,26 @@ fn case_form(lex: &Lexicon, t: &Tok, name: &str) -> bool {
 }
 
 /// `nächste Woche Freitag`, `next week Friday`: the weekday of the following week.
+/// After it, with a little word between: `Friday of next week`, `vendredi de la semaine
+/// prochaine`, `الجمعه من الاسبوع المقبل`.
 fn next_week(toks: &[Tok], i: usize, lex: &Lexicon, wd: Weekday) -> Option<Mention> {
-    let start = lex.next_week.iter().find_map(|p| {
+    let before = lex.next_week.iter().find_map(|p| {
         let n = p.split(' ').count();
         let s = i.checked_sub(n)?;
         (phrase_at(toks, s, p) == Some(i)).then_some(s)
-    })?;
-    Some(mention(start, i + 1, Day::NextWeek(wd)))
+    });
+    if let Some(start) = before {
+        return Some(mention(start, i + 1, Day::NextWeek(wd)));
+    }
+    let link = toks.get(i + 1)?;
+    if !["of", "de", "من"].contains(&link.text.as_str()) {
+        return None;
+    }
+    let end = lex
+        .next_week
+        .iter()
+        .find_map(|p| phrase_at(toks, i + 2, p))?;
+    Some(mention(i, end, Day::NextWeek(wd)))
 }
 
 /// A small number, in digits or a word.

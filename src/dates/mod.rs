@@ -138,6 +138,13 @@ fn resolve(day: Day, today: NaiveDate) -> Option<NaiveDate> {
             )))?;
             monday.checked_add_days(Days::new(u64::from(wd.num_days_from_monday())))?
         }
+        // Without its month, a day already gone this month is next month's.
+        Day::Nth(d) => NaiveDate::from_ymd_opt(today.year(), today.month(), d)
+            .filter(|x| *x >= today)
+            .or_else(|| {
+                let next = month_end(today, None)?.succ_opt()?;
+                NaiveDate::from_ymd_opt(next.year(), next.month(), d)
+            })?,
         Day::Weekend if today.weekday() == chrono::Weekday::Sun => today,
         Day::Weekend => resolve(Day::Weekday(chrono::Weekday::Sat, false), today)?,
         Day::MonthEnd(month) => month_end(today, month)?,

@@ -201,3 +201,68 @@ fn event_words_with_the_arabic_article_and_more_deadline_words() {
         "when=2027-03-20 deadline=2027-03-11",
     );
 }
+
+#[test]
+fn a_day_of_the_month_without_its_month() {
+    check(
+        "en",
+        PUB,
+        "Europe/London",
+        "Written testimony must be submitted by the 20th.",
+        "when=- deadline=2027-03-20",
+    );
+    // The 5th has passed this month: next month's.
+    check(
+        "en",
+        PUB,
+        "Europe/London",
+        "Written testimony must be submitted by the 5th.",
+        "when=- deadline=2027-04-05",
+    );
+    check(
+        "fr",
+        PUB,
+        "Europe/Paris",
+        "Rendez-vous le 15 à 14h pour la marche.",
+        "when=2027-03-15T14:00+01:00 deadline=-",
+    );
+    check(
+        "tr",
+        PUB,
+        "Europe/Istanbul",
+        "Başvurular ayın 20'sine kadar sürüyor.",
+        "when=- deadline=2027-03-20",
+    );
+    check(
+        "ar",
+        PUB,
+        "Asia/Beirut",
+        "آخر موعد للتسجيل في 20 من الشهر الجاري.",
+        "when=- deadline=2027-03-20",
+    );
+}
+
+#[test]
+fn next_week_after_the_weekday_and_arabic_ranges() {
+    check(
+        "ar",
+        PUB,
+        "Asia/Beirut",
+        "مسيرة يوم الجمعة من الأسبوع المقبل.",
+        "when=2027-03-19 deadline=-",
+    );
+    check(
+        "fr",
+        PUB,
+        "Europe/Paris",
+        "Manifestation vendredi de la semaine prochaine.",
+        "when=2027-03-19 deadline=-",
+    );
+    check(
+        "ar",
+        PUB,
+        "Asia/Beirut",
+        "المهرجان من 15 ولغاية 17 آذار في بيروت.",
+        "when=2027-03-15 deadline=-",
+    );
+}

@@ -1,7 +1,8 @@
 //! Tokens -> date mentions: absolute dates (`12 March 2027`, `March 12`, `12/03/2027`,
 //! ISO, `12 آذار`), relative days (`tomorrow`, `demain`, `غدا`), weekdays (`this
-//! Saturday`, `samedi prochain`, `am Samstag`, `cumartesi günü`), "in N days", and a time
-//! of day near each (`18:00`, `6pm`, `18h`, `18 Uhr`, `saat 18.00`, `الساعه السادسه`).
+//! Saturday`, `samedi prochain`, `am Samstag`, `cumartesi günü`, `nächste Woche Freitag`),
+//! the weekend, a day without its month (`by the 20th`), "in N days", and a time of day
+//! near each (`18:00`, `6pm`, `18h`, `18 Uhr`, `saat 18.00`, `الساعه السادسه`).
 //!
 //! Must not: resolve a mention against a calendar or decide what it is the date of.
 

@@ -1,7 +1,8 @@
 //! What a date mention is the date of, from the words around it in its sentence: a
 //! deadline (`until`, `jusqu'au`, `bis zum`, `حتى`, `… kadar`), the start of an event
 //! (`vigil`, `rassemblement`, `Kundgebung`, `eylem`, `وقفه`), a report of the past
-//! (`arrested`, `depuis`, `wurde`, `gözaltına`, `منذ`), or nothing said.
+//! (`arrested`, `depuis`, `wurde`, `gözaltına`, `منذ`; a bare weekday beside a verb of the
+//! past or thanks), or nothing said. A cue nearer to a neighbouring date is that date's.
 //!
 //! Must not: resolve dates or choose between mentions.
 
@@ -174,7 +175,9 @@ pub(super) fn of(toks: &[Tok], m: &Mention, place: &Place, lexes: &[&Lexicon]) -
         && (past_from..m.start)
             .chain(m.end..past_to)
             .any(|k| lexes.iter().any(|l| looks_past(&toks[k], l)));
+    // `… see you on Saturday at 2pm` is ahead: a weekday that passed comes without a time.
     let thanked = bare_weekday
+        && m.time.is_none()
         && lexes
             .iter()
             .any(|l| any_phrase_in(toks, first, last, l.thanks) > 0);

@@ -108,6 +108,13 @@ fn a_weekday_that_passed() {
         "when=- deadline=-",
     );
     check(
+        "en",
+        PUB,
+        "Europe/London",
+        "Thanks for your support, and see you on Saturday at 2pm at the rally.",
+        "when=2027-03-13T14:00+00:00 deadline=-",
+    );
+    check(
         "tr",
         PUB,
         "Europe/Istanbul",

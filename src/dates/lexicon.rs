@@ -59,6 +59,13 @@ pub(super) struct Lexicon {
     pub end_before: &'static [&'static str],
     pub end_after: &'static [&'static str],
     pub end_this_month: &'static [&'static str],
+    /// The coming weekend (`this weekend`, `ce week-end`): its Saturday.
+    pub weekend: &'static [&'static str],
+    /// Thanks in a sentence: its weekday is one that passed (`thank you to all who
+    /// marched on Saturday`).
+    pub thanks: &'static [&'static str],
+    /// Before a weekday: the one of next week (`nächste Woche Freitag`).
+    pub next_week: &'static [&'static str],
 }
 
 use Weekday::*;
@@ -115,7 +122,7 @@ pub(super) static EN: Lexicon = Lexicon {
         ("yesterday", -1),
     ],
     relative_not_before: &[],
-    relative_not_after: &["until", "as of", "from"],
+    relative_not_after: &["as of", "from"],
     next_before: &["next"],
     next_after: &[],
     last_before: &["last", "past", "previous"],
@@ -166,7 +173,17 @@ pub(super) static EN: Lexicon = Lexicon {
         "not later than",
         "in time for",
     ],
-    deadline_after: &["is the deadline", "is the last day", "deadline"],
+    deadline_after: &[
+        "is the deadline",
+        "is the last day",
+        "deadline",
+        "before noon",
+        "before midnight",
+        "by noon",
+        "by midnight",
+        "by end of day",
+        "by the end of the day",
+    ],
     deadline_near: &[
         "deadline",
         "closes",
@@ -240,6 +257,8 @@ pub(super) static EN: Lexicon = Lexicon {
         "panel",
         "rally*",
         "occupy",
+        "summit",
+        "conference",
         "vigils",
     ],
     past: &[
@@ -279,7 +298,10 @@ pub(super) static EN: Lexicon = Lexicon {
         "stormed",
         "rejected",
     ],
-    fillers: &["the", "on", "of", "midnight", "noon", "at", ","],
+    fillers: &[
+        "the", "on", "of", "midnight", "noon", "at", ",", "et", "est", "edt", "ct", "pt", "gmt",
+        "bst", "utc", "local", "time",
+    ],
     time_before: &["at", "from"],
     end_before: &["end of", "the end of"],
     end_after: &[],
@@ -288,6 +310,15 @@ pub(super) static EN: Lexicon = Lexicon {
         "end of this month",
         "the end of the month",
     ],
+    weekend: &[
+        "this weekend",
+        "this coming weekend",
+        "over the weekend",
+        "at the weekend",
+        "this week-end",
+    ],
+    thanks: &["thank you", "thanks"],
+    next_week: &["next week on", "next week"],
 };
 
 pub(super) static FR: Lexicon = Lexicon {
@@ -339,7 +370,7 @@ pub(super) static FR: Lexicon = Lexicon {
         ("hier soir", -1),
     ],
     relative_not_before: &[],
-    relative_not_after: &["jusqu'à", "dès", "d'ici", "à partir d'"],
+    relative_not_after: &["dès", "à partir d'"],
     next_before: &[],
     next_after: &["prochain"],
     last_before: &[],
@@ -376,6 +407,7 @@ pub(super) static FR: Lexicon = Lexicon {
         "se clôt",
         "prend fin",
         "d'ici le",
+        "d'ici",
         "d'ici au",
         "fin le",
         "limite",
@@ -400,6 +432,7 @@ pub(super) static FR: Lexicon = Lexicon {
     event: &[
         "rassemblement*",
         "manifestation*",
+        "manifester",
         "manif",
         "marche",
         "grève",
@@ -500,6 +533,9 @@ pub(super) static FR: Lexicon = Lexicon {
         "fin de ce mois",
         "la fin du mois",
     ],
+    weekend: &["ce week-end", "ce weekend", "ce samedi et dimanche"],
+    thanks: &["merci"],
+    next_week: &["la semaine prochaine", "semaine prochaine"],
 };
 
 pub(super) static DE: Lexicon = Lexicon {
@@ -555,7 +591,7 @@ pub(super) static DE: Lexicon = Lexicon {
         ("heute nachmittag", 0),
     ],
     relative_not_before: &[],
-    relative_not_after: &["am", "jeden", "guten", "dem", "den", "ab", "bis"],
+    relative_not_after: &["am", "jeden", "guten", "dem", "den", "ab"],
     next_before: &["nächsten", "kommenden", "nächster", "kommender"],
     next_after: &[],
     last_before: &[
@@ -688,11 +724,34 @@ pub(super) static DE: Lexicon = Lexicon {
         "hat",
         "haben",
     ],
-    fillers: &["den", "dem", "der", "zum", "am", ",", "ende", "mitternacht"],
+    fillers: &[
+        "den",
+        "dem",
+        "der",
+        "zum",
+        "am",
+        ",",
+        "ende",
+        "mitternacht",
+        "ist",
+    ],
     time_before: &["um", "ab", "von"],
     end_before: &["ende", "zum ende", "ende des", "ende des monats"],
     end_after: &[],
     end_this_month: &["ende des monats", "monatsende", "ende dieses monats"],
+    weekend: &[
+        "am wochenende",
+        "dieses wochenende",
+        "am kommenden wochenende",
+        "an diesem wochenende",
+    ],
+    thanks: &["danke", "vielen dank", "dank an"],
+    next_week: &[
+        "nächste woche",
+        "kommende woche",
+        "nächster woche",
+        "kommender woche",
+    ],
 };
 
 pub(super) static TR: Lexicon = Lexicon {
@@ -767,6 +826,10 @@ pub(super) static TR: Lexicon = Lexicon {
         "en geç",
         "son başvuru",
         "son başvuru tarihi",
+        "son katılım",
+        "son katılım tarihi",
+        "son kayıt",
+        "son kayıt tarihi",
         "son imza",
         "bitiş",
         "bitiş tarihi",
@@ -788,6 +851,8 @@ pub(super) static TR: Lexicon = Lexicon {
         "son gün",
         "son tarih",
         "son başvuru",
+        "son katılım",
+        "son kayıt",
         "başvuru",
         "sona eriyor",
     ],
@@ -855,7 +920,19 @@ pub(super) static TR: Lexicon = Lexicon {
         "saldırıya",
         "ihraç",
     ],
-    fillers: &[",", "tarihine", "tarihinde", "saat"],
+    fillers: &[
+        ",",
+        "tarihine",
+        "tarihinde",
+        "saat",
+        "akşama",
+        "akşamına",
+        "sabaha",
+        "öğlene",
+        "geceye",
+        "gece",
+        "yarısına",
+    ],
     time_before: &["saat", "saati", "sabah", "akşam", "öğlen", "öğleden sonra"],
     end_before: &[],
     end_after: &["sonuna", "sonu", "sonunda"],
@@ -866,6 +943,14 @@ pub(super) static TR: Lexicon = Lexicon {
         "bu ay sonuna",
         "ay sonunda",
     ],
+    weekend: &[
+        "bu hafta sonu",
+        "hafta sonu",
+        "bu hafta sonunda",
+        "hafta sonunda",
+    ],
+    thanks: &["teşekkür*", "sağ olun"],
+    next_week: &["gelecek hafta", "önümüzdeki hafta"],
 };
 
 pub(super) static AR: Lexicon = Lexicon {
@@ -943,7 +1028,7 @@ pub(super) static AR: Lexicon = Lexicon {
     unit_day: &["ايام", "يوما", "يوم"],
     unit_week: &["اسابيع", "اسبوع"],
     num_words: &[("ثلاثه", 3), ("خمسه", 5), ("عشره", 10)],
-    range: &["-", "الي", "و", "حتي"],
+    range: &["-", "الي", "و", "حتي", "لغايه"],
     deadline_before: &[
         "حتي",
         "قبل",
@@ -964,8 +1049,11 @@ pub(super) static AR: Lexicon = Lexicon {
         "مفتوحه حتي",
         "تستمر حتي",
         "يستمر حتي",
+        "بحلول",
+        "اخر اجل",
+        "اخر يوم",
     ],
-    deadline_after: &["كموعد نهائي", "اخر موعد"],
+    deadline_after: &["كموعد نهائي", "اخر موعد", "اخر يوم", "هو اخر يوم"],
     deadline_near: &[
         "اخر موعد",
         "الموعد النهائي",
@@ -973,8 +1061,22 @@ pub(super) static AR: Lexicon = Lexicon {
         "العريضه",
         "التوقيع",
         "الاستشاره",
+        "يغلق",
+        "تغلق",
+        "ينتهي",
+        "تنتهي",
+        "اخر اجل",
     ],
     event: &[
+        "يعقد",
+        "تعقد",
+        "ينعقد",
+        "تنعقد",
+        "المؤتمر",
+        "مؤتمر",
+        "المخيم",
+        "مخيم",
+        "الحضور",
         "وقفه",
         "مظاهره",
         "تظاهره",
@@ -1055,7 +1157,21 @@ pub(super) static AR: Lexicon = Lexicon {
         "اقر",
         "اقرت",
     ],
-    fillers: &["يوم", "في", ",", "تاريخ", "منتصف", "الليل"],
+    fillers: &[
+        "يوم",
+        "في",
+        ",",
+        "تاريخ",
+        "منتصف",
+        "الليل",
+        "هو",
+        "هي",
+        "للتسجيل",
+        "للتوقيع",
+        "للمشاركه",
+        "لتقديم",
+        "الطلبات",
+    ],
     time_before: &["الساعه", "عند", "في تمام", "تمام"],
     end_before: &["نهايه", "اخر", "نهايه شهر", "اواخر"],
     end_after: &[],
@@ -1065,6 +1181,9 @@ pub(super) static AR: Lexicon = Lexicon {
         "اخر الشهر",
         "نهايه الشهر الجاري",
     ],
+    weekend: &["نهايه هذا الاسبوع", "نهايه الاسبوع", "عطله نهايه الاسبوع"],
+    thanks: &["شكرا", "نشكر", "الشكر"],
+    next_week: &["الاسبوع المقبل", "الاسبوع القادم"],
 };
 
 /// Every language, in the order they are tried for an unknown one.

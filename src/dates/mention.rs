@@ -1,7 +1,8 @@
 //! Tokens -> date mentions: absolute dates (`12 March 2027`, `March 12`, `12/03/2027`,
 //! ISO, `12 آذار`), relative days (`tomorrow`, `demain`, `غدا`), weekdays (`this
-//! Saturday`, `samedi prochain`, `am Samstag`, `cumartesi günü`), "in N days", and a time
-//! of day near each (`18:00`, `6pm`, `18h`, `18 Uhr`, `saat 18.00`, `الساعه السادسه`).
+//! Saturday`, `samedi prochain`, `am Samstag`, `cumartesi günü`, `nächste Woche Freitag`),
+//! the weekend, a day without its month (`by the 20th`), "in N days", and a time of day
+//! near each (`18:00`, `6pm`, `18h`, `18 Uhr`, `saat 18.00`, `الساعه السادسه`).
 //!
 //! Must not: resolve a mention against a calendar or decide what it is the date of.
 
@@ -19,6 +20,13 @@ pub(super) enum Day {
     Offset(i64),
     /// The next such weekday on or after the publication day (`strictly`: after it).
     Weekday(Weekday, bool),
+    /// That weekday in the calendar week after the publication's.
+    NextWeek(Weekday),
+    /// A day of the month without its month (`by the 20th`, `ayın 20'sine`): this
+    /// month's, or the next one's once it has passed.
+    Nth(u32),
+    /// The coming weekend's Saturday (the publication day itself when it is a Sunday).
+    Weekend,
     /// A day before publication (`yesterday`, `last Saturday`).
     Past,
     /// The last day of a month: a named one (its next occurrence), or the current one.
@@ -27,7 +35,10 @@ pub(super) enum Day {
 
 impl Day {
     pub fn is_absolute(self) -> bool {
-        matches!(self, Day::Date(_) | Day::NoYear(..) | Day::MonthEnd(_))
+        matches!(
+            self,
+            Day::Date(_) | Day::NoYear(..) | Day::MonthEnd(_) | Day::Nth(_)
+        )
     }
 }
 
@@ -70,9 +81,11 @@ fn at(toks: &[Tok], i: usize, lexes: &[&Lexicon], month_first: bool) -> Option<M
         .or_else(|| month_day(toks, i))
         .or_else(|| month_end(toks, i, lexes))
         .or_else(|| arabic_ordinal_day(toks, i))
+        .or_else(|| weekend(toks, i, lexes))
         .or_else(|| relative(toks, i, lexes))
         .or_else(|| weekday(toks, i, lexes))
         .or_else(|| in_days(toks, i, lexes))
+        .or_else(|| day_of_month(toks, i))
 }
 
 fn mention(start: usize, end: usize, day: Day) -> Mention {
@@ -108,7 +121,7 @@ fn drop_weekdays_beside_dates(found: &mut Vec<Mention>) {
 // Words
 
 /// Whether token `t` is the lexicon word `w` (a trailing `*` matches a prefix; an Arabic
-/// word may carry a one-letter conjunction or preposition in front).
+/// word may carry a one-letter conjunction or preposition, or the article, in front).
 pub(super) fn word_is(t: &Tok, w: &str) -> bool {
     if !(t.is_word() || t.kind == super::scan::Kind::Punct && t.text == w) {
         return false;
@@ -126,10 +139,12 @@ pub(super) fn word_is(t: &Tok, w: &str) -> bool {
         .next()
         .is_some_and(|c| ('\u{0600}'..='\u{06FF}').contains(&c));
     arabic
-        && ["و", "ف", "ب", "ل", "وب", "ول", "وال"].iter().any(|p| {
-            s.strip_prefix(p)
-                .is_some_and(|rest| rest.chars().count() > 1 && eq(rest))
-        })
+        && ["و", "ف", "ب", "ل", "وب", "ول", "وال", "ال"]
+            .iter()
+            .any(|p| {
+                s.strip_prefix(p)
+                    .is_some_and(|rest| rest.chars().count() > 1 && eq(rest))
+            })
 }
 
 /// Whether the phrase (words separated by spaces) starts at token `i`; the index after it.
@@ -291,6 +306,9 @@ fn day_month(toks: &[Tok], i: usize) -> Option<Mention> {
         return None;
     }
     let mut j = skip_ordinal(toks, i + 1);
+    if toks.get(j).is_some_and(|t| t.text == "of") {
+        j += 1;
+    }
     if month_at(toks, j).is_none() {
         j = skip_range(toks, j)?;
     }
@@ -366,6 +384,40 @@ fn month_end(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
     None
 }
 
+/// A day without a month: `the 20th`, `le 15 à 14h`, `ayın 20'si`, `20 من الشهر الجاري`.
+fn day_of_month(toks: &[Tok], i: usize) -> Option<Mention> {
+    const THIS_MONTH_AR: &[&str] = &[
+        "من الشهر الجاري",
+        "من الشهر الحالي",
+        "الشهر الجاري",
+        "الشهر الحالي",
+        "من هذا الشهر",
+    ];
+    let d = toks
+        .get(i)
+        .filter(|t| t.digits(1, 2) && (1..=31).contains(&t.num))?;
+    let prev = i
+        .checked_sub(1)
+        .and_then(|p| toks.get(p))
+        .map_or("", |t| t.text.as_str());
+    let next = toks.get(i + 1);
+    let ordinal = next.is_some_and(|n| {
+        n.is_word() && !n.space_before && ["st", "nd", "rd", "th"].contains(&n.text.as_str())
+    });
+    let end = if prev == "the" && ordinal {
+        i + 2
+    } else if prev == "le" && next.is_some_and(|n| n.text == "à" || n.text == "dès")
+        || prev == "ayın"
+    {
+        i + 1
+    } else {
+        THIS_MONTH_AR
+            .iter()
+            .find_map(|p| phrase_at(toks, i + 1, p))?
+    };
+    Some(mention(i, end, Day::Nth(d.num)))
+}
+
 /// `الاول من ايار` (the first of May), up to the tenth.
 fn arabic_ordinal_day(toks: &[Tok], i: usize) -> Option<Mention> {
     let t = toks.get(i)?;
@@ -417,6 +469,15 @@ fn relative(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
     None
 }
 
+/// `this weekend`, `ce week-end`, `am Wochenende`, `bu hafta sonu`, `نهايه الاسبوع`.
+fn weekend(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
+    let end = lexes
+        .iter()
+        .flat_map(|l| l.weekend.iter())
+        .find_map(|p| phrase_at(toks, i, p))?;
+    Some(mention(i, end, Day::Weekend))
+}
+
 /// A weekday with what marks it: `this/next/last Saturday`, `samedi prochain`, `am
 /// Samstag`, `cumartesi günü`, `يوم السبت`, `السبت المقبل`; `every Saturday` is none.
 fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
@@ -425,10 +486,13 @@ fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
         let Some((name, wd)) = lex
             .weekdays
             .iter()
-            .find(|(w, _)| word_is(t, w) || stem(t) == *w)
+            .find(|(w, _)| word_is(t, w) || stem(t) == *w || case_form(lex, t, w))
         else {
             continue;
         };
+        if let Some(m) = next_week(toks, i, lex, *wd) {
+            return Some(m);
+        }
         let prev = |n: usize| i.checked_sub(n).and_then(|p| toks.get(p));
         let next = toks.get(i + 1);
         if any_word(prev(1), lex.every_before) || any_word(prev(2), lex.every_before) {
@@ -437,8 +501,10 @@ fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
         let past = any_word(prev(1), lex.last_before) || any_word(next, lex.last_after);
         let strict = any_word(prev(1), lex.next_before) || any_word(next, lex.next_after);
         let marked = any_word(next, lex.weekday_after_mark);
+        // `cumaya kadar`: the ending marks it, `kadar` is left to the deadline cues.
+        let until = case_form(lex, t, name) && next.is_some_and(|n| n.text == "kadar");
         if lex.weekday_needs_mark.contains(name)
-            && !(past || strict || marked || prev(1).is_some_and(|p| p.text == "bu"))
+            && !(past || strict || marked || until || prev(1).is_some_and(|p| p.text == "bu"))
         {
             return None;
         }
@@ -458,6 +524,41 @@ fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
         return Some(mention(i, end, day));
     }
     None
+}
+
+/// A Turkish weekday with a case ending and no apostrophe (`cumaya`, `perşembeden`).
+fn case_form(lex: &Lexicon, t: &Tok, name: &str) -> bool {
+    const ENDINGS: &[&str] = &[
+        "ya", "ye", "a", "e", "da", "de", "ta", "te", "dan", "den", "tan", "ten", "ki", "yı", "yi",
+        "ı", "i",
+    ];
+    lex.code == "tr"
+        && t.text
+            .strip_prefix(name)
+            .is_some_and(|rest| ENDINGS.contains(&rest))
+}
+
+/// `nächste Woche Freitag`, `next week Friday`: the weekday of the following week.
+/// After it, with a little word between: `Friday of next week`, `vendredi de la semaine
+/// prochaine`, `الجمعه من الاسبوع المقبل`.
+fn next_week(toks: &[Tok], i: usize, lex: &Lexicon, wd: Weekday) -> Option<Mention> {
+    let before = lex.next_week.iter().find_map(|p| {
+        let n = p.split(' ').count();
+        let s = i.checked_sub(n)?;
+        (phrase_at(toks, s, p) == Some(i)).then_some(s)
+    });
+    if let Some(start) = before {
+        return Some(mention(start, i + 1, Day::NextWeek(wd)));
+    }
+    let link = toks.get(i + 1)?;
+    if !["of", "de", "من"].contains(&link.text.as_str()) {
+        return None;
+    }
+    let end = lex
+        .next_week
+        .iter()
+        .find_map(|p| phrase_at(toks, i + 2, p))?;
+    Some(mention(i, end, Day::NextWeek(wd)))
 }
 
 /// A small number, in digits or a word.

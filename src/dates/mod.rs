@@ -19,6 +19,8 @@ mod role;
 mod scan;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_styles;
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -130,6 +132,21 @@ fn resolve(day: Day, today: NaiveDate) -> Option<NaiveDate> {
             let ahead = if strictly && ahead == 0 { 7 } else { ahead };
             today.checked_add_days(Days::new(u64::from(ahead)))?
         }
+        Day::NextWeek(wd) => {
+            let monday = today.checked_add_days(Days::new(u64::from(
+                7 - today.weekday().num_days_from_monday(),
+            )))?;
+            monday.checked_add_days(Days::new(u64::from(wd.num_days_from_monday())))?
+        }
+        // Without its month, a day already gone this month is next month's.
+        Day::Nth(d) => NaiveDate::from_ymd_opt(today.year(), today.month(), d)
+            .filter(|x| *x >= today)
+            .or_else(|| {
+                let next = month_end(today, None)?.succ_opt()?;
+                NaiveDate::from_ymd_opt(next.year(), next.month(), d)
+            })?,
+        Day::Weekend if today.weekday() == chrono::Weekday::Sun => today,
+        Day::Weekend => resolve(Day::Weekday(chrono::Weekday::Sat, false), today)?,
         Day::MonthEnd(month) => month_end(today, month)?,
         Day::Past => return None,
     };

@@ -1,7 +1,8 @@
 //! What a date mention is the date of, from the words around it in its sentence: a
 //! deadline (`until`, `jusqu'au`, `bis zum`, `حتى`, `… kadar`), the start of an event
 //! (`vigil`, `rassemblement`, `Kundgebung`, `eylem`, `وقفه`), a report of the past
-//! (`arrested`, `depuis`, `wurde`, `gözaltına`, `منذ`), or nothing said.
+//! (`arrested`, `depuis`, `wurde`, `gözaltına`, `منذ`; a bare weekday beside a verb of the
+//! past or thanks), or nothing said. A cue nearer to a neighbouring date is that date's.
 //!
 //! Must not: resolve dates or choose between mentions.
 
@@ -59,7 +60,7 @@ fn any_phrase_in(toks: &[Tok], from: usize, to: usize, phrases: &[&str]) -> u32 
 /// A word or mark that may stand between a deadline cue and its date: punctuation, a
 /// little word, a weekday, or a part of a time of day (`until 11:59pm on 15 March`).
 fn skippable(t: &Tok, lex: &Lexicon) -> bool {
-    const TIME_WORDS: &[&str] = &["am", "pm", "uhr", "h", "saat", "الساعه"];
+    const TIME_WORDS: &[&str] = &["am", "pm", "a", "p", "m", "uhr", "h", "saat", "الساعه"];
     t.kind == super::scan::Kind::Punct && !t.is_punct('\n') && !t.is_punct('.')
         || t.digits(1, 2)
         || lex.fillers.iter().any(|w| word_is(t, w))
@@ -67,10 +68,19 @@ fn skippable(t: &Tok, lex: &Lexicon) -> bool {
         || TIME_WORDS.iter().any(|w| word_is(t, w))
 }
 
+/// A full stop inside `p.m.` / `a.m.`.
+fn meridiem_dot(toks: &[Tok], k: usize) -> bool {
+    toks[k].is_punct('.')
+        && k > 0
+        && ["a", "p", "m"].contains(&toks[k - 1].text.as_str())
+        && toks[k - 1].is_word()
+}
+
 /// A deadline cue right before the mention (little words and a weekday between).
 fn deadline_before(toks: &[Tok], m: &Mention, lex: &Lexicon) -> bool {
     let mut end = m.start;
-    for _ in 0..=MAX_SKIPPED {
+    let mut skipped = 0;
+    while skipped <= MAX_SKIPPED {
         let ends_here = lex.deadline_before.iter().any(|p| {
             let n = p.split(' ').count();
             end >= n && phrase_at(toks, end - n, p) == Some(end)
@@ -78,8 +88,13 @@ fn deadline_before(toks: &[Tok], m: &Mention, lex: &Lexicon) -> bool {
         if ends_here {
             return true;
         }
-        if end == 0 || !skippable(&toks[end - 1], lex) {
+        if end == 0 || !(skippable(&toks[end - 1], lex) || meridiem_dot(toks, end - 1)) {
             return false;
+        }
+        // The parts of a time of day (`11:59 p.m.`) count as one.
+        let t = &toks[end - 1];
+        if !(t.is_num() || t.is_punct(':') || meridiem_dot(toks, end - 1) || t.text.len() == 1) {
+            skipped += 1;
         }
         end -= 1;
     }
@@ -102,7 +117,11 @@ fn deadline_after(toks: &[Tok], m: &Mention, lex: &Lexicon) -> bool {
         if suffix {
             continue;
         }
-        let time_part = t.is_num() || t.is_punct(':') || t.is_punct('\'') || word_is(t, "uhr");
+        let time_part = t.is_num()
+            || t.is_punct(':')
+            || t.is_punct('\'')
+            || word_is(t, "uhr")
+            || meridiem_dot(toks, k);
         if !(time_part || skippable(t, lex)) || t.is_punct('\n') {
             return false;
         }
@@ -150,15 +169,40 @@ pub(super) fn of(toks: &[Tok], m: &Mention, place: &Place, lexes: &[&Lexicon]) -
             + any_phrase_in(toks, m.end, past_to, l.past)
             > 0
     });
-    let past_form = place.before_publication
+    // A bare weekday resolves ahead; a past verb beside it says it is the one that passed.
+    let bare_weekday = matches!(m.day, Day::Weekday(_, false));
+    let past_form = (place.before_publication || bare_weekday)
         && (past_from..m.start)
             .chain(m.end..past_to)
             .any(|k| lexes.iter().any(|l| looks_past(&toks[k], l)));
-    if past_words || past_form {
+    // `… see you on Saturday at 2pm` is ahead: a weekday that passed comes without a time.
+    let thanked = bare_weekday
+        && m.time.is_none()
+        && lexes
+            .iter()
+            .any(|l| any_phrase_in(toks, first, last, l.thanks) > 0);
+    if past_words || past_form || thanked {
         return Role::Past;
     }
     let events = count(|l| l.event, EVENT_BEFORE, EVENT_AFTER) + u32::from(m.time.is_some());
-    let near_deadline = count(|l| l.deadline_near, NEAR_BEFORE, NEAR_AFTER) > 0;
+    // A cue nearer to a neighbouring date than to this one is that date's.
+    let half_before = match place.prev_end {
+        0 => 0,
+        p => p + m.start.saturating_sub(p).div_ceil(2),
+    };
+    let half_after = match place.next_start {
+        n if n >= toks.len() => n,
+        n => m.end + n.saturating_sub(m.end) / 2,
+    };
+    let near_deadline = lexes.iter().any(|l| {
+        let (a, b) = (
+            from(NEAR_BEFORE).max(half_before.min(m.start)),
+            to(NEAR_AFTER).min(half_after).max(m.end),
+        );
+        any_phrase_in(toks, a, m.start, l.deadline_near)
+            + any_phrase_in(toks, m.end, b, l.deadline_near)
+            > 0
+    });
     match (events, near_deadline) {
         (0, false) => Role::Unlabeled,
         (_, true) => Role::Deadline(false),

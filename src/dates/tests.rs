@@ -12,7 +12,7 @@ fn show(f: Option<Found>) -> String {
 }
 
 #[track_caller]
-fn check(lang: &str, published: &str, tz: &str, text: &str, expect: &str) {
+pub(super) fn check(lang: &str, published: &str, tz: &str, text: &str, expect: &str) {
     let published = DateTime::parse_from_rfc3339(published)
         .unwrap()
         .with_timezone(&Utc);
@@ -22,7 +22,7 @@ fn check(lang: &str, published: &str, tz: &str, text: &str, expect: &str) {
     assert_eq!(got, expect, "{text}");
 }
 
-const PUB: &str = "2027-03-08T09:00:00Z"; // a Monday
+pub(super) const PUB: &str = "2027-03-08T09:00:00Z"; // a Monday
 
 #[test]
 fn english_absolute_dates_and_cues() {
@@ -184,13 +184,16 @@ fn the_publication_day_is_the_zones() {
 #[test]
 fn lexicon_words_are_in_normal_form() {
     for lex in lexicon::ALL {
-        let lists: [&[&str]; 6] = [
+        let lists: [&[&str]; 9] = [
             lex.deadline_before,
             lex.deadline_after,
             lex.event,
             lex.past,
             lex.fillers,
             lex.range,
+            lex.weekend,
+            lex.thanks,
+            lex.next_week,
         ];
         let words = lists
             .iter()

@@ -990,7 +990,12 @@ mod tests {
             cfg.timezone_for("https://elsewhere.example/"),
             chrono_tz::Europe::Paris
         );
-        let plain = validate(RawConfig::default(), None, &env(&[])).unwrap();
+        // A file without a `[dates]` table reads dates in UTC.
+        let plain = parse_toml(
+            "[[feeds]]\nurl = \"https://a.example/f\"\n",
+            Path::new("x.toml"),
+        );
+        let plain = validate(plain.unwrap(), None, &env(&[])).unwrap();
         assert_eq!(plain.timezone, chrono_tz::UTC);
         let bad = parse_toml(
             "[dates]\ntimezone = \"Mars/Olympus\"\n",

@@ -8,9 +8,13 @@
 //! one event in one store transaction. A feed's notices are written together with its
 //! `told_failing` flag ([`crate::store::Store::queue_feed_notices`]): a crash keeps both
 //! or neither, and a change reported twice is told once. The delivery worker sends them
-//! like alerts: same limits, retries and crash safety. It touches no other field of the
-//! feed record and never sends. The task is owned by [`crate::app`] and stops with its
-//! cancellation token; nothing is queued in `--dry-run` (no task runs there).
+//! like alerts: same limits, retries and crash safety. A subscription's end is written
+//! with a pending record ([`crate::store::Store::end_subscription`]) that its notice
+//! deletes ([`crate::store::Store::queue_ended_notices`]); the records a crash left are
+//! replayed when the task starts, so that notice too is told once. It touches no other
+//! field of the feed record and never sends. The task is owned by [`crate::app`] and
+//! stops with its cancellation token; nothing is queued in `--dry-run` (no task runs
+//! there).
 
 use crate::context::Shared;
 use crate::events::Event;
@@ -27,6 +31,8 @@ pub async fn run(
     mut events: mpsc::UnboundedReceiver<Event>,
     cancel: CancellationToken,
 ) {
+    replay_ended(&shared).await;
+    let crash_at_ended = std::env::var_os(CRASH_AT_ENDED_ENV).is_some();
     loop {
         let event = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -35,7 +41,39 @@ pub async fn run(
                 None => break,
             },
         };
+        if crash_at_ended && matches!(event, Event::SubscriptionEnded { .. }) {
+            tracing::error!("{CRASH_AT_ENDED_ENV} is set: dying before the notice is queued");
+            std::process::abort();
+        }
         queue(&shared, notices(&shared, &event)).await;
+    }
+}
+
+/// Test-only: when set, the program aborts (no shutdown path) as soon as this task hears
+/// of an ended subscription, before its notice is queued: the crash test's one
+/// deterministic way into that window.
+pub const CRASH_AT_ENDED_ENV: &str = "SOLIBOT_TEST_CRASH_AT_ENDED";
+
+/// Queues the notices of subscriptions that ended before the program last stopped and
+/// whose notice was not queued yet.
+async fn replay_ended(shared: &Shared) {
+    let pending = match shared.store.ended_pending() {
+        Ok(pending) => pending,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the ended subscriptions");
+            return;
+        }
+    };
+    for ended in pending {
+        tracing::info!(
+            chat = ended.record.chat_id,
+            "ended subscription told after a restart"
+        );
+        let event = Event::SubscriptionEnded {
+            record: ended.record,
+            reason: ended.reason,
+        };
+        queue(shared, notices(shared, &event)).await;
     }
 }
 
@@ -45,19 +83,26 @@ struct Notices {
     what: &'static str,
     messages: Vec<(i64, String)>,
     told: Option<(u64, bool)>,
+    /// For an ended subscription, the chat whose pending record the notices clear.
+    ended: Option<i64>,
 }
 
 /// Writes the notices to the outbox (a feed's with its flag) and wakes the delivery
 /// worker.
 async fn queue(shared: &Shared, n: Notices) {
-    let written = match n.told {
-        Some((feed, told)) => shared
+    let written = match (n.told, n.ended) {
+        (Some((feed, told)), _) => shared
             .store
             .queue_feed_notices(feed, told, &n.messages)
             .await
             .map(Option::unwrap_or_default),
-        None if n.messages.is_empty() => return,
-        None => shared.store.queue_notices(&n.messages).await,
+        (None, Some(chat)) => shared
+            .store
+            .queue_ended_notices(chat, &n.messages)
+            .await
+            .map(Option::unwrap_or_default),
+        (None, None) if n.messages.is_empty() => return,
+        (None, None) => shared.store.queue_notices(&n.messages).await,
     };
     match written {
         Ok(keys) if keys.is_empty() => {}
@@ -67,6 +112,7 @@ async fn queue(shared: &Shared, n: Notices) {
 }
 
 fn notices(shared: &Shared, event: &Event) -> Notices {
+    let mut ended = None;
     let (what, messages, told) = match event {
         Event::FeedFailing(feed) => (
             "feed notice",
@@ -81,16 +127,20 @@ fn notices(shared: &Shared, event: &Event) -> Notices {
             feed_recovered(shared, feed, *failing_since),
             Some((feed.id, false)),
         ),
-        Event::SubscriptionEnded { record, reason } => (
-            "subscription ended",
-            subscription_ended(shared, record, reason),
-            None,
-        ),
+        Event::SubscriptionEnded { record, reason } => {
+            ended = Some(record.chat_id);
+            (
+                "subscription ended",
+                subscription_ended(shared, record, reason),
+                None,
+            )
+        }
     };
     Notices {
         what,
         messages,
         told,
+        ended,
     }
 }
 

@@ -459,20 +459,25 @@ impl Worker {
     /// Telegram will never deliver to this chat: forget its subscription and everything
     /// queued for it, and tell whoever set it up.
     fn end_subscription(&mut self, chat: i64, reason: &str) {
-        let store = &self.handles.store;
-        let record = store.subscriber(chat).ok().flatten();
-        tracing::warn!(chat, %reason, added_by = ?record.as_ref().and_then(|r| r.added_by), "Telegram refuses this chat for good; subscription ended");
         self.handles.counters.failed(gone_reason(reason));
-        if let Err(e) = store.unsubscribe(chat) {
-            tracing::error!(chat, error = %e, "cannot end subscription");
-        }
+        // The subscription goes with a pending record of its end (one transaction): the
+        // notice task queues the notice from it even if the program stops before the
+        // event below reaches it.
+        let ended = match self.handles.store.end_subscription(chat, reason) {
+            Ok(ended) => ended,
+            Err(e) => {
+                tracing::error!(chat, error = %e, "cannot end subscription");
+                None
+            }
+        };
+        tracing::warn!(chat, %reason, added_by = ?ended.as_ref().and_then(|r| r.record.added_by), "Telegram refuses this chat for good; subscription ended");
         self.window.forget(chat);
         self.attempts.remove(&chat);
         self.scheduler.forget(chat);
-        if let Some(rec) = record {
+        if let Some(ended) = ended {
             self.handles.events.emit(Event::SubscriptionEnded {
-                record: rec,
-                reason: reason.to_string(),
+                record: ended.record,
+                reason: ended.reason,
             });
         }
     }

@@ -12,6 +12,7 @@
 //! | `feed_urls` | url | feed id u64 |
 //! | `seen_sets` | feed id u64 | [`SeenSet`]: version byte 1, then the feed's seen keys as 64-bit hashes (u64 LE), oldest first |
 //! | `subscribers` | chat id i64 | [`SubscriberRecord`] |
+//! | `ended` | chat id i64 | [`EndedRecord`]: a subscription Telegram ended, until its notice is queued ([`ended`]) |
 //! | `organizers` | user id i64 | [`OrganizerRecord`] |
 //! | `alerts` | alert id u64 | [`AlertRecord`] |
 //! | `outbox` | chat id i64 ++ sequence u64 | [`DeliveryRecord`]: an alert, or a plain-text notice |
@@ -30,6 +31,7 @@
 //! done. Writes that queue nothing (seen sets of polls without alerts, feed health) are
 //! left to the background flush (500 ms).
 
+mod ended;
 mod feedback;
 mod notices;
 mod outbox;
@@ -38,6 +40,7 @@ mod review;
 mod updates;
 mod websub;
 
+pub use ended::EndedRecord;
 pub use feedback::{FeedbackRecord, FeedbackVerdict};
 pub use recipients::Recipient;
 pub use review::{

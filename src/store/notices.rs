@@ -63,7 +63,10 @@ impl Store {
 
     /// Outbox keys for `notices`, reserved outside any transaction (its closure may run
     /// again).
-    fn notice_keys(&self, notices: &[(i64, String)]) -> Result<Vec<OutboxKey>, StoreError> {
+    pub(super) fn notice_keys(
+        &self,
+        notices: &[(i64, String)],
+    ) -> Result<Vec<OutboxKey>, StoreError> {
         notices
             .iter()
             .map(|(chat, _)| {
@@ -77,7 +80,7 @@ impl Store {
 }
 
 /// Writes one notice record per key, inside a transaction.
-fn put_notices(
+pub(super) fn put_notices(
     outbox: &TransactionalTree,
     keys: &[OutboxKey],
     notices: &[(i64, String)],

@@ -9,6 +9,7 @@ mod crash;
 mod dates;
 mod delivery;
 mod e2e;
+mod ended;
 mod feedback;
 mod harness;
 mod hostile;

@@ -43,6 +43,11 @@ pub(super) async fn set_review(ctx: &Ctx<'_>, args: &str, review: bool) -> Strin
         Ok(None) => return ctx.t("feed.not_found", &[("feed", &clip(args, 80))]),
         Err(e) => return ctx.failed("set review", &e),
     }
+    // An admin who trusts a feed also takes back the raise its alerts marked wrong gave.
+    if !review && let Err(e) = crate::feedback::reset_feedback_threshold(&ctx.shared.store, feed.id)
+    {
+        return ctx.failed("reset the feed's threshold", &e);
+    }
     if let Err(e) = ctx.shared.store.flush().await {
         return ctx.failed("set review", &e);
     }

@@ -403,6 +403,27 @@ async fn the_threshold_rises_after_three_alerts_marked_wrong_shows_in_feeds_and_
     bot.stop().await;
 }
 
+/// An admin's `/trust` takes a feed's raised threshold back to the detector's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trust_takes_back_the_raise_of_alerts_marked_wrong() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let bot = world(&tg, &feeds, dir.path(), &[ORGANIZER]).await;
+    let items = [appeal(1), appeal(2), appeal(3), news(1)];
+    feeds.set("/feed.xml", rss(&items), "application/rss+xml");
+    for alert in wait_alerts(&tg, ORGANIZER, 3).await {
+        reply(&tg, ORGANIZER, "/wrong", alert.message_id).await;
+    }
+    let r = command(&tg, ORGANIZER, "/feeds").await;
+    assert!(r.contains("threshold raised by +0.05"), "{r}");
+    let r = command(&tg, ADMIN, &format!("/trust {}", feeds.url("/feed.xml"))).await;
+    assert!(!r.contains("failed"), "{r}");
+    let r = command(&tg, ORGANIZER, "/feeds").await;
+    assert!(!r.contains("threshold"), "{r}");
+    bot.stop().await;
+}
+
 /// The scores the detector gives the entries of a feed of `items`, named like the feed.
 fn scores_in(config: &solibot::config::Config, items: &[Item]) -> Vec<f32> {
     let detector = solibot::context::build_detector(config).unwrap();

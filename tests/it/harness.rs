@@ -150,3 +150,19 @@ pub async fn polls_pass(feeds: &FeedServer, path: &str, n: usize) {
         "{path} is polled {n} more times"
     );
 }
+
+/// Opens the database of a bot that has just stopped. sled releases its file lock when its
+/// background flusher ends, a moment after the last handle is dropped: the open is tried
+/// again while the lock is still held, until `WAIT` (the failure bound).
+pub async fn reopen_store(path: &Path) -> solibot::store::Store {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match solibot::store::Store::open(path) {
+            Ok(store) => return store,
+            Err(e) if e.to_string().contains("lock") && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(e) => panic!("the database at {} reopens: {e}", path.display()),
+        }
+    }
+}

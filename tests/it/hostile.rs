@@ -383,7 +383,7 @@ impl Scene {
     async fn stop(self) -> FeedRecord {
         self.assert_all_valid();
         self.bot.stop().await;
-        let store = Store::open(&self.dir.path().join("db")).expect("store reopens");
+        let store = crate::harness::reopen_store(&self.dir.path().join("db")).await;
         store
             .feed_by_url(&self.hostile_url)
             .expect("store readable")

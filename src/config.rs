@@ -9,35 +9,51 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+/// Telegram's Bot API server, used when `telegram.api_url` is not set.
 pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
+/// The database directory used when `storage.path` is not set.
 pub const DEFAULT_DATA_PATH: &str = "data/solibot.db";
+/// The config file read when none is named and it exists.
 pub const DEFAULT_CONFIG_PATH: &str = "config/solibot.toml";
 
+/// The config file as serde reads it: one field per table, unknown keys refused.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
+    /// `[telegram]`.
     #[serde(default)]
     pub telegram: RawTelegram,
+    /// `[storage]`.
     #[serde(default)]
     pub storage: RawStorage,
+    /// `[polling]`.
     #[serde(default)]
     pub polling: RawPolling,
+    /// `[fetch]`.
     #[serde(default)]
     pub fetch: RawFetch,
+    /// `[detect]`.
     #[serde(default)]
     pub detect: RawDetect,
+    /// `[http]`.
     #[serde(default)]
     pub http: RawHttp,
+    /// `[log]`.
     #[serde(default)]
     pub log: RawLog,
+    /// `[delivery]`.
     #[serde(default)]
     pub delivery: RawDelivery,
+    /// `[websub]`.
     #[serde(default)]
     pub websub: RawWebSub,
+    /// `[review]`.
     #[serde(default)]
     pub review: RawReview,
+    /// `[dates]`.
     #[serde(default)]
     pub dates: RawDates,
+    /// `[[feeds]]`: the feeds that exist from the start.
     #[serde(default)]
     pub feeds: Vec<RawFeed>,
 }
@@ -46,9 +62,11 @@ pub struct RawConfig {
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawDates {
+    /// `timezone`: an IANA time zone name.
     pub timezone: Option<String>,
 }
 
+/// `[review]`: what holds appeals for an organizer's approval.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawReview {
@@ -56,84 +74,118 @@ pub struct RawReview {
     pub new_sites: Option<bool>,
 }
 
+/// `[websub]`: WebSub push.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawWebSub {
+    /// `public_url`: the base URL at which hubs reach `http.listen`.
     pub public_url: Option<String>,
 }
 
+/// `[telegram]`: the bot, its API server, its admins and webhook mode.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawTelegram {
+    /// `token`: the bot token from @BotFather.
     pub token: Option<String>,
+    /// `api_url`: the Bot API server.
     pub api_url: Option<String>,
+    /// `admins`: Telegram user ids with every right.
     #[serde(default)]
     pub admins: Vec<i64>,
+    /// `webhook_url`: the public HTTPS URL Telegram posts updates to.
     pub webhook_url: Option<String>,
+    /// `webhook_secret`: the `secret_token` Telegram sends back.
     pub webhook_secret: Option<String>,
+    /// `webhook_max_connections`: `setWebhook`'s `max_connections`.
     pub webhook_max_connections: Option<u32>,
 }
 
+/// `[storage]`.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
+    /// `path`: the database directory.
     pub path: Option<PathBuf>,
 }
 
+/// `[polling]`: how often and how many feeds are polled.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawPolling {
+    /// `interval`: how often each feed is checked (`10m`).
     pub interval: Option<String>,
+    /// `max_concurrent`: feeds polled at once.
     pub max_concurrent: Option<usize>,
     /// How long a feed fails before organizers are told (`24h`).
     pub failure_notice_after: Option<String>,
 }
 
+/// `[fetch]`: limits of every fetch.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawFetch {
+    /// `allow_private_addresses`: allow feeds on loopback, private and link-local addresses.
     pub allow_private_addresses: Option<bool>,
+    /// `max_body_bytes`: the largest body accepted, after decompression.
     pub max_body_bytes: Option<usize>,
+    /// `timeout`: total time for one fetch (`30s`).
     pub timeout: Option<String>,
+    /// `user_agent`: the User-Agent sent to partner sites.
     pub user_agent: Option<String>,
 }
 
+/// `[detect]`: the appeal detector.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawDetect {
+    /// `threshold`: the score (0 to 1) at or above which an entry is an appeal.
     pub threshold: Option<f32>,
     /// Extra cue files, same format as the built-in ones.
     #[serde(default)]
     pub cue_files: Vec<PathBuf>,
 }
 
+/// `[http]`.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawHttp {
+    /// `listen`: the address of `/healthz`, `/metrics`, the webhook and WebSub.
     pub listen: Option<String>,
 }
 
+/// `[delivery]`: Telegram's pace.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawDelivery {
+    /// `rate_scale`: Telegram's rate limits times this.
     pub rate_scale: Option<f64>,
+    /// `paid_broadcast`: send with `allow_paid_broadcast`, up to 1,000 messages a second.
     pub paid_broadcast: Option<bool>,
 }
 
+/// `[log]`.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawLog {
+    /// `format`: `text` or `json`.
     pub format: Option<String>,
+    /// `level`: a tracing filter such as `info`.
     pub level: Option<String>,
 }
 
+/// One `[[feeds]]` table.
 #[derive(Debug, Deserialize, Clone)]
 #[serde(deny_unknown_fields)]
 pub struct RawFeed {
+    /// `url`: http(s) URL, or a path or `file://` URL (allowed only here).
     pub url: String,
+    /// `name`: shown in alerts (default: the feed's title).
     pub name: Option<String>,
+    /// `hashtags`: added to every alert of the feed.
     #[serde(default)]
     pub hashtags: Vec<String>,
+    /// `mode`: `appeals` or `all`.
     pub mode: Option<String>,
     /// Hold the feed's appeals for an organizer's approval.
     #[serde(default)]
@@ -145,12 +197,15 @@ pub struct RawFeed {
 /// Whether every new entry of a feed is alerted, or only appeals.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FeedMode {
+    /// Only entries the detector judges appeals (the default).
     #[default]
     Appeals,
+    /// Every new entry.
     All,
 }
 
 impl FeedMode {
+    /// `appeals` or `all`, any case and surrounding space; `None` for anything else.
     pub fn parse(s: &str) -> Option<FeedMode> {
         match s.trim().to_ascii_lowercase().as_str() {
             "appeals" => Some(FeedMode::Appeals),
@@ -158,6 +213,7 @@ impl FeedMode {
             _ => None,
         }
     }
+    /// Its name in the config and in stored feed records.
     pub fn as_str(self) -> &'static str {
         match self {
             FeedMode::Appeals => "appeals",
@@ -166,11 +222,16 @@ impl FeedMode {
     }
 }
 
+/// A feed of the config file, validated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FeedConfig {
+    /// Its URL (a local path made a `file://` URL).
     pub url: String,
+    /// Its name in alerts; `None`: the feed's own title.
     pub name: Option<String>,
+    /// Hashtags added to every alert, `#` included.
     pub hashtags: Vec<String>,
+    /// Which entries are alerted.
     pub mode: FeedMode,
     /// Its appeals wait for an organizer's approval (`review = true`).
     pub review: bool,
@@ -178,10 +239,13 @@ pub struct FeedConfig {
     pub timezone: Option<chrono_tz::Tz>,
 }
 
+/// `log.format`: how log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum LogFormat {
+    /// Human-readable lines (the default).
     #[default]
     Text,
+    /// One JSON object a line.
     Json,
 }
 
@@ -196,26 +260,41 @@ pub fn log_colours(stderr_is_terminal: bool, env: &HashMap<String, String>) -> b
 pub struct Config {
     /// The file it came from, if any (file feeds are resolved relative to it).
     pub source: Option<PathBuf>,
+    /// The bot token (file or environment); the bot does not start without it.
     pub token: Option<String>,
+    /// The Bot API server's base URL, no trailing slash.
     pub api_url: String,
+    /// Telegram user ids with every right.
     pub admins: Vec<i64>,
+    /// The database directory.
     pub data_path: PathBuf,
+    /// How often each feed is checked (at least 1 s).
     pub poll_interval: Duration,
+    /// Feeds polled at once.
     pub max_concurrent_polls: usize,
     /// How long a feed fails before admins and organizers are told (once).
     pub failure_notice_after: Duration,
+    /// Whether feeds may be on loopback, private and link-local addresses.
     pub allow_private: bool,
+    /// The largest feed body accepted, after decompression.
     pub max_body_bytes: usize,
+    /// Total time allowed for one fetch.
     pub fetch_timeout: Duration,
+    /// `fetch.user_agent`; `None`: solibot's own.
     pub user_agent: Option<String>,
+    /// The appeal threshold (0 to 1); `None`: the fitted model's.
     pub threshold: Option<f32>,
+    /// Extra cue files (relative paths already joined to the config file's folder).
     pub cue_files: Vec<PathBuf>,
+    /// Where `/healthz`, `/metrics`, the webhook and WebSub are served; `None`: nowhere.
     pub http_listen: Option<std::net::SocketAddr>,
     /// Webhook mode (`telegram.webhook_url`); `None`: long polling.
     pub webhook: Option<Webhook>,
     /// `websub.public_url`: where hubs reach `http.listen`; `None`: no WebSub.
     pub websub_public_url: Option<url::Url>,
+    /// How log lines are written.
     pub log_format: LogFormat,
+    /// The tracing filter (`log.level` or `SOLIBOT_LOG`); `None`: the default.
     pub log_level: Option<String>,
     /// Telegram's rate limits multiplied by this (1 for Telegram itself; more only for a
     /// local Bot API server or a test double that allows it).
@@ -227,6 +306,7 @@ pub struct Config {
     /// `delivery.paid_broadcast`: send with `allow_paid_broadcast` (Telegram Stars) and
     /// pace up to 1,000 messages a second overall.
     pub paid_broadcast: bool,
+    /// The feeds of the config file.
     pub feeds: Vec<FeedConfig>,
 }
 
@@ -255,6 +335,7 @@ fn time_zone(origin: &str, key: &'static str, name: &str) -> Result<chrono_tz::T
 /// Webhook mode: Telegram posts updates to `url`, served on `http.listen` at its path.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Webhook {
+    /// The URL Telegram posts updates to (`telegram.webhook_url`).
     pub url: url::Url,
     /// `telegram.webhook_secret`; `None`: generated once and kept in the store.
     pub secret: Option<String>,
@@ -269,19 +350,34 @@ pub fn valid_webhook_secret(s: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
+/// What loading the configuration can fail with; the message names the file (or variable) and the
+/// key.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
+    /// The config file could not be read.
     #[error("cannot read config file {path}: {source}")]
     Read {
+        /// The file named.
         path: PathBuf,
+        /// The operating system's error.
         source: std::io::Error,
     },
+    /// The file is not valid TOML or has an unknown key or a wrong type.
     #[error("config file {path}: {message}")]
-    Parse { path: PathBuf, message: String },
+    Parse {
+        /// The file named.
+        path: PathBuf,
+        /// toml's error, on one line.
+        message: String,
+    },
+    /// A value is out of range or malformed.
     #[error("{origin}: key `{key}`: {message}")]
     Invalid {
+        /// Where the value came from: the file, or `environment <VARIABLE>`.
         origin: String,
+        /// The key, as in the file (`polling.interval`).
         key: &'static str,
+        /// What is wrong with it.
         message: String,
     },
 }
@@ -314,6 +410,7 @@ pub fn load(explicit: Option<&Path>, env: &HashMap<String, String>) -> Result<Co
     validate(raw, source, env)
 }
 
+/// Parses the file's text (`path` only names it in errors).
 pub fn parse_toml(text: &str, path: &Path) -> Result<RawConfig, ConfigError> {
     toml::from_str(text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),

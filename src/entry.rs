@@ -16,6 +16,7 @@ pub struct Entry {
     pub title: String,
     /// The entry's web page.
     pub link: Option<String>,
+    /// When the entry was published (else updated), if the feed says.
     pub published: Option<DateTime<Utc>>,
     /// Short description (RSS `description`, Atom `summary`); may be HTML.
     pub summary_html: String,

@@ -19,25 +19,36 @@ use crate::feeds::parse::parse;
 /// One entry's label.
 #[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
 pub struct Label {
+    /// The feed file (in the split's folder) the entry is in.
     pub file: String,
+    /// The entry's link: how the label names its entry.
     pub link: String,
+    /// The entry's language (ISO 639-1).
     pub lang: String,
+    /// Whether the entry is an appeal.
     pub appeal: bool,
+    /// The action kinds it asks for (`sign`, `donate`, …).
     #[serde(default)]
     pub kinds: Vec<String>,
+    /// Per action kind, the link that takes the action.
     #[serde(default)]
     pub urls: BTreeMap<String, String>,
+    /// The hashtags its alert should carry.
     #[serde(default)]
     pub hashtags: Vec<String>,
+    /// What sort of entry it is (`urgent-action`, `third-person-demand`, `feedback`, …), for
+    /// reading errors by case.
     #[serde(default)]
     pub case: String,
 }
 
 /// One feed file of a split, parsed, with its template learned and its labels.
 pub struct GoldFeed {
+    /// The feed file's name in the split's folder.
     pub file: String,
     /// The feed's title: the publisher its template and voice were learned with.
     pub publisher: String,
+    /// What the detector needs of the feed: its template and publisher's names.
     pub ctx: FeedContext,
     /// The feed's entries with their labels, in feed order.
     pub entries: Vec<(Entry, Label)>,
@@ -46,15 +57,19 @@ pub struct GoldFeed {
 /// A split read from disk, and what did not match up (unlabelled entries, labels without
 /// an entry, duplicate labels, files that do not parse).
 pub struct Split {
+    /// The split's feeds, in file-name order.
     pub feeds: Vec<GoldFeed>,
+    /// What did not match up, one line each.
     pub problems: Vec<String>,
 }
 
 impl Split {
+    /// How many labelled entries the split has.
     pub fn len(&self) -> usize {
         self.feeds.iter().map(|f| f.entries.len()).sum()
     }
 
+    /// Whether the split has no labelled entry.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -15,13 +15,17 @@ mod review;
 /// A language the bot speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub enum Lang {
+    /// English (the default).
     #[default]
     En,
+    /// Arabic (written right to left).
     Ar,
+    /// French.
     Fr,
 }
 
 impl Lang {
+    /// Every language the bot speaks, the default first.
     pub const ALL: [Lang; 3] = [Lang::En, Lang::Ar, Lang::Fr];
 
     /// ISO 639-1 code, as Telegram's `language_code` starts.
@@ -44,6 +48,7 @@ impl Lang {
         code.and_then(Lang::parse).unwrap_or_default()
     }
 
+    /// Whether the language is written right to left (Arabic).
     pub fn is_rtl(self) -> bool {
         self == Lang::Ar
     }

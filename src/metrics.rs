@@ -281,8 +281,11 @@ impl Labelled {
 /// Gauges read from the store at scrape time.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct StoreSizes {
+    /// Feeds stored.
     pub feeds: u64,
+    /// Chats subscribed.
     pub subscribers: u64,
+    /// Outbox records waiting.
     pub outbox_depth: u64,
     /// WebSub subscriptions in each of [`WEBSUB_STATES`].
     pub websub: [u64; WEBSUB_STATES.len()],
@@ -298,17 +301,28 @@ struct ScrapeGauges {
     websub: Family<OneLabel, Gauge>,
 }
 
+/// The running bot's metrics: live handles its tasks bump, and the registry `/metrics` encodes.
 #[derive(Debug)]
 pub struct Counters {
+    /// [`POLLS`].
     pub polls: Counter,
+    /// [`POLLS_NOT_MODIFIED`].
     pub polls_not_modified: Counter,
+    /// [`ENTRIES_SEEN`].
     pub entries_seen: Counter,
+    /// [`APPEALS_DETECTED`].
     pub appeals_detected: Counter,
+    /// [`CROSS_POSTS_MERGED`].
     pub cross_posts_merged: Counter,
+    /// [`DELIVERIES_QUEUED`].
     pub queued: Counter,
+    /// [`MESSAGES_SENT`].
     pub sent: Counter,
+    /// [`MESSAGES_RETRIED`].
     pub retried: Counter,
+    /// [`RENDER_BUGS`].
     pub render_bugs: Counter,
+    /// [`DIGESTS`].
     pub digests: Counter,
     /// WebSub subscription requests sent for a subscription the hub had verified.
     pub websub_renewals: Counter,
@@ -394,18 +408,22 @@ impl Counters {
         add(r, WEBSUB_RENEWALS, self.websub_renewals.clone());
     }
 
+    /// Adds `by` to a counter.
     pub fn inc(c: &Counter, by: u64) {
         c.inc_by(by);
     }
 
+    /// A counter's value.
     pub fn get(c: &Counter) -> u64 {
         c.get()
     }
 
+    /// A fetch failed: one of [`FETCH_ERROR_KINDS`] ([`FETCH_ERRORS`]).
     pub fn fetch_error(&self, kind: &'static str) {
         self.fetch_errors.inc(kind);
     }
 
+    /// A send failed: one of [`FAILURE_REASONS`] ([`MESSAGES_FAILED`]).
     pub fn failed(&self, reason: &'static str) {
         self.failed.inc(reason);
     }
@@ -420,10 +438,12 @@ impl Counters {
         self.websub_pushes.inc(outcome);
     }
 
+    /// Fetch errors so far by kind (kinds never seen left out).
     pub fn fetch_errors(&self) -> BTreeMap<&'static str, u64> {
         self.fetch_errors.snapshot()
     }
 
+    /// Failed messages so far by reason (reasons never seen left out).
     pub fn failures(&self) -> BTreeMap<&'static str, u64> {
         self.failed.snapshot()
     }

@@ -34,7 +34,7 @@ pub(super) enum Day {
 }
 
 impl Day {
-    pub fn is_absolute(self) -> bool {
+    pub(crate) fn is_absolute(self) -> bool {
         matches!(
             self,
             Day::Date(_) | Day::NoYear(..) | Day::MonthEnd(_) | Day::Nth(_)

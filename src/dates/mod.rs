@@ -46,7 +46,9 @@ pub struct Found {
 /// The dates of one entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Dates {
+    /// When the event it mobilizes for starts.
     pub when: Option<Found>,
+    /// When its call (petition, consultation, application) closes.
     pub deadline: Option<Found>,
 }
 

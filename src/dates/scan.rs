@@ -25,17 +25,17 @@ pub(super) struct Tok {
 }
 
 impl Tok {
-    pub fn is_word(&self) -> bool {
+    pub(crate) fn is_word(&self) -> bool {
         self.kind == Kind::Word
     }
-    pub fn is_num(&self) -> bool {
+    pub(crate) fn is_num(&self) -> bool {
         self.kind == Kind::Num
     }
-    pub fn is_punct(&self, c: char) -> bool {
+    pub(crate) fn is_punct(&self, c: char) -> bool {
         self.kind == Kind::Punct && self.text.starts_with(c)
     }
     /// A number of `min..=max` digits.
-    pub fn digits(&self, min: usize, max: usize) -> bool {
+    pub(crate) fn digits(&self, min: usize, max: usize) -> bool {
         self.is_num() && (min..=max).contains(&self.text.len())
     }
 }

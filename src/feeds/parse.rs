@@ -13,9 +13,11 @@ use sha2::{Digest, Sha256};
 /// A parsed feed: what the program needs of it.
 #[derive(Debug, Clone, Default)]
 pub struct Feed {
+    /// The feed's title, plain text (empty when it has none).
     pub title: String,
     /// The site's home page, if the feed names one.
     pub link: Option<String>,
+    /// The feed's declared language, normalised (`en`, `ar`, …).
     pub language: Option<String>,
     /// RSS `<ttl>` in minutes, if any.
     pub ttl_minutes: Option<u32>,
@@ -23,11 +25,14 @@ pub struct Feed {
     pub hub: Option<String>,
     /// The feed's own address as it names it (`rel="self"`): the WebSub topic.
     pub self_url: Option<String>,
+    /// Its entries, in document order, with stable ids.
     pub entries: Vec<Entry>,
 }
 
+/// Why bytes are not a feed.
 #[derive(Debug, thiserror::Error)]
 pub enum ParseError {
+    /// No feed format feed-rs reads (RSS, Atom, JSON Feed): its reason.
     #[error("not a feed: {0}")]
     NotAFeed(String),
 }
@@ -99,7 +104,9 @@ fn link_with_rel(links: &[feed_rs::model::Link], rel: &str) -> Option<String> {
 /// A WebSub hub a feed names, and the topic to subscribe to there.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HubLink {
+    /// The hub's URL.
     pub hub: String,
+    /// The topic: the feed's `rel="self"` address, else the URL it was fetched from.
     pub topic: String,
 }
 

@@ -19,11 +19,13 @@ use sled::Transactional;
 /// A subscription that ended, kept until its notice is in the outbox.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct EndedRecord {
+    /// Record version (1).
     pub v: u32,
     /// The subscription as it was when it ended (who set it up, their language).
     pub record: SubscriberRecord,
     /// Telegram's answer that ended it.
     pub reason: String,
+    /// Unix time (seconds) the subscription ended.
     pub at: i64,
 }
 

@@ -25,7 +25,7 @@ use std::sync::atomic::Ordering;
 /// How many alerts, newest first, a search by entry or link looks at.
 const ALERT_SCAN: usize = 20_000;
 /// The span of one `sent_messages` tree.
-pub const SENT_PERIOD_SECS: i64 = 30 * 24 * 3600;
+pub(crate) const SENT_PERIOD_SECS: i64 = 30 * 24 * 3600;
 const SENT_TREE: &str = "sent_messages:";
 
 /// What an organizer said of an entry.
@@ -39,6 +39,7 @@ pub enum FeedbackVerdict {
 }
 
 impl FeedbackVerdict {
+    /// Its name in records and `solibot feedback export` (`appeal`, `not_appeal`).
     pub fn as_str(self) -> &'static str {
         match self {
             FeedbackVerdict::Appeal => "appeal",
@@ -58,25 +59,37 @@ impl FeedbackVerdict {
 /// `solibot check --json`).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FeedbackRecord {
+    /// Record version (1).
     pub v: u32,
+    /// The feed the entry came from.
     pub feed_id: u64,
+    /// The feed's name at the time.
     pub feed_name: String,
+    /// The feed's URL at the time.
     pub feed_url: String,
     /// The alert marked (`/wrong`) or sent (`/send`, once committed), if any.
     pub alert_id: Option<u64>,
+    /// The entry's stable id.
     pub entry_id: String,
+    /// The entry's title (plain text).
     pub title: String,
+    /// The entry's link.
     pub link: Option<String>,
     /// RFC 3339.
     pub published: Option<String>,
+    /// The entry's language as the detector identified it.
     pub lang: String,
     /// What the detector decided (with the feed's threshold at the time).
     pub is_appeal: bool,
     /// The detector's score; `None` for alerts stored before scores were kept.
     pub score: Option<f64>,
+    /// The actions the detector found.
     pub actions: Vec<ActionRecord>,
+    /// The hashtags the detector found, `#` included.
     pub hashtags: Vec<String>,
+    /// The detector's summary.
     pub summary: String,
+    /// The reasons the detector gave.
     pub reasons: Vec<String>,
     /// The entry's `when` (RFC 3339), as its alert carried it; absent in older records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -84,6 +97,7 @@ pub struct FeedbackRecord {
     /// The entry's `deadline` (RFC 3339), as its alert carried it; absent in older records.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deadline: Option<String>,
+    /// What the organizer said.
     pub verdict: FeedbackVerdict,
     /// The Telegram user id of the organizer or admin.
     pub by: i64,

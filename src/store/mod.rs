@@ -64,16 +64,34 @@ pub const SCHEMA_VERSION: u32 = 2;
 /// How many seen keys a feed keeps at least (more when the feed lists more entries).
 pub const SEEN_KEEP: usize = 200;
 
+/// What a store operation can fail with; `Display` names the database, record or version.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// The database could not be opened (e.g. another process holds it).
     #[error("database {path}: {message}")]
-    Open { path: String, message: String },
+    Open {
+        /// The database directory.
+        path: String,
+        /// sled's reason.
+        message: String,
+    },
+    /// sled, a transaction or an encoding failed; the text is its error.
     #[error("database: {0}")]
     Db(String),
+    /// A stored record does not decode.
     #[error("database record {key}: {message}")]
-    Corrupt { key: String, message: String },
+    Corrupt {
+        /// The record's key, as text.
+        key: String,
+        /// serde's error.
+        message: String,
+    },
+    /// The database was written by a newer program.
     #[error("database schema version {found} is newer than this program's {SCHEMA_VERSION}")]
-    TooNew { found: u32 },
+    TooNew {
+        /// The database's schema version.
+        found: u32,
+    },
 }
 
 impl From<sled::Error> for StoreError {
@@ -94,35 +112,53 @@ impl From<TransactionError<StoreError>> for StoreError {
 /// Health of a feed as the poller last saw it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FeedHealth {
+    /// Unix time (seconds) of the last poll that fetched and parsed the feed.
     pub last_success: Option<i64>,
+    /// The last failure's message.
     pub last_error: Option<String>,
+    /// Unix time (seconds) of the last failure.
     pub last_error_at: Option<i64>,
+    /// Failed polls since the last success (0 while healthy).
     pub consecutive_failures: u32,
+    /// Unix time (seconds) of the first failure of the current run; `None` while healthy.
     pub failing_since: Option<i64>,
     /// Organizers were told the feed is failing: set and cleared only with the notice
     /// that tells them, in one transaction ([`Store::queue_feed_notices`]).
     pub told_failing: bool,
+    /// New entries the polls have found in the feed, in total.
     pub entries_seen: u64,
+    /// Appeals from the feed that were queued for subscribers, in total.
     pub appeals_sent: u64,
 }
 
+/// A watched feed (tree `feeds`, key its id), written by `/addfeed`, the config and each poll.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct FeedRecord {
+    /// Record version (1).
     pub v: u32,
+    /// Given by the store when the feed is added; never reused.
     pub id: u64,
+    /// The feed's URL as added (also the key of `feed_urls`).
     pub url: String,
+    /// The partner's name shown in alerts.
     pub name: String,
+    /// Hashtags added to every alert from the feed, `#` included.
     pub hashtags: Vec<String>,
     /// `appeals` or `all`.
     pub mode: String,
     /// Whether the feed came from the config file (file feeds are allowed only there).
     pub from_config: bool,
+    /// The last answer's `ETag`, sent back as `If-None-Match`.
     pub etag: Option<String>,
+    /// The last answer's `Last-Modified`, sent back as `If-Modified-Since`.
     pub last_modified: Option<String>,
+    /// The Telegram user who added it (`/addfeed`); `None` for config and CLI feeds.
     pub added_by: Option<i64>,
+    /// Unix time (seconds) it was added.
     pub added_at: i64,
     /// Unix time before which the feed is not polled again (backoff, Retry-After).
     pub next_poll_at: Option<i64>,
+    /// Poll health: last success, failures, counts.
     #[serde(default)]
     pub health: FeedHealth,
     /// Its appeals wait for an organizer's approval (`/review`, `/trust`).
@@ -153,14 +189,21 @@ impl FeedRecord {
     }
 }
 
+/// A subscribed chat (tree `subscribers`, key the chat id), written by `/start`, `/addchannel` and
+/// the choice commands.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SubscriberRecord {
+    /// Record version (1).
     pub v: u32,
+    /// Telegram's chat id.
     pub chat_id: i64,
     /// `private`, `group`, `supergroup` or `channel`.
     pub kind: String,
+    /// The language the chat's alerts and notices are worded in; `None` = the default.
     pub language: Option<String>,
+    /// Unix time (seconds) it subscribed.
     pub since: i64,
+    /// The forum topic alerts go to (`message_thread_id`); `None` = the main chat.
     pub thread_id: Option<i32>,
     /// Subscriber choices: feed ids followed (empty = every feed).
     #[serde(default)]
@@ -186,45 +229,72 @@ pub struct SubscriberRecord {
 /// Settings of any chat, subscribed or not (tree `chat_settings`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct ChatSettings {
+    /// Record version (1).
     pub v: u32,
+    /// Telegram's chat id.
     pub chat_id: i64,
     /// The language of the bot's replies chosen with `/language` (`en`, `ar`, `fr`).
     #[serde(default)]
     pub language: Option<String>,
 }
 
+/// A user allowed to manage feeds (tree `organizers`), written by `/grant` and the CLI.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OrganizerRecord {
+    /// Record version (1).
     pub v: u32,
+    /// Telegram's user id.
     pub user_id: i64,
+    /// The admin or organizer who granted the role.
     pub granted_by: i64,
+    /// Unix time (seconds) of the grant.
     pub since: i64,
 }
 
+/// One action of an alert, as [`crate::detect::Action`] is stored.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ActionRecord {
+    /// The action kind's name (`sign`, `donate`, …).
     pub kind: String,
+    /// The words the entry used for it.
     pub label: String,
+    /// Where to take the action, when the entry linked it.
     pub url: Option<String>,
 }
 
 /// One alert's content, written once and shared by its deliveries.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AlertRecord {
+    /// Record version (1).
     pub v: u32,
+    /// Given by the store when the alert is written.
     pub id: u64,
+    /// The feed the entry came from.
     pub feed_id: u64,
+    /// The feed's name when the alert was written.
     pub feed_name: String,
+    /// The entry's stable id.
     pub entry_id: String,
+    /// The entry's title (plain text).
     pub title: String,
+    /// The entry's link.
     pub link: Option<String>,
+    /// The detector's summary.
     pub summary: String,
+    /// What the entry asks to do, in the detector's order.
     pub actions: Vec<ActionRecord>,
+    /// Hashtags: the detector's and the feed's, `#` included.
     pub hashtags: Vec<String>,
+    /// The entry's language as the detector identified it (ISO 639-1).
     pub lang: String,
+    /// Names of other partner feeds that published the same appeal (duplicates folded into this
+    /// alert).
     pub also_published_by: Vec<String>,
+    /// The fingerprint's canonical action URLs, sorted (duplicate detection).
     pub fingerprint_urls: Vec<String>,
+    /// The fingerprint's SimHash of the normalised text (duplicate detection).
     pub fingerprint_simhash: u64,
+    /// Unix time (seconds) the alert was written.
     pub created_at: i64,
     /// What the detector said of the entry (kept for verdict feedback); `None` in alerts
     /// written before it was kept.
@@ -243,8 +313,11 @@ pub struct AlertRecord {
 pub struct AlertVerdict {
     /// RFC 3339.
     pub published: Option<String>,
+    /// Whether the detector judged the entry an appeal.
     pub is_appeal: bool,
+    /// The detector's score, 0 to 1.
     pub score: f64,
+    /// The reasons the detector gave.
     pub reasons: Vec<String>,
 }
 
@@ -261,11 +334,17 @@ pub struct DateRecord {
 /// One message owed to one chat.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct DeliveryRecord {
+    /// Record version (1).
     pub v: u32,
+    /// The alert to send; 0 for a notice or a preview.
     pub alert_id: u64,
+    /// The chat it goes to.
     pub chat_id: i64,
+    /// The forum topic it goes to; `None` = the main chat.
     pub thread_id: Option<i32>,
+    /// Failed sends so far (the worker's backoff grows with it).
     pub attempts: u32,
+    /// Unix time (seconds) it was queued.
     pub queued_at: i64,
     /// A plain-text notice to the chat instead of an alert (`alert_id` is then 0).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -295,15 +374,20 @@ impl DeliveryRecord {
 /// overall and per chat, so a restart does not send a burst the limits already spent.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct PaceRecord {
+    /// Record version (1).
     pub v: u32,
+    /// Finish times of the sends counted against the overall limit.
     pub global: Vec<i64>,
+    /// Per chat id, the finish times of its sends counted against its own limit.
     pub chats: Vec<(i64, Vec<i64>)>,
 }
 
 /// The key of one outbox record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct OutboxKey {
+    /// The chat the record goes to (first 8 bytes of the key).
     pub chat_id: i64,
+    /// Queueing order within the chat (last 8 bytes of the key).
     pub seq: u64,
 }
 
@@ -366,6 +450,7 @@ struct Cache {
     sent_period: AtomicU64,
 }
 
+/// The current Unix time in seconds (0 if the clock is before 1970).
 pub fn now_unix() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -418,14 +503,17 @@ pub struct SeenSet {
 impl SeenSet {
     const VERSION: u8 = 1;
 
+    /// Whether the entry key (id or republish key) is in the set.
     pub fn contains(&self, key: &str) -> bool {
         self.members.contains(&seen_hash(key))
     }
 
+    /// How many keys the set holds.
     pub fn len(&self) -> usize {
         self.order.len()
     }
 
+    /// Whether the set holds no key.
     pub fn is_empty(&self) -> bool {
         self.order.is_empty()
     }
@@ -677,6 +765,7 @@ impl Store {
         Ok(())
     }
 
+    /// Writes everything to disk now, on the calling thread (tests, shutdown).
     pub fn flush_sync(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())
@@ -713,11 +802,13 @@ impl Store {
         self.feeds.len()
     }
 
+    /// The feed with this id, if stored.
     pub fn feed(&self, id: u64) -> Result<Option<FeedRecord>, StoreError> {
         let key = id.to_be_bytes();
         self.feeds.get(key)?.map(|v| dec(&key, &v)).transpose()
     }
 
+    /// The feed with exactly this URL, if stored.
     pub fn feed_by_url(&self, url: &str) -> Result<Option<FeedRecord>, StoreError> {
         match self.feed_urls.get(url.as_bytes())? {
             Some(id) => {
@@ -728,6 +819,7 @@ impl Store {
         }
     }
 
+    /// Every stored feed, in id order.
     pub fn feeds(&self) -> Result<Vec<FeedRecord>, StoreError> {
         self.feeds
             .iter()
@@ -831,10 +923,12 @@ impl Store {
         decode_seen_set(feed_id, bytes.as_deref())
     }
 
+    /// Whether the feed has seen an entry under this key.
     pub fn is_seen(&self, feed_id: u64, key: &str) -> Result<bool, StoreError> {
         Ok(self.seen_set(feed_id)?.is_some_and(|s| s.contains(key)))
     }
 
+    /// How many seen keys the feed keeps (0 before its first poll).
     pub fn seen_count(&self, feed_id: u64) -> Result<usize, StoreError> {
         Ok(self.seen_set(feed_id)?.map_or(0, |s| s.len()))
     }
@@ -995,6 +1089,7 @@ impl Store {
         Ok(())
     }
 
+    /// The alert with this id, if stored.
     pub fn alert(&self, id: u64) -> Result<Option<AlertRecord>, StoreError> {
         let key = id.to_be_bytes();
         self.alerts.get(key)?.map(|v| dec(&key, &v)).transpose()
@@ -1013,6 +1108,7 @@ impl Store {
             .collect()
     }
 
+    /// Rewrites a stored alert (same id) in place.
     pub fn update_alert(&self, rec: &AlertRecord) -> Result<(), StoreError> {
         self.alerts.insert(rec.id.to_be_bytes(), enc(rec)?)?;
         Ok(())
@@ -1033,11 +1129,13 @@ impl Store {
             .collect()
     }
 
+    /// The outbox record under this key, if still pending.
     pub fn delivery(&self, key: OutboxKey) -> Result<Option<DeliveryRecord>, StoreError> {
         let k = key.bytes();
         self.outbox.get(k)?.map(|v| dec(&k, &v)).transpose()
     }
 
+    /// How many deliveries are pending.
     pub fn outbox_len(&self) -> usize {
         self.outbox.len()
     }
@@ -1053,6 +1151,7 @@ impl Store {
         Ok(())
     }
 
+    /// Rewrites a pending delivery in place.
     pub fn update_delivery(&self, key: OutboxKey, rec: &DeliveryRecord) -> Result<(), StoreError> {
         self.outbox.insert(key.bytes(), enc(rec)?)?;
         Ok(())
@@ -1118,6 +1217,7 @@ impl Store {
 
     // ---- subscribers ----
 
+    /// Subscribes a chat or rewrites its record, flushed; whether it is new.
     pub fn subscribe(&self, rec: &SubscriberRecord) -> Result<bool, StoreError> {
         let was = self
             .subscribers
@@ -1140,6 +1240,8 @@ impl Store {
         Ok(())
     }
 
+    /// Ends a chat's subscription and drops its pending deliveries, flushed; whether it was
+    /// subscribed.
     pub fn unsubscribe(&self, chat_id: i64) -> Result<bool, StoreError> {
         let was = self.subscribers.remove(i64_key(chat_id))?.is_some();
         self.subscribers_changed();
@@ -1148,6 +1250,7 @@ impl Store {
         Ok(was)
     }
 
+    /// The chat's subscription, if any.
     pub fn subscriber(&self, chat_id: i64) -> Result<Option<SubscriberRecord>, StoreError> {
         let k = i64_key(chat_id);
         self.subscribers.get(k)?.map(|v| dec(&k, &v)).transpose()
@@ -1175,6 +1278,7 @@ impl Store {
         }
     }
 
+    /// How many chats are subscribed.
     pub fn subscriber_count(&self) -> usize {
         self.subscribers.len()
     }
@@ -1193,6 +1297,7 @@ impl Store {
 
     // ---- organizers ----
 
+    /// Makes `user_id` an organizer, granted by `by`, flushed; whether it is new.
     pub fn grant(&self, user_id: i64, by: i64) -> Result<bool, StoreError> {
         let rec = OrganizerRecord {
             v: 1,
@@ -1208,16 +1313,19 @@ impl Store {
         Ok(was)
     }
 
+    /// Takes the organizer role from `user_id`, flushed; whether it had it.
     pub fn revoke(&self, user_id: i64) -> Result<bool, StoreError> {
         let was = self.organizers.remove(i64_key(user_id))?.is_some();
         self.db.flush()?;
         Ok(was)
     }
 
+    /// Whether `user_id` is an organizer.
     pub fn is_organizer(&self, user_id: i64) -> Result<bool, StoreError> {
         Ok(self.organizers.contains_key(i64_key(user_id))?)
     }
 
+    /// Every organizer, in user id order.
     pub fn organizers(&self) -> Result<Vec<OrganizerRecord>, StoreError> {
         self.organizers
             .iter()
@@ -1264,6 +1372,7 @@ impl Store {
         Ok(self.db.open_tree("chat_settings")?)
     }
 
+    /// The chat's settings, if it ever chose any.
     pub fn chat_settings(&self, chat_id: i64) -> Result<Option<ChatSettings>, StoreError> {
         let k = i64_key(chat_id);
         self.chat_settings_tree()?
@@ -1310,6 +1419,7 @@ impl Store {
 
     // ---- stats ----
 
+    /// Adds `by` to the counter `name` (tree `stats`, e.g. `sent:<day>`).
     pub fn bump_stat(&self, name: &str, by: u64) -> Result<(), StoreError> {
         self.stats.update_and_fetch(name.as_bytes(), |old| {
             let cur = old
@@ -1321,6 +1431,7 @@ impl Store {
         Ok(())
     }
 
+    /// The counter `name`; 0 if never bumped or unreadable.
     pub fn stat(&self, name: &str) -> u64 {
         self.stats
             .get(name.as_bytes())

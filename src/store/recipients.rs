@@ -9,7 +9,9 @@ use std::sync::Arc;
 /// One subscribed chat as routing sees it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recipient {
+    /// The chat's id.
     pub chat_id: i64,
+    /// The forum topic its alerts go to; `None` = the main chat.
     pub thread_id: Option<i32>,
     /// The chat's record when it has choices (`/follow`) or a mute that decide which
     /// alerts it gets; `None`: it gets every alert.
@@ -17,6 +19,7 @@ pub struct Recipient {
 }
 
 impl Recipient {
+    /// The routing entry of a subscription: its record kept only when its choices matter.
     pub fn of(rec: &SubscriberRecord) -> Recipient {
         let chooses = !(rec.follow_feeds.is_empty()
             && rec.follow_hashtags.is_empty()

@@ -23,14 +23,17 @@ use std::collections::BTreeSet;
 /// How long a held appeal waits for a decision before it expires.
 pub const HOLD_SECS: i64 = 48 * 3600;
 /// How many sites a feed remembers (the newest beyond are dropped, oldest first).
-pub const DOMAINS_KEEP: usize = 2000;
+pub(crate) const DOMAINS_KEEP: usize = 2000;
 
 /// Where a held appeal stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HeldState {
+    /// Waiting for a decision.
     Pending,
+    /// An organizer approved it: its outbox records were written with the decision.
     Approved,
+    /// An organizer rejected it: never sent.
     Rejected,
     /// Nobody decided within [`HOLD_SECS`]: never sent.
     Expired,
@@ -43,34 +46,50 @@ pub enum HoldReason {
     /// The feed is under review (`/review`, `review = true`, added by an organizer).
     UnderReview,
     /// Its action links point to sites the feed never linked to before.
-    NewSites { domains: Vec<String> },
+    NewSites {
+        /// Those sites (registrable domains).
+        domains: Vec<String>,
+    },
 }
 
 /// Who decided what, when (`by` is `None` for an expiry).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Decision {
+    /// The decision taken.
     pub state: HeldState,
+    /// The Telegram user who decided; `None` for an expiry.
     pub by: Option<i64>,
+    /// The decider's name as shown in the edited preview (empty for an expiry).
     pub by_name: String,
+    /// Unix time (seconds) of the decision.
     pub at: i64,
 }
 
+/// An appeal held for review (tree `held`, key its alert id), written with its poll's commit.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HeldRecord {
+    /// Record version (1).
     pub v: u32,
+    /// The held alert (written, but queued to no subscriber until approved).
     pub alert_id: u64,
+    /// The feed the appeal came from.
     pub feed_id: u64,
+    /// Why it is held.
     pub reason: HoldReason,
     /// The users who may decide (the feed's adder and the admins when it was held).
     pub deciders: Vec<i64>,
+    /// Unix time (seconds) it was held; it expires [`HOLD_SECS`] later.
     pub held_at: i64,
+    /// Where it stands.
     pub state: HeldState,
+    /// Who decided and when; `None` while pending.
     pub decision: Option<Decision>,
     /// The sites the entry links to, added to the feed's once it is approved.
     pub domains: Vec<String>,
 }
 
 impl HeldRecord {
+    /// Whether it is still pending at `now` although its [`HOLD_SECS`] have passed.
     pub fn expired_at(&self, now: i64) -> bool {
         self.state == HeldState::Pending && now >= self.held_at + HOLD_SECS
     }
@@ -80,14 +99,17 @@ impl HeldRecord {
 /// reason and the two buttons' labels, worded in the recipient's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PreviewRecord {
+    /// The reason line above the alert.
     pub header: String,
+    /// The Approve button's label.
     pub approve: String,
+    /// The Reject button's label.
     pub reject: String,
 }
 
 /// The sites one feed's entries have linked to, oldest first.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct DomainsRecord {
+pub(crate) struct DomainsRecord {
     pub v: u32,
     pub domains: Vec<String>,
 }
@@ -95,9 +117,13 @@ pub struct DomainsRecord {
 /// One appeal a poll holds: the entry (by its id), why, and its previews.
 #[derive(Debug, Clone)]
 pub struct Hold {
+    /// The held entry's stable id (its alert is written in the same commit).
     pub entry_id: String,
+    /// Why it is held.
     pub reason: HoldReason,
+    /// The users who may decide.
     pub deciders: Vec<i64>,
+    /// The sites its links point to, added to the feed's on approval.
     pub domains: Vec<String>,
     /// One preview per organizer chat.
     pub previews: Vec<(i64, PreviewRecord)>,
@@ -107,7 +133,9 @@ pub struct Hold {
 /// out) and the appeals it holds.
 #[derive(Debug, Clone, Default)]
 pub struct ReviewBatch {
+    /// Sites the poll's sent entries link to, added to the feed's.
     pub domains: Vec<String>,
+    /// The appeals held by this poll.
     pub holds: Vec<Hold>,
 }
 
@@ -127,10 +155,15 @@ pub enum Decided {
 /// How many appeals were ever held, and where they stand.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct HeldCounts {
+    /// Appeals ever held (the sum of the others).
     pub held: usize,
+    /// Still waiting for a decision.
     pub pending: usize,
+    /// Approved and sent.
     pub approved: usize,
+    /// Rejected.
     pub rejected: usize,
+    /// Expired without a decision.
     pub expired: usize,
 }
 
@@ -270,6 +303,7 @@ impl Store {
         Ok(())
     }
 
+    /// The held appeal of this alert, if any.
     pub fn held(&self, alert_id: u64) -> Result<Option<HeldRecord>, StoreError> {
         let key = alert_id.to_be_bytes();
         self.held_tree()?
@@ -289,6 +323,7 @@ impl Store {
             .collect()
     }
 
+    /// How many appeals were held and where they stand, counted over the whole tree.
     pub fn held_counts(&self) -> Result<HeldCounts, StoreError> {
         let mut c = HeldCounts::default();
         for rec in self.held_all()? {

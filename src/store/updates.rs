@@ -18,9 +18,12 @@ use serde::{Deserialize, Serialize};
 /// How long a handled update id is remembered: twice Telegram's 24 h.
 pub const KEEP_HANDLED_SECS: i64 = 48 * 3600;
 
+/// A Telegram update being handled or handled (tree `updates`, key its update id).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct UpdateRecord {
+    /// Record version (1).
     pub v: u32,
+    /// Unix time (seconds) the record was written (pruning goes by it).
     pub at: i64,
     /// The reply the handler produced (stored before it is sent).
     pub answer: Option<String>,
@@ -56,6 +59,7 @@ impl Store {
             .transpose()
     }
 
+    /// Where the handling of update `id` stands.
     pub fn update_state(&self, id: i64) -> Result<UpdateState, StoreError> {
         Ok(match self.update_record(id)? {
             None => UpdateState::New,

@@ -30,16 +30,22 @@ pub enum WebSubState {
     Leaving,
 }
 
+/// A WebSub subscription (tree `websub`, key its callback id), created when a feed names a hub.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct WebSubRecord {
+    /// Record version (1).
     pub v: u32,
+    /// The random id in the callback URL (`/websub/<id>`).
     pub callback_id: String,
+    /// The feed it pushes.
     pub feed_id: u64,
     /// `hub.topic`: the feed's `rel="self"` address, else its URL.
     pub topic: String,
+    /// The hub's URL (`rel="hub"`).
     pub hub: String,
     /// `hub.secret`: the HMAC key of `X-Hub-Signature`.
     pub secret: String,
+    /// Where the subscription stands.
     pub state: WebSubState,
     /// When the hub's lease ends (unix seconds), once verified.
     pub expires_at: Option<i64>,
@@ -53,10 +59,13 @@ pub struct WebSubRecord {
 /// Signed content a hub pushed, kept until its entries are committed.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PushRecord {
+    /// Its key in `websub_pushes`: order of arrival.
     pub seq: u64,
+    /// The feed it updates.
     pub feed_id: u64,
     /// The subscription's topic (relative links in the body resolve against it).
     pub topic: String,
+    /// The pushed feed document, as the hub sent it.
     pub body: Vec<u8>,
 }
 
@@ -131,6 +140,7 @@ impl Store {
         Ok(())
     }
 
+    /// The subscription with this callback id, if any.
     pub fn websub_get(&self, callback_id: &str) -> Result<Option<WebSubRecord>, StoreError> {
         let key = callback_id.as_bytes();
         self.websub_tree()?

@@ -28,8 +28,10 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
+/// The most threads [`runtime`] gives blocking work.
 pub const BLOCKING_THREADS: usize = 4;
 
+/// The error's chain on one line, with the bot token from the environment scrubbed.
 pub fn scrub_error(e: &anyhow::Error, env: &HashMap<String, String>) -> String {
     let mut s = format!("{e:#}");
     for k in ["SOLIBOT_TELEGRAM_TOKEN", "TELOXIDE_TOKEN"] {

@@ -13,25 +13,35 @@ use crate::i18n::{Lang, tn};
 use serde::Serialize;
 use std::io::{Read, Write};
 
+/// Why `solibot check` failed; [`CheckError::exit_code`] is the status it exits with.
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
+    /// The URL could not be fetched (exit 3).
     #[error("{0}")]
     Fetch(#[from] FetchError),
+    /// The source is not a feed (exit 4).
     #[error("{source_name}: {error}")]
     Parse {
+        /// The URL or file given.
         source_name: String,
+        /// The parser's error.
         error: ParseError,
     },
+    /// The file could not be read (exit 3).
     #[error("cannot read {source_name}: {message}")]
     Read {
+        /// The file given.
         source_name: String,
+        /// The operating system's error.
         message: String,
     },
+    /// The detector could not be built, or a line not written (exit 2).
     #[error("{0}")]
     Setup(String),
 }
 
 impl CheckError {
+    /// The contract's exit status: 3 could not fetch or read, 4 not a feed, 2 setup.
     pub fn exit_code(&self) -> i32 {
         match self {
             CheckError::Fetch(_) | CheckError::Read { .. } => 3,
@@ -44,16 +54,27 @@ impl CheckError {
 /// One entry of `check --json` output; field names are the contract's.
 #[derive(Debug, Serialize)]
 pub struct CheckLine<'a> {
+    /// The entry's stable id.
     pub id: &'a str,
+    /// The entry's title (plain text).
     pub title: &'a str,
+    /// The entry's link.
     pub link: Option<&'a str>,
+    /// When the entry was published, RFC 3339.
     pub published: Option<String>,
+    /// The language the detector identified (ISO 639-1).
     pub lang: &'a str,
+    /// Whether the score reached the threshold.
     pub is_appeal: bool,
+    /// The detector's score, 0 to 1, rounded to 3 decimals.
     pub score: f64,
+    /// What the entry asks to do.
     pub actions: Vec<ActionJson<'a>>,
+    /// The detector's hashtags, `#` included.
     pub hashtags: &'a [String],
+    /// The detector's summary.
     pub summary: &'a str,
+    /// Why the detector decided as it did.
     pub reasons: &'a [String],
     /// Start of the event the entry mobilizes for, RFC 3339 (issue 14).
     pub when: Option<String>,
@@ -61,13 +82,18 @@ pub struct CheckLine<'a> {
     pub deadline: Option<String>,
 }
 
+/// One action of a [`CheckLine`].
 #[derive(Debug, Serialize)]
 pub struct ActionJson<'a> {
+    /// The action kind's name (`sign`, `donate`, …).
     pub kind: &'static str,
+    /// The entry's words for it.
     pub label: &'a str,
+    /// Where to take it, if the entry linked it.
     pub url: Option<&'a str>,
 }
 
+/// The `--json` line of an entry and its verdict (no dates: the caller adds `when` and `deadline`).
 pub fn to_line<'a>(entry: &'a Entry, v: &'a Verdict) -> CheckLine<'a> {
     CheckLine {
         id: &entry.id,

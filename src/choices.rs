@@ -13,9 +13,13 @@ use crate::store::{AlertRecord, NewEntry, Recipient, SubscriberRecord};
 /// One thing a chat can follow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FollowItem {
+    /// A feed, by id.
     Feed(u64),
+    /// A hashtag, `#` included.
     Hashtag(String),
+    /// An action kind's name (`sign`, `donate`, …).
     Kind(String),
+    /// A language, ISO 639-1.
     Lang(String),
 }
 
@@ -74,6 +78,7 @@ pub fn clear(s: &mut SubscriberRecord) {
     s.follow_langs.clear();
 }
 
+/// Whether the chat follows anything in particular (else it gets every alert).
 pub fn has_choices(s: &SubscriberRecord) -> bool {
     !(s.follow_feeds.is_empty()
         && s.follow_hashtags.is_empty()

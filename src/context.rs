@@ -21,10 +21,15 @@ use tokio::sync::mpsc;
 
 /// What every task shares.
 pub struct Shared {
+    /// The validated configuration.
     pub config: Config,
+    /// The database.
     pub store: Store,
+    /// The one HTTP client for feeds and hubs.
     pub fetcher: Fetcher,
+    /// The appeal detector, built once.
     pub detector: Arc<Detector>,
+    /// The metrics every task bumps.
     pub counters: Arc<Counters>,
     /// Telegram's limits over every message sent: alerts, replies, notices.
     pub pace: Arc<Pace>,
@@ -36,10 +41,12 @@ pub struct Shared {
 }
 
 impl Shared {
+    /// Whether alerts are printed instead of queued (`--dry-run`).
     pub fn dry_run(&self) -> bool {
         self.dry_run_out.is_some()
     }
 
+    /// Wakes the delivery worker for these new outbox records (no-op without a worker).
     pub fn notify_outbox(&self, keys: Vec<OutboxKey>) {
         if let Some(tx) = &self.outbox_tx {
             let _ = tx.send(keys);
@@ -57,6 +64,7 @@ impl Shared {
     }
 }
 
+/// The fetcher's options from the config: address guard, body cap, timeout, User-Agent.
 pub fn fetch_options(config: &Config) -> FetchOptions {
     let mut o = FetchOptions {
         allow_private: config.allow_private,
@@ -70,6 +78,8 @@ pub fn fetch_options(config: &Config) -> FetchOptions {
     o
 }
 
+/// The detector with the config's threshold and extra cue files; an error names a cue file that
+/// cannot be read or loaded.
 pub fn build_detector(config: &Config) -> anyhow::Result<Detector> {
     let mut extra = Vec::new();
     for path in &config.cue_files {

@@ -17,12 +17,16 @@ pub enum Event {
     /// A feed that organizers were told about works again; it had failed since
     /// `failing_since`.
     FeedRecovered {
+        /// The feed as recorded when it worked again.
         feed: FeedRecord,
+        /// Unix time (seconds) its failures began, if recorded.
         failing_since: Option<i64>,
     },
     /// Telegram refused the chat for good: its subscription ended for `reason`.
     SubscriptionEnded {
+        /// The subscription as it was (who set it up, its language).
         record: SubscriberRecord,
+        /// Telegram's answer that ended it.
         reason: String,
     },
 }
@@ -46,6 +50,7 @@ impl Events {
         Events::default()
     }
 
+    /// Sends the event to the notice task, if one listens; never blocks.
     pub fn emit(&self, event: Event) {
         if let Some(tx) = &self.tx {
             let _ = tx.send(event);

@@ -160,30 +160,47 @@ pub fn from_entry(feed: &FeedRecord, entry: &Entry, v: &Verdict, by: i64) -> Fee
 /// gave it and when, then where the entry comes from.
 #[derive(Debug, Serialize)]
 pub struct ExportLine<'a> {
+    /// The entry's stable id.
     pub id: &'a str,
+    /// The entry's title (plain text).
     pub title: &'a str,
+    /// The entry's link.
     pub link: Option<&'a str>,
+    /// When the entry was published, RFC 3339.
     pub published: Option<&'a str>,
+    /// The language the detector identified.
     pub lang: &'a str,
+    /// What the detector decided.
     pub is_appeal: bool,
+    /// The detector's score; null in records written before scores were kept.
     pub score: Option<f64>,
+    /// The actions the detector found.
     pub actions: &'a [ActionRecord],
+    /// The detector's hashtags.
     pub hashtags: &'a [String],
+    /// The detector's summary.
     pub summary: &'a str,
+    /// The detector's reasons.
     pub reasons: &'a [String],
     /// RFC 3339 or null, as `check --json`.
     pub when: Option<&'a str>,
     /// RFC 3339 or null, as `check --json`.
     pub deadline: Option<&'a str>,
+    /// The organizer's verdict: `appeal` or `not_appeal`.
     pub verdict: &'static str,
+    /// The Telegram user id of who gave it.
     pub by: i64,
     /// RFC 3339.
     pub at: String,
+    /// The feed the entry came from.
     pub feed_id: u64,
+    /// The feed's name at the time.
     pub feed: &'a str,
+    /// The feed's URL at the time.
     pub feed_url: &'a str,
 }
 
+/// A stored verdict as its export line (`at` turned into RFC 3339).
 pub fn export_line(rec: &FeedbackRecord) -> ExportLine<'_> {
     let at = chrono::DateTime::from_timestamp(rec.at, 0)
         .unwrap_or_default()
@@ -214,14 +231,23 @@ pub fn export_line(rec: &FeedbackRecord) -> ExportLine<'_> {
 /// Why `solibot feedback export` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
+    /// There is no database at this path.
     #[error("no database at {0}")]
     NoDatabase(String),
+    /// The database could not be opened (a running bot holds it).
     #[error(
         "cannot open the database at {path}: {message} (a running bot holds it: stop it first)"
     )]
-    Database { path: String, message: String },
+    Database {
+        /// The database directory.
+        path: String,
+        /// sled's reason.
+        message: String,
+    },
+    /// Reading the records failed.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// Standard output could not be written.
     #[error("cannot write to standard output: {0}")]
     Write(std::io::Error),
 }

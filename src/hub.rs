@@ -60,6 +60,7 @@ fn note_hub(shared: &Shared, feed_id: u64, hub: Option<&HubLink>) -> Result<(), 
     })
 }
 
+/// Marks the subscription to be left: unsubscribed at the next WebSub round.
 pub fn leave(rec: &mut WebSubRecord, now: i64) {
     rec.state = WebSubState::Leaving;
     rec.next_action_at = now;

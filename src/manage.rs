@@ -21,11 +21,15 @@ pub const MAX_OPML_BYTES: usize = 1024 * 1024;
 /// Why a URL given by a user is not a feed URL.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Malformed {
+    /// Longer than the fetcher accepts (`MAX_URL_LEN`).
     TooLong,
     /// Not a URL at all: what was given and why.
     NotUrl(String, String),
+    /// Not http or https: the scheme given (clipped).
     Scheme(String),
+    /// No host name.
     NoHost,
+    /// A user name or password in the URL.
     Credentials,
     /// Refused by the fetcher.
     Rejected(String),
@@ -34,22 +38,31 @@ pub enum Malformed {
 /// Why a feed was not added; [`AddError::message`] is the reply an organizer reads.
 #[derive(Debug, thiserror::Error)]
 pub enum AddError {
+    /// The URL itself is refused.
     #[error("{}", self.message(Lang::En))]
     Malformed(Malformed),
+    /// A feed with this URL (or the one it moved to) is already stored: its id.
     #[error("{}", self.message(Lang::En))]
     AlreadyAdded(u64),
+    /// The address guard refused the host: `host (address)`.
     #[error("{}", self.message(Lang::En))]
     Blocked(String),
+    /// The fetch failed (network, timeout, redirects): the fetcher's error.
     #[error("{}", self.message(Lang::En))]
     Unreachable(String),
+    /// The first fetch answered 304 Not Modified: there is nothing to read.
     #[error("{}", self.message(Lang::En))]
     NotModified,
+    /// The server answered this HTTP status.
     #[error("{}", self.message(Lang::En))]
     Status(u16),
+    /// The body is larger than this many bytes.
     #[error("{}", self.message(Lang::En))]
     TooLarge(usize),
+    /// The body is not a feed: the parser's error.
     #[error("{}", self.message(Lang::En))]
     NotAFeed(String),
+    /// The database failed.
     #[error("{}", self.message(Lang::En))]
     Store(#[from] StoreError),
 }
@@ -91,21 +104,28 @@ pub fn add_error_message(e: &AddError, lang: Lang, token: Option<&str>) -> Strin
 /// What is wrong with a command's arguments.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ArgError {
+    /// `/addfeed` without a URL.
     #[error("{}", self.message(Lang::En))]
     AddUsage,
+    /// `/editfeed` without a feed.
     #[error("{}", self.message(Lang::En))]
     EditUsage,
+    /// `mode=` with something else than `all` or `appeals` (clipped).
     #[error("{}", self.message(Lang::En))]
     UnknownMode(String),
+    /// A `#word` that is not a hashtag (clipped).
     #[error("{}", self.message(Lang::En))]
     BadHashtag(String),
+    /// `/editfeed` got a word it does not know (clipped).
     #[error("{}", self.message(Lang::En))]
     UnknownWord(String),
+    /// `/editfeed` with nothing to change.
     #[error("{}", self.message(Lang::En))]
     NothingToChange,
 }
 
 impl ArgError {
+    /// The reply in `lang` that says what is wrong and how to write the command.
     pub fn message(&self, lang: Lang) -> String {
         match self {
             ArgError::AddUsage => t(lang, "args.add_usage", &[]),
@@ -120,7 +140,9 @@ impl ArgError {
 
 /// A feed just added.
 pub struct Added {
+    /// The stored feed (its id given, its backlog marked seen).
     pub feed: FeedRecord,
+    /// How many entries the first fetch found.
     pub entries: usize,
     /// The latest appeal, rendered as plain text, if the feed has one.
     pub preview: Option<String>,
@@ -128,12 +150,17 @@ pub struct Added {
 
 /// Parses `/addfeed URL [#tag …] [mode=all|appeals] [name …]` arguments.
 pub struct AddRequest {
+    /// The feed URL as given.
     pub url: String,
+    /// Hashtags for every alert of the feed, normalised, `#` included.
     pub hashtags: Vec<String>,
+    /// The name given (the rest of the words, clipped to 100 characters); `None`: the feed's title.
     pub name: Option<String>,
+    /// `mode=` (`appeals` unless given).
     pub mode: FeedMode,
 }
 
+/// `/addfeed`'s arguments: the URL first, then hashtags, `mode=` and the name's words in any order.
 pub fn parse_add_args(args: &str) -> Result<AddRequest, ArgError> {
     let mut words = args.split_whitespace();
     let url = words.next().ok_or(ArgError::AddUsage)?.to_string();
@@ -162,12 +189,17 @@ pub fn parse_add_args(args: &str) -> Result<AddRequest, ArgError> {
 /// change. Hashtags given replace the feed's; `name=` takes the rest of the line.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EditRequest {
+    /// The feed's id or URL.
     pub feed: String,
+    /// The new hashtags (`Some` of empty: `tags=none`); `None`: unchanged.
     pub hashtags: Option<Vec<String>>,
+    /// The new name; `None`: unchanged.
     pub name: Option<String>,
+    /// The new mode; `None`: unchanged.
     pub mode: Option<FeedMode>,
 }
 
+/// `/editfeed`'s arguments; an error when there is nothing to change or a word is unknown.
 pub fn parse_edit_args(args: &str) -> Result<EditRequest, ArgError> {
     let args = args.trim();
     let (feed, mut rest) = match args.find(char::is_whitespace) {
@@ -246,6 +278,7 @@ pub fn edit_feed(shared: &Shared, edit: &EditRequest) -> Result<Option<FeedRecor
     Ok(None)
 }
 
+/// `s` cut to `n` characters, with `…` when cut.
 pub fn clip(s: &str, n: usize) -> String {
     if s.chars().count() > n {
         s.chars().take(n).collect::<String>() + "…"
@@ -423,9 +456,13 @@ pub fn export_opml(feeds: &[FeedRecord]) -> String {
 /// One feed named by an OPML file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outline {
+    /// Its `xmlUrl`.
     pub url: String,
+    /// Its `title` (else `text`), if any.
     pub name: Option<String>,
+    /// Hashtags of its `category` attribute, normalised.
     pub hashtags: Vec<String>,
+    /// Its `solibotMode` attribute, else `appeals`.
     pub mode: FeedMode,
 }
 
@@ -499,8 +536,11 @@ pub fn parse_opml(bytes: &[u8]) -> Result<Vec<Outline>, String> {
 /// What an import did.
 #[derive(Debug, Default)]
 pub struct ImportReport {
+    /// Feeds added: id and name.
     pub added: Vec<(u64, String)>,
+    /// URLs already stored.
     pub skipped: Vec<String>,
+    /// URLs refused, with why.
     pub refused: Vec<(String, AddError)>,
 }
 
@@ -572,18 +612,44 @@ pub async fn import(shared: &Shared, outlines: Vec<Outline>, by: Option<i64>) ->
 /// Why `solibot feeds export|import` failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    /// The database could not be opened (a running bot holds it).
     #[error(
         "cannot open the database at {path}: {message} (a running bot holds it: stop it first)"
     )]
-    Database { path: String, message: String },
+    Database {
+        /// The database directory.
+        path: String,
+        /// sled's reason.
+        message: String,
+    },
+    /// The OPML file could not be read.
     #[error("cannot read {path}: {message}")]
-    Read { path: String, message: String },
+    Read {
+        /// The file named.
+        path: String,
+        /// The operating system's error.
+        message: String,
+    },
+    /// The OPML file could not be written.
     #[error("cannot write {path}: {message}")]
-    Write { path: String, message: String },
+    Write {
+        /// The file named.
+        path: String,
+        /// The operating system's error.
+        message: String,
+    },
+    /// The file is not OPML.
     #[error("{path} is not an OPML file: {message}")]
-    NotOpml { path: String, message: String },
+    NotOpml {
+        /// The file named.
+        path: String,
+        /// The XML reader's error.
+        message: String,
+    },
+    /// The configuration or the context could not be built.
     #[error("{0}")]
     Setup(String),
+    /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }

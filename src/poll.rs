@@ -30,17 +30,27 @@ const REVIEW_SWEEP_SECS: i64 = 600;
 /// Cross-posts are looked for among alerts of the last week.
 const CROSS_POST_MAX_AGE: i64 = 7 * 24 * 3600;
 
+/// Why a poll failed (recorded in the feed's health; the poller goes on with the others).
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
+    /// The fetch failed.
     #[error(transparent)]
     Fetch(#[from] FetchError),
+    /// The body is not a feed.
     #[error("feed {url}: {error}")]
-    Parse { url: String, error: ParseError },
+    Parse {
+        /// The feed's URL.
+        url: String,
+        /// The parser's error.
+        error: ParseError,
+    },
+    /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),
 }
 
 impl PollError {
+    /// A short label for logs and metrics (`not_a_feed`, `store`, or the fetch error's).
     pub fn kind(&self) -> &'static str {
         match self {
             PollError::Fetch(e) => e.kind(),
@@ -53,24 +63,38 @@ impl PollError {
 /// What one poll did.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct PollReport {
+    /// The server answered 304 Not Modified.
     pub not_modified: bool,
+    /// Entries in the feed.
     pub entries: usize,
+    /// Entries not seen before.
     pub new_entries: usize,
+    /// New entries that made an alert (appeals, or all in mode `all`).
     pub alerts: usize,
+    /// The feed's first poll: its backlog was marked seen, nothing queued.
     pub baseline: bool,
+    /// Outbox records written.
     pub queued: usize,
 }
 
 /// A feed fetched and parsed, with the verdicts of every entry (for `/addfeed`,
 /// `/preview` and polling alike).
 pub struct Snapshot {
+    /// The feed's title (empty when it has none).
     pub title: String,
+    /// Its entries, with stable ids.
     pub entries: Vec<Entry>,
+    /// One verdict per entry, in the same order.
     pub verdicts: Vec<Verdict>,
+    /// The URL after redirects.
     pub final_url: String,
+    /// Where a permanent redirect (301, 308) led, if one did.
     pub moved_permanently: Option<String>,
+    /// `ETag` and `Last-Modified` for the next conditional GET.
     pub validators: Validators,
+    /// The server's `Cache-Control: max-age`.
     pub max_age: Option<Duration>,
+    /// The feed's `<ttl>`.
     pub ttl: Option<Duration>,
     /// The WebSub hub the feed names, if any.
     pub hub: Option<parse::HubLink>,
@@ -79,9 +103,13 @@ pub struct Snapshot {
 /// What a fetch found: a feed to read, or 304 with the server's freshness hint (a
 /// Cache-Control max-age sent with a 304 counts like one sent with a 200).
 pub enum Polled {
+    /// The feed changed (a 200).
     Changed(Snapshot),
+    /// 304 Not Modified.
     NotModified {
+        /// The validators to send next time.
         validators: Validators,
+        /// The server's `Cache-Control: max-age`, if sent.
         max_age: Option<Duration>,
     },
 }
@@ -198,6 +226,8 @@ pub fn entry_keys(entry: &Entry) -> Vec<String> {
     keys
 }
 
+/// The alert an entry makes: its content, the verdict's actions, hashtags, summary and fingerprint
+/// (id 0 until stored).
 pub fn alert_record(feed: &FeedRecord, entry: &Entry, v: &Verdict) -> AlertRecord {
     AlertRecord {
         v: 1,

@@ -77,8 +77,11 @@ pub fn hold_reason(
 /// review commits alongside: the sites of the entries not held, and the holds with their
 /// previews.
 pub struct Assessed {
+    /// Entries that go out now.
     pub pass: Vec<NewEntry>,
+    /// Entries held for a decision (their alerts written, nothing queued).
     pub held: Vec<NewEntry>,
+    /// What the poll's commit writes for review: the sites seen and the holds.
     pub review: ReviewBatch,
 }
 

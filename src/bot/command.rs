@@ -12,8 +12,11 @@ use teloxide::utils::command::BotCommands;
 /// Who may use a command: each role may use its own and those below it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Role {
+    /// Any user.
     Anyone,
+    /// A granted organizer (or an admin).
     Organizer,
+    /// An admin of the config (`telegram.admins`).
     Admin,
 }
 
@@ -110,7 +113,7 @@ impl Command {
 
 /// Splits "/cmd@bot args" into (cmd, args), the name in lower case and the arguments
 /// trimmed; `None` when the text is not a command or is addressed to another bot.
-pub fn split_command<'a>(text: &'a str, bot_username: &str) -> Option<(String, &'a str)> {
+pub(crate) fn split_command<'a>(text: &'a str, bot_username: &str) -> Option<(String, &'a str)> {
     let text = text.trim_start();
     let rest = text.strip_prefix('/')?;
     let (head, args) = match rest.find(char::is_whitespace) {

@@ -35,7 +35,7 @@ const DRAIN: Duration = Duration::from_secs(5);
 
 /// Which updates are in hand and where the offset stands.
 #[derive(Debug, Default)]
-pub struct Watermark {
+pub(crate) struct Watermark {
     in_flight: BTreeSet<i32>,
     /// One past the highest update id taken in.
     next: i32,
@@ -44,12 +44,12 @@ pub struct Watermark {
 impl Watermark {
     /// The offset to send: the lowest update still being handled, else one past the
     /// highest taken in (0 before any).
-    pub fn offset(&self) -> i32 {
+    pub(crate) fn offset(&self) -> i32 {
         self.in_flight.first().copied().unwrap_or(self.next)
     }
 
     /// Keeps the updates not seen before (ids from `next` up) and marks them in hand.
-    pub fn take_new(&mut self, updates: Vec<Update>) -> Vec<Update> {
+    pub(crate) fn take_new(&mut self, updates: Vec<Update>) -> Vec<Update> {
         let mut fresh = Vec::new();
         for u in updates {
             let id = u.id.0 as i32;
@@ -62,11 +62,11 @@ impl Watermark {
         fresh
     }
 
-    pub fn finished(&mut self, id: i32) {
+    pub(crate) fn finished(&mut self, id: i32) {
         self.in_flight.remove(&id);
     }
 
-    pub fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         !self.in_flight.is_empty()
     }
 }
@@ -217,7 +217,7 @@ fn prune_handled(shared: &Shared) {
 }
 
 /// Handles one update unless it was handled before: see the module documentation.
-pub async fn handle_once(shared: &Shared, bot: &Bot, me: &Me, update: Update) {
+pub(crate) async fn handle_once(shared: &Shared, bot: &Bot, me: &Me, update: Update) {
     let id = i64::from(update.id.0 as i32);
     let state = shared.store.update_state(id).unwrap_or_else(|e| {
         tracing::warn!(update = id, error = %e, "cannot read the update's record; handling it");

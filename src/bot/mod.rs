@@ -46,6 +46,7 @@ const LONG_POLL_SECS: u32 = 20;
 /// Commands handled at once.
 const MAX_CONCURRENT_COMMANDS: usize = 16;
 
+/// The teloxide client for the config's Bot API server, with a timeout longer than a long poll.
 pub fn make_bot(config: &Config, token: &str) -> anyhow::Result<Bot> {
     let client = teloxide::net::default_reqwest_settings()
         .timeout(Duration::from_secs(u64::from(LONG_POLL_SECS) + 15))
@@ -126,26 +127,26 @@ pub(crate) struct Ctx<'a> {
 
 impl Ctx<'_> {
     /// A reply string in the chat's language.
-    pub fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
+    pub(crate) fn t(&self, key: &str, args: &[(&str, &str)]) -> String {
         t(self.lang, key, args)
     }
 
     /// A reply string that counts `n` things, in the chat's language ([`crate::i18n::tn`]).
-    pub fn tn(&self, key: &str, n: usize, args: &[(&str, &str)]) -> String {
+    pub(crate) fn tn(&self, key: &str, n: usize, args: &[(&str, &str)]) -> String {
         crate::i18n::tn(self.lang, key, n as u64, args)
     }
 
-    pub fn token(&self) -> Option<&str> {
+    pub(crate) fn token(&self) -> Option<&str> {
         self.shared.config.token.as_deref()
     }
 
     /// An error for the user: the token scrubbed, clipped.
-    pub fn scrubbed(&self, e: &dyn std::fmt::Display) -> String {
+    pub(crate) fn scrubbed(&self, e: &dyn std::fmt::Display) -> String {
         clip(&scrub(&e.to_string(), self.token()), 300)
     }
 
     /// The generic "something went wrong" reply, after logging the cause.
-    pub fn failed(&self, what: &str, e: &dyn std::fmt::Display) -> String {
+    pub(crate) fn failed(&self, what: &str, e: &dyn std::fmt::Display) -> String {
         tracing::error!(error = %e, "{what} failed");
         self.t("error.generic", &[])
     }

@@ -21,7 +21,7 @@ use teloxide::{ApiError, RequestError};
 use tokio_util::sync::CancellationToken;
 
 /// The longest one start-up call may take (teloxide's 10 s wait after a 5xx included).
-pub const CALL_TIMEOUT: Duration = Duration::from_secs(15);
+pub(crate) const CALL_TIMEOUT: Duration = Duration::from_secs(15);
 /// The first wait after a failed attempt; it doubles up to [`MAX_BACKOFF`].
 const FIRST_BACKOFF: Duration = Duration::from_secs(1);
 const MAX_BACKOFF: Duration = Duration::from_secs(60);
@@ -65,7 +65,7 @@ fn classify(e: RequestError, token: &str) -> Attempt {
 }
 
 /// The wait before attempt `attempt + 1`: 1 s, 2 s, 4 s … up to a minute, with jitter.
-pub fn backoff(attempt: u32) -> Duration {
+pub(crate) fn backoff(attempt: u32) -> Duration {
     let base = FIRST_BACKOFF
         .saturating_mul(1u32 << attempt.saturating_sub(1).min(6))
         .min(MAX_BACKOFF);
@@ -141,8 +141,11 @@ pub enum Transport<'a> {
     Polling,
     /// Telegram posts to `url` with `secret` in the secret-token header.
     Webhook {
+        /// The public URL Telegram posts to.
         url: &'a reqwest::Url,
+        /// The secret token Telegram sends back.
         secret: &'a str,
+        /// `setWebhook`'s `max_connections`.
         max_connections: u8,
     },
 }

@@ -11,6 +11,7 @@ use chrono::{DateTime, Datelike, Duration, FixedOffset, Utc};
 /// One date of an alert.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AlertDate {
+    /// The date and time, with the offset of the zone it was read in.
     pub at: DateTime<FixedOffset>,
     /// No time of day: `at` is the start of the day, and the whole day is meant.
     pub day_only: bool,

@@ -154,6 +154,7 @@ pub struct Scheduler {
 }
 
 impl Scheduler {
+    /// A scheduler for `limits` (the overall and group rates at least 1).
     pub fn new(limits: Limits) -> Self {
         let limits = Limits {
             global_per_sec: limits.global_per_sec.max(1),
@@ -172,6 +173,7 @@ impl Scheduler {
         }
     }
 
+    /// The limits it applies.
     pub fn limits(&self) -> Limits {
         self.limits
     }

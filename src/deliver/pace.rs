@@ -146,6 +146,7 @@ pub struct Pace {
 }
 
 impl Pace {
+    /// A gate applying `limits`, nothing counted yet.
     pub fn new(limits: Limits) -> Arc<Pace> {
         Arc::new(Pace {
             limits,

@@ -18,7 +18,9 @@ pub enum Kind {
 /// The queue's new order (indices into it) and how many of its first keys to send now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
+    /// Indices into the queue, in the order to keep it.
     pub order: Vec<usize>,
+    /// How many of the reordered queue's first keys go in the next message.
     pub take: usize,
 }
 

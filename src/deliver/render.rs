@@ -62,10 +62,13 @@ pub struct Alert {
     pub feed_name: String,
     /// Plain text.
     pub title: String,
+    /// The entry's link (the title links to it).
     pub link: Option<String>,
     /// Plain text, at most 600 characters (longer is shortened here).
     pub summary: String,
+    /// What the appeal asks, one line each (with a button when linked).
     pub actions: Vec<Action>,
+    /// Hashtags, `#` included, on the last line.
     pub hashtags: Vec<String>,
     /// ISO 639-1 code of the entry's language, e.g. `ar`.
     pub lang: String,
@@ -73,13 +76,16 @@ pub struct Alert {
     pub also_published_by: Vec<String>,
     /// When the event starts, and when the call closes (a 📅 and a ⏳ line).
     pub when: Option<AlertDate>,
+    /// When the call closes (a ⏳ line).
     pub deadline: Option<AlertDate>,
 }
 
 /// An inline keyboard URL button.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Button {
+    /// The button's label.
     pub text: String,
+    /// Where it opens.
     pub url: String,
 }
 
@@ -87,7 +93,9 @@ pub struct Button {
 /// a parse mode (dry-run output, and the fallback when Telegram refuses the HTML).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rendered {
+    /// Telegram HTML, at most 4096 visible characters.
     pub html: String,
+    /// The same message as plain text.
     pub plain: String,
     /// One button per row.
     pub buttons: Vec<Button>,

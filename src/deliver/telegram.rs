@@ -15,6 +15,7 @@ use teloxide::{ApiError, RequestError};
 /// What became of one send.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SendOutcome {
+    /// Telegram took the message.
     Sent,
     /// 429: wait this long for this chat, then send again.
     RetryAfter(Duration),
@@ -42,6 +43,8 @@ pub struct Sender {
 }
 
 impl Sender {
+    /// A sender on `bot` that keeps `token` out of errors; `paid_broadcast` sends with
+    /// `allow_paid_broadcast`.
     pub fn new(bot: Bot, token: &str, paid_broadcast: bool) -> Sender {
         Sender {
             bot,
@@ -85,7 +88,9 @@ impl Sender {
 /// broadcast (`allow_paid_broadcast`).
 #[derive(Debug, Clone, Copy)]
 pub struct Options<'a> {
+    /// The bot token, scrubbed from error texts.
     pub token: &'a str,
+    /// Send with `allow_paid_broadcast`.
     pub paid: bool,
 }
 

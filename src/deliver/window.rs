@@ -142,6 +142,7 @@ impl Window {
         self.queues.get_mut(&chat).filter(|q| !q.is_empty())
     }
 
+    /// Whether the window holds records for this chat.
     pub fn has_work(&self, chat: i64) -> bool {
         self.queue(chat).is_some()
     }

@@ -30,6 +30,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+/// At most this many sends are in flight at once (also the most a crash can send twice).
 pub const MAX_IN_FLIGHT: usize = 16;
 /// The longest a finished send waits for its removal to be flushed.
 const FLUSH_EVERY: Duration = Duration::from_millis(20);
@@ -56,12 +57,18 @@ struct Done {
 /// What the worker uses of the running bot: the store, the counters, Telegram's pace
 /// (shared with replies and notices) and where to report a subscription that ended.
 pub struct Handles {
+    /// The database (the outbox, sent messages, the saved pace).
     pub store: Store,
+    /// The metrics.
     pub counters: Arc<Counters>,
+    /// The one gate every message passes.
     pub pace: Arc<Pace>,
+    /// Where a subscription Telegram ended is reported.
     pub events: Events,
 }
 
+/// The outbox worker: drains the outbox to Telegram within the limits, at most [`MAX_IN_FLIGHT`]
+/// sends at once.
 pub struct Worker {
     handles: Handles,
     /// Sends are spread evenly at the overall limit, the window stretched by the

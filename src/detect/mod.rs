@@ -1,4 +1,3 @@
-#![warn(unreachable_pub, missing_docs, clippy::too_many_lines)]
 //! Appeal detection: entry -> verdict (is it an appeal?, actions, hashtags, summary,
 //! reasons, fingerprint).
 //!

@@ -11,6 +11,11 @@
 //! after the bot has stopped), no 429, at least 97 % of the allowed rate, peak RSS
 //! (VmHWM) ≤ 40 MB up to 10,000 chats and ≤ 64 MB beyond, CPU time (user + system of the
 //! bot's process, during the broadcast) ≤ 0.5 ms per message.
+#![allow(
+    unreachable_pub,
+    reason = "a test or bench is a crate of its own with no public API: `pub` in its modules \
+              and in tests/support means \"for this crate's other modules\""
+)]
 
 #[path = "../tests/support/mod.rs"]
 mod support;

@@ -19,6 +19,11 @@
 //! missed: ≤ 1.5 s and ≤ 0.1 s of CPU per 1,000 feeds, peak RSS ≤ 40 MB up to 2,000 feeds
 //! and ≤ 64 MB up to 10,000, every poll answered, every appeal delivered exactly once, no
 //! 429.
+#![allow(
+    unreachable_pub,
+    reason = "a test or bench is a crate of its own with no public API: `pub` in its modules \
+              and in tests/support means \"for this crate's other modules\""
+)]
 
 #[path = "../tests/support/mod.rs"]
 #[allow(unused_imports)]

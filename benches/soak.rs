@@ -14,6 +14,11 @@
 //! Prints one line per sample (RSS, CPU, polls, fetch errors, sends, failures, outbox
 //! depth, 429s, render errors, warnings logged), then the summary: RSS at start and end,
 //! and whether every appeal reached every subscriber once. Exits 1 if not.
+#![allow(
+    unreachable_pub,
+    reason = "a test or bench is a crate of its own with no public API: `pub` in its modules \
+              and in tests/support means \"for this crate's other modules\""
+)]
 
 #[path = "../tests/support/mod.rs"]
 #[allow(unused_imports)]
@@ -112,6 +117,11 @@ fn main() {
     }
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "the soak run's phases in order (set up, change and sample, drain, judge) over \
+              shared locals"
+)]
 async fn soak(
     minutes: u64,
     n_feeds: usize,

@@ -1336,6 +1336,10 @@ fn windows_1256_table_spells_the_test_title() {
 // HTML parser): whatever the alert's fields hold, the message is valid Telegram HTML of at
 // most 4096 visible characters. A seeded loop, the same inputs every run.
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "a table of hostile pieces (about 90 lines), then the seeded loop that combines them"
+)]
 #[test]
 fn rendered_alerts_and_digests_pass_telegrams_html_parser_whatever_the_fields() {
     use solibot::deliver::render::{Alert, render_alert, render_digest};

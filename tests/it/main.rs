@@ -1,5 +1,10 @@
 //! The integration tests: one binary, the real program against the fake Telegram Bot API
 //! and the local feed server of `tests/support/`.
+#![allow(
+    unreachable_pub,
+    reason = "a test or bench is a crate of its own with no public API: `pub` in its modules \
+              and in tests/support means \"for this crate's other modules\""
+)]
 
 #[path = "../support/mod.rs"]
 mod support;

@@ -657,6 +657,10 @@ async fn a_permanent_redirect_updates_the_stored_url() {
     bot.stop().await;
 }
 
+#[allow(
+    clippy::too_many_lines,
+    reason = "one scenario against one running bot: each choice, then the alerts it lets through"
+)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn subscriber_choices_decide_which_alerts_a_chat_gets() {
     let tg = FakeTelegram::start().await;

@@ -66,9 +66,9 @@ pub struct Alert {
     pub link: Option<String>,
     /// Plain text, at most 600 characters (longer is shortened here).
     pub summary: String,
-    /// What the appeal asks, one line each (with a button when linked).
+    /// What the appeal asks; the first ones with a web link also become buttons.
     pub actions: Vec<Action>,
-    /// Hashtags, `#` included, on the last line.
+    /// Hashtags, `#` included.
     pub hashtags: Vec<String>,
     /// ISO 639-1 code of the entry's language, e.g. `ar`.
     pub lang: String,

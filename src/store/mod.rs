@@ -112,7 +112,7 @@ impl From<TransactionError<StoreError>> for StoreError {
 /// Health of a feed as the poller last saw it.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct FeedHealth {
-    /// Unix time (seconds) of the last poll that fetched and parsed the feed.
+    /// Unix time (seconds) of the last successful poll (a 304 counts).
     pub last_success: Option<i64>,
     /// The last failure's message.
     pub last_error: Option<String>,
@@ -199,7 +199,7 @@ pub struct SubscriberRecord {
     pub chat_id: i64,
     /// `private`, `group`, `supergroup` or `channel`.
     pub kind: String,
-    /// The language the chat's alerts and notices are worded in; `None` = the default.
+    /// The Telegram `language_code` of the user who subscribed the chat, if Telegram gave one.
     pub language: Option<String>,
     /// Unix time (seconds) it subscribed.
     pub since: i64,
@@ -336,13 +336,13 @@ pub struct DateRecord {
 pub struct DeliveryRecord {
     /// Record version (1).
     pub v: u32,
-    /// The alert to send; 0 for a notice or a preview.
+    /// The alert to send (for a preview, the held alert); 0 for a notice.
     pub alert_id: u64,
     /// The chat it goes to.
     pub chat_id: i64,
     /// The forum topic it goes to; `None` = the main chat.
     pub thread_id: Option<i32>,
-    /// Failed sends so far (the worker's backoff grows with it).
+    /// 0 when queued (the worker counts a chat's failed sends in memory, not here).
     pub attempts: u32,
     /// Unix time (seconds) it was queued.
     pub queued_at: i64,
@@ -765,7 +765,7 @@ impl Store {
         Ok(())
     }
 
-    /// Writes everything to disk now, on the calling thread (tests, shutdown).
+    /// Writes everything to disk now, blocking the calling thread.
     pub fn flush_sync(&self) -> Result<(), StoreError> {
         self.db.flush()?;
         Ok(())

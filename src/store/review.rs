@@ -159,7 +159,7 @@ pub struct HeldCounts {
     pub held: usize,
     /// Still waiting for a decision.
     pub pending: usize,
-    /// Approved and sent.
+    /// Approved (queued to the subscribers).
     pub approved: usize,
     /// Rejected.
     pub rejected: usize,

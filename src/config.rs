@@ -20,37 +20,37 @@ pub const DEFAULT_CONFIG_PATH: &str = "config/solibot.toml";
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawConfig {
-    /// `[telegram]`.
+    /// `[telegram]`: the bot's token, API server, admins and webhook.
     #[serde(default)]
     pub telegram: RawTelegram,
-    /// `[storage]`.
+    /// `[storage]`: where the database lives.
     #[serde(default)]
     pub storage: RawStorage,
-    /// `[polling]`.
+    /// `[polling]`: how often and how many feeds are polled.
     #[serde(default)]
     pub polling: RawPolling,
-    /// `[fetch]`.
+    /// `[fetch]`: the limits of every fetch.
     #[serde(default)]
     pub fetch: RawFetch,
-    /// `[detect]`.
+    /// `[detect]`: the appeal threshold and extra cue files.
     #[serde(default)]
     pub detect: RawDetect,
-    /// `[http]`.
+    /// `[http]`: where `/healthz`, `/metrics`, the webhook and WebSub are served.
     #[serde(default)]
     pub http: RawHttp,
-    /// `[log]`.
+    /// `[log]`: log format and filter.
     #[serde(default)]
     pub log: RawLog,
-    /// `[delivery]`.
+    /// `[delivery]`: Telegram's pace.
     #[serde(default)]
     pub delivery: RawDelivery,
-    /// `[websub]`.
+    /// `[websub]`: WebSub push.
     #[serde(default)]
     pub websub: RawWebSub,
-    /// `[review]`.
+    /// `[review]`: what holds appeals for an organizer's approval.
     #[serde(default)]
     pub review: RawReview,
-    /// `[dates]`.
+    /// `[dates]`: the default time zone of appeals' dates.
     #[serde(default)]
     pub dates: RawDates,
     /// `[[feeds]]`: the feeds that exist from the start.
@@ -101,7 +101,7 @@ pub struct RawTelegram {
     pub webhook_max_connections: Option<u32>,
 }
 
-/// `[storage]`.
+/// `[storage]`: where the database lives.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawStorage {
@@ -146,7 +146,7 @@ pub struct RawDetect {
     pub cue_files: Vec<PathBuf>,
 }
 
-/// `[http]`.
+/// `[http]`: the local HTTP endpoint.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawHttp {
@@ -164,7 +164,7 @@ pub struct RawDelivery {
     pub paid_broadcast: Option<bool>,
 }
 
-/// `[log]`.
+/// `[log]`: how the program logs.
 #[derive(Debug, Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub struct RawLog {
@@ -282,7 +282,7 @@ pub struct Config {
     pub fetch_timeout: Duration,
     /// `fetch.user_agent`; `None`: solibot's own.
     pub user_agent: Option<String>,
-    /// The appeal threshold (0 to 1); `None`: the fitted model's.
+    /// The appeal threshold (0 to 1); `None`: the detector's built-in default.
     pub threshold: Option<f32>,
     /// Extra cue files (relative paths already joined to the config file's folder).
     pub cue_files: Vec<PathBuf>,

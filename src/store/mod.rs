@@ -127,7 +127,7 @@ pub struct FeedHealth {
     pub told_failing: bool,
     /// New entries the polls have found in the feed, in total.
     pub entries_seen: u64,
-    /// Appeals from the feed that were queued for subscribers, in total.
+    /// Alerts the feed's polls wrote (one per new appeal, or new entry in mode `all`), in total.
     pub appeals_sent: u64,
 }
 
@@ -238,14 +238,14 @@ pub struct ChatSettings {
     pub language: Option<String>,
 }
 
-/// A user allowed to manage feeds (tree `organizers`), written by `/grant` and the CLI.
+/// A user allowed to manage feeds (tree `organizers`), written by `/grant`.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct OrganizerRecord {
     /// Record version (1).
     pub v: u32,
     /// Telegram's user id.
     pub user_id: i64,
-    /// The admin or organizer who granted the role.
+    /// The admin who granted the role.
     pub granted_by: i64,
     /// Unix time (seconds) of the grant.
     pub since: i64,

@@ -176,24 +176,14 @@ async fn wrong_in_reply_to_an_alert_records_once_and_the_export_prints_it() {
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(lines.len(), 1, "recorded once: {stdout}");
     let v: serde_json::Value = serde_json::from_str(lines[0]).expect("a JSON line");
-    for field in [
-        "id",
-        "title",
-        "link",
-        "published",
-        "lang",
-        "is_appeal",
-        "score",
-        "actions",
-        "hashtags",
-        "summary",
-        "reasons",
-        "verdict",
-        "by",
-        "at",
-    ] {
+    for field in solibot::feedback::EXPORT_FIELDS {
         assert!(v.get(field).is_some(), "{field} in {v}");
     }
+    assert_eq!(
+        v.as_object().map(|o| o.len()),
+        Some(solibot::feedback::EXPORT_FIELDS.len()),
+        "{v}"
+    );
     assert_eq!(v["verdict"], "not_appeal");
     assert_eq!(v["by"], ORGANIZER);
     assert_eq!(v["title"], title);

@@ -100,13 +100,9 @@ async fn export(dir: &Path) -> std::process::Output {
     let cfg = dir.join("export.toml");
     let db = dir.join("db");
     std::fs::write(&cfg, format!("[storage]\npath = \"{}\"\n", db.display())).unwrap();
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_solibot"))
-        .args(["feedback", "export", "--config", cfg.to_str().unwrap()])
-        .env_remove("SOLIBOT_DATA_PATH")
-        .env_remove("SOLIBOT_CONFIG")
-        .output()
+    Launch::command(&["feedback", "export", "--config", cfg.to_str().unwrap()])
+        .output(WAIT)
         .await
-        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

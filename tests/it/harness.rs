@@ -1,4 +1,11 @@
-//! Boots the real program in-process against the fake Bot API and the local feed server.
+//! The tests' world: the real program against the fake Bot API and the local feed server,
+//! booted in-process ([`Running`]) or as the binary ([`Launch`], [`Process`]), both from one
+//! environment ([`bot_env`]); the steps most tests share (a command and its reply, a feed's
+//! polls, the database reopened after a stop).
+
+mod process;
+
+pub use process::{Launch, Process, exit_and_text, operator_bot};
 
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{Chat, FakeTelegram, User};
@@ -12,21 +19,35 @@ use tokio_util::sync::CancellationToken;
 pub const ADMIN: i64 = 90_001;
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// The configuration a test runs with: fake Telegram, data in `dir`, fast polling.
+/// Review of appeals that link to a site new to their feed (`review.new_sites`), off for
+/// the tests: the older scenes' appeals link to sites their feeds never linked to before
+/// (a petition site after a backlog of plain news), which review would hold. The review
+/// tests (tests/it/review.rs) turn it back on.
+pub const REVIEW_NEW_SITES_OFF: (&str, &str) = ("SOLIBOT_REVIEW_NEW_SITES", "0");
+/// The same review on, as the program's default.
+pub const REVIEW_NEW_SITES_ON: (&str, &str) = (REVIEW_NEW_SITES_OFF.0, "1");
+
+/// The environment every test bot runs with, in-process ([`config`]) or as a process
+/// ([`Launch::bot`]): the fake Telegram, data in `<dir>/db`, `ADMIN` as admin, polling
+/// every second, feeds on loopback allowed, [`REVIEW_NEW_SITES_OFF`].
+pub fn bot_env(tg: &FakeTelegram, dir: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("SOLIBOT_TELEGRAM_TOKEN", tg.token()),
+        ("SOLIBOT_TELEGRAM_API_URL", tg.api_url()),
+        ("SOLIBOT_ADMINS", ADMIN.to_string()),
+        ("SOLIBOT_DATA_PATH", dir.join("db").display().to_string()),
+        ("SOLIBOT_POLL_INTERVAL", "1s".into()),
+        ("SOLIBOT_ALLOW_PRIVATE", "1".into()),
+        (REVIEW_NEW_SITES_OFF.0, REVIEW_NEW_SITES_OFF.1.into()),
+    ]
+}
+
+/// The configuration a test runs with in-process: [`bot_env`], then `extra`.
 pub fn config(tg: &FakeTelegram, dir: &Path, extra: &[(&str, &str)]) -> Config {
-    let mut env: HashMap<String, String> = HashMap::new();
-    env.insert("SOLIBOT_TELEGRAM_TOKEN".into(), tg.token());
-    env.insert("SOLIBOT_TELEGRAM_API_URL".into(), tg.api_url());
-    env.insert("SOLIBOT_ADMINS".into(), ADMIN.to_string());
-    env.insert(
-        "SOLIBOT_DATA_PATH".into(),
-        dir.join("db").display().to_string(),
-    );
-    env.insert("SOLIBOT_POLL_INTERVAL".into(), "1s".into());
-    env.insert("SOLIBOT_ALLOW_PRIVATE".into(), "1".into());
-    // Backlogs of plain news, then appeals linking elsewhere: most tests are not about
-    // review (tests/it/review.rs turns it back on).
-    env.insert("SOLIBOT_REVIEW_NEW_SITES".into(), "0".into());
+    let mut env: HashMap<String, String> = bot_env(tg, dir)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     for (k, v) in extra {
         env.insert(k.to_string(), v.to_string());
     }
@@ -149,6 +170,12 @@ pub async fn polls_pass(feeds: &FeedServer, path: &str, n: usize) {
         feeds.wait_requests(path, before + n, WAIT).await,
         "{path} is polled {n} more times"
     );
+}
+
+/// The database of the test bot whose data folder is `dir` (`<dir>/db`, [`bot_env`]),
+/// opened to seed it before a start or to read it after a stop ([`reopen_store`]).
+pub async fn open_store(dir: &Path) -> solibot::store::Store {
+    reopen_store(&dir.join("db")).await
 }
 
 /// Opens the database of a bot that has just stopped. sled releases its file lock when its

@@ -4,7 +4,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod binary;
 mod crash;
 mod dates;
 mod delivery;
@@ -19,7 +18,6 @@ mod notices;
 mod ops;
 mod organizer;
 mod paid;
-mod process;
 mod retention;
 mod review;
 mod shape;

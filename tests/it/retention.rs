@@ -6,7 +6,7 @@ use crate::harness::*;
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::FakeTelegram;
 use solibot::retention::ALERT_KEEP_SECS;
-use solibot::store::{AlertRecord, FeedRecord, Store, now_unix};
+use solibot::store::{AlertRecord, FeedRecord, now_unix};
 
 const DAY: i64 = 24 * 3600;
 
@@ -15,7 +15,6 @@ async fn the_poller_prunes_old_alerts_and_keeps_recent_ones() {
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("db");
     feeds.set(
         "/feed.xml",
         FeedServer::rss("Partner Relief Network", &[news(1)]),
@@ -29,7 +28,7 @@ async fn the_poller_prunes_old_alerts_and_keeps_recent_ones() {
         ..AlertRecord::default()
     };
     {
-        let store = Store::open(&db).expect("the test database opens");
+        let store = open_store(dir.path()).await;
         store
             .add_feed(FeedRecord::new(feeds.url("/feed.xml"), "Partner"))
             .expect("feed added");
@@ -46,7 +45,7 @@ async fn the_poller_prunes_old_alerts_and_keeps_recent_ones() {
     polls_pass(&feeds, "/feed.xml", 1).await;
     bot.stop().await;
 
-    let store = reopen_store(&db).await;
+    let store = open_store(dir.path()).await;
     assert!(
         store.alert(1).unwrap().is_none(),
         "the old alert is deleted"

@@ -8,8 +8,6 @@ use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{Chat, FakeTelegram, SentMessage};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 const ORGANIZER: i64 = 90_002;
 const SUBSCRIBERS: [i64; 2] = [1001, 1002];
@@ -323,7 +321,7 @@ async fn a_new_site_on_a_trusted_feed_is_held_and_a_known_one_is_not() {
         rss(&[appeal(1), news(1)]),
         "application/rss+xml",
     );
-    let on = [("SOLIBOT_REVIEW_NEW_SITES", "1")];
+    let on = [REVIEW_NEW_SITES_ON];
     let bot = Running::start(config(&tg, dir.path(), &on), &tg).await;
     subscribe(&tg).await;
     let r = command(&tg, ADMIN, &format!("/addfeed {}", feeds.url("/feed.xml"))).await;
@@ -386,37 +384,6 @@ async fn a_new_site_on_a_trusted_feed_is_held_and_a_known_one_is_not() {
     bot.stop().await;
 }
 
-/// The binary on an empty config, `ADMIN` as admin, loopback feeds allowed.
-fn spawn(tg: &FakeTelegram, dir: &Path) -> Child {
-    let config = dir.join("empty.toml");
-    std::fs::write(&config, "[polling]\ninterval = \"1s\"\n").unwrap();
-    Command::new(env!("CARGO_BIN_EXE_solibot"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env_clear()
-        .env("SOLIBOT_TELEGRAM_TOKEN", tg.token())
-        .env("SOLIBOT_TELEGRAM_API_URL", tg.api_url())
-        .env("SOLIBOT_DATA_PATH", dir.join("db"))
-        .env("SOLIBOT_ADMINS", ADMIN.to_string())
-        .env("SOLIBOT_ALLOW_PRIVATE", "1")
-        .env("SOLIBOT_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the solibot binary starts")
-}
-
-/// Kills the program with SIGKILL (also when a test fails while it runs).
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
     use crate::support::telegram::Failure;
@@ -424,7 +391,9 @@ async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    let first = Killed(spawn(&tg, dir.path()));
+    let mut bot = Launch::bot(&tg, dir.path(), "")
+        .envs(&[REVIEW_NEW_SITES_ON])
+        .spawn();
     assert!(tg.wait_polling(WAIT).await);
     subscribe(&tg).await;
     let r = command(&tg, ADMIN, &format!("/addfeed {}", feeds.url("/feed.xml"))).await;
@@ -443,7 +412,7 @@ async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
     }
     press(&tg, &p[0], "Approve");
     assert!(answers(&tg, 1).await[0].starts_with("Approved"));
-    drop(first);
+    bot.kill9();
     for s in SUBSCRIBERS {
         assert!(
             alerts(&tg, s).is_empty(),
@@ -452,7 +421,7 @@ async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
         tg.clear_chat_failure(s);
     }
 
-    let second = Killed(spawn(&tg, dir.path()));
+    bot.restart();
     for s in SUBSCRIBERS {
         assert!(
             tg.wait_until(|st| st.sent_to(s).len() >= 2, WAIT).await,
@@ -468,7 +437,6 @@ async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
         1,
         "the preview is not sent again"
     );
-    drop(second);
 }
 
 /// POSTs a JSON body to the fake as teloxide does; the HTTP status and the body.

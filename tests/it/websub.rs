@@ -6,7 +6,6 @@
 //! for survives a kill -9; `/metrics` counts subscriptions, verifications, pushes and
 //! renewals.
 
-use crate::binary::Bin;
 use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::FakeTelegram;
@@ -422,7 +421,7 @@ async fn a_push_the_hub_got_its_2xx_for_survives_a_kill_9() {
         ("SOLIBOT_PUBLIC_URL", public.as_str()),
     ];
     let toml = format!("[[feeds]]\nurl = \"{topic}\"\nname = \"Partner Relief Network\"\n");
-    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    let mut bot = Launch::bot(&tg, dir.path(), &toml).envs(&env).spawn();
     let r = command(&tg, SUBSCRIBER, "/start").await;
     assert!(r.contains("Subscribed"), "{r}");
     assert!(
@@ -443,7 +442,7 @@ async fn a_push_the_hub_got_its_2xx_for_survives_a_kill_9() {
     bot.kill9();
     let before = tg.sent_to(SUBSCRIBER).len();
 
-    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    bot.restart();
     let alerted = |s: &crate::support::telegram::TelegramState| {
         s.sent_to(SUBSCRIBER)
             .iter()
@@ -458,7 +457,7 @@ async fn a_push_the_hub_got_its_2xx_for_survives_a_kill_9() {
     );
     assert!(bot.terminate().success(), "exit 0 after SIGTERM");
     assert_eq!(tg.with_state(alerted), 1, "once");
-    let store = solibot::store::Store::open(&dir.path().join("db")).expect("the database opens");
+    let store = open_store(dir.path()).await;
     assert!(
         store.pushes().expect("read").is_empty(),
         "nothing kept after it was taken"

@@ -68,14 +68,18 @@ async fn world_with(
     subscribers: &[i64],
     extra: &[(&str, &str)],
 ) -> Running {
-    feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    let bot = Running::start(config(tg, dir, extra), tg).await;
-    command(tg, ADMIN, &format!("/grant {ORGANIZER}")).await;
-    for chat in subscribers {
-        command(tg, *chat, "/start").await;
-    }
-    let r = command(tg, ADMIN, &format!("/addfeed {}", feeds.url("/feed.xml"))).await;
-    assert!(r.starts_with("Added feed "), "{r}");
+    let backlog = [news(1)];
+    let bot = start_scene(
+        tg,
+        feeds,
+        dir,
+        &backlog,
+        Some(ORGANIZER),
+        subscribers,
+        extra,
+    )
+    .await;
+    add_feed(tg, ADMIN, &feeds.url("/feed.xml")).await;
     bot
 }
 

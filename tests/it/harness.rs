@@ -1,7 +1,8 @@
 //! The tests' world: the real program against the fake Bot API and the local feed server,
 //! booted in-process ([`Running`]) or as the binary ([`Launch`], [`Process`]), both from one
 //! environment ([`bot_env`]); the steps most tests share (a command and its reply, a feed's
-//! polls, the database reopened after a stop).
+//! polls, the scene most tests start from, adding a feed, subscribing, the database
+//! reopened after a stop).
 
 mod process;
 
@@ -132,6 +133,56 @@ pub async fn handled(tg: &FakeTelegram, update_id: i64) {
             .await,
         "update {update_id} is handled and confirmed"
     );
+}
+
+/// A partner feed as RSS, titled "Partner Relief Network".
+pub fn partner_rss(items: &[Item]) -> String {
+    FeedServer::rss("Partner Relief Network", items)
+}
+
+/// Each chat of `chats` sends /start in private and is subscribed.
+pub async fn subscribe(tg: &FakeTelegram, chats: &[i64]) {
+    for &id in chats {
+        let r = command(tg, id, "/start").await;
+        assert!(r.contains("Subscribed"), "{r}");
+    }
+}
+
+/// The set-up most scenes share: `/feed.xml` serving `backlog` as a partner feed, the bot
+/// running in-process on [`config`] with `extra`, `organizer` (if any) granted by the
+/// admin and each chat of `subscribers` subscribed. Adding the feed (as the admin or the
+/// organizer) is the scene's own step: [`add_feed`].
+pub async fn start_scene(
+    tg: &FakeTelegram,
+    feeds: &FeedServer,
+    dir: &Path,
+    backlog: &[Item],
+    organizer: Option<i64>,
+    subscribers: &[i64],
+    extra: &[(&str, &str)],
+) -> Running {
+    feeds.set("/feed.xml", partner_rss(backlog), "application/rss+xml");
+    let bot = Running::start(config(tg, dir, extra), tg).await;
+    if let Some(id) = organizer {
+        let r = command(tg, ADMIN, &format!("/grant {id}")).await;
+        assert!(r.contains(&id.to_string()), "{r}");
+    }
+    subscribe(tg, subscribers).await;
+    bot
+}
+
+/// The id `/addfeed` gave (from "Added feed N: …").
+pub fn added_id(reply: &str) -> u64 {
+    reply
+        .strip_prefix("Added feed ")
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not an /addfeed success: {reply}"))
+}
+
+/// `user` adds the feed at `url` with `/addfeed`; its id.
+pub async fn add_feed(tg: &FakeTelegram, user: i64, url: &str) -> u64 {
+    added_id(&command(tg, user, &format!("/addfeed {url}")).await)
 }
 
 /// A clear appeal, as a partner would publish it (each with its own text: sentences that

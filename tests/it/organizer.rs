@@ -63,15 +63,6 @@ async fn said_in(tg: &FakeTelegram, chat: Chat, from: User, text: &str) -> Strin
     tg.sent_to(id)[before].visible_text.clone()
 }
 
-/// The id `/addfeed` gave (from "Added feed N: …").
-fn added_id(reply: &str) -> u64 {
-    reply
-        .strip_prefix("Added feed ")
-        .and_then(|r| r.split(':').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("not an /addfeed success: {reply}"))
-}
-
 /// Waits until `chat` got `n` messages, then a little more, and returns them.
 async fn settled(
     tg: &FakeTelegram,

@@ -156,9 +156,33 @@ pub fn from_entry(feed: &FeedRecord, entry: &Entry, v: &Verdict, by: i64) -> Fee
     }
 }
 
+/// The fields of an export line, in its order: the one list of them, for the export's
+/// readers and tests (a unit test fails when [`ExportLine`] and this list differ).
+pub const EXPORT_FIELDS: [&str; 19] = [
+    "id",
+    "title",
+    "link",
+    "published",
+    "lang",
+    "is_appeal",
+    "score",
+    "actions",
+    "hashtags",
+    "summary",
+    "reasons",
+    "when",
+    "deadline",
+    "verdict",
+    "by",
+    "at",
+    "feed_id",
+    "feed",
+    "feed_url",
+];
+
 /// One line of `solibot feedback export`: `check --json`'s fields, then the verdict, who
-/// gave it and when, then where the entry comes from.
-#[derive(Debug, Serialize)]
+/// gave it and when, then where the entry comes from. Its fields are [`EXPORT_FIELDS`].
+#[derive(Debug, Default, Serialize)]
 pub struct ExportLine<'a> {
     /// The entry's stable id.
     pub id: &'a str,
@@ -334,29 +358,31 @@ mod tests {
         assert!(store.record_feedback(&rec).await.unwrap());
         let line = serde_json::to_value(export_line(&store.feedback_records().unwrap()[0]))
             .expect("serializes");
-        for field in [
-            "id",
-            "title",
-            "link",
-            "published",
-            "lang",
-            "is_appeal",
-            "score",
-            "actions",
-            "hashtags",
-            "summary",
-            "reasons",
-            "verdict",
-            "by",
-            "at",
-        ] {
+        for field in EXPORT_FIELDS {
             assert!(line.get(field).is_some(), "{field} in {line}");
         }
+        assert_eq!(line.as_object().map(|o| o.len()), Some(EXPORT_FIELDS.len()));
         assert_eq!(line["verdict"], "appeal");
         assert_eq!(line["score"], 0.432);
         assert_eq!(line["by"], 77);
         assert_eq!(line["published"], "2023-11-14T22:13:20+00:00");
         let at = line["at"].as_str().unwrap();
         assert!(chrono::DateTime::parse_from_rfc3339(at).is_ok(), "{at}");
+    }
+
+    /// The field list follows `ExportLine`: a field added, removed or renamed on one side
+    /// only fails here (the keys of a serialized line, in order).
+    #[test]
+    fn export_fields_name_every_field_of_an_export_line_in_order() {
+        let text = serde_json::to_string(&ExportLine::default()).expect("serializes");
+        let line: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+        let mut keys: Vec<&str> = line
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_by_key(|k| text.find(&format!("\"{k}\":")));
+        assert_eq!(keys, EXPORT_FIELDS);
     }
 }

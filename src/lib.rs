@@ -14,6 +14,7 @@
 //! - [`events`]: what polling and delivery report upward (on a channel, not an import).
 //! - [`feedback`]: organizers' verdicts on alerts (`/wrong`, `/send`), the threshold raise
 //!   they give a feed, `solibot feedback export`.
+//! - [`retention`]: how long old alert records are kept (the poller's sweep prunes them).
 //! - [`choices`]: a chat's choices and which chats an alert goes to.
 //! - [`deliver`]: render (verdict -> Telegram HTML, pure), the outbox worker and its
 //!   rate limits.
@@ -50,6 +51,7 @@ pub mod i18n;
 pub mod manage;
 pub mod metrics;
 pub mod poll;
+pub mod retention;
 pub mod review;
 pub mod store;
 pub mod text;

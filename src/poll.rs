@@ -25,7 +25,7 @@ use tokio_util::sync::CancellationToken;
 pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 /// How many recent alerts a new appeal is compared with for cross-posts.
 const CROSS_POST_WINDOW: usize = 200;
-/// How often the poller expires held appeals nobody decided on.
+/// How often the poller expires held appeals nobody decided on and prunes old alerts.
 const REVIEW_SWEEP_SECS: i64 = 600;
 /// Cross-posts are looked for among alerts of the last week.
 const CROSS_POST_MAX_AGE: i64 = 7 * 24 * 3600;
@@ -781,6 +781,7 @@ pub async fn run(shared: Arc<Shared>, cancel: CancellationToken) {
         let now = now_unix();
         if now >= next_sweep {
             crate::review::sweep(&shared);
+            crate::retention::sweep(&shared.store, now);
             next_sweep = now + REVIEW_SWEEP_SECS;
         }
         let mut due: Vec<(i64, u64)> = schedule

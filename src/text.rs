@@ -1,6 +1,7 @@
 //! Small text helpers shared by parsing, detection, rendering and logging: HTML fragment ->
-//! plain text, the one HTML entity decoder, the one language-tag reader, and the bot token
-//! scrubbed from a message.
+//! plain text, the one HTML entity decoder, the one language-tag reader, the one digit
+//! normaliser (Arabic-Indic and Persian digits as ASCII), and the bot token scrubbed from a
+//! message.
 //!
 //! Pure and tolerant: never fails, whatever the input.
 
@@ -101,6 +102,18 @@ pub fn primary_language(tag: &str) -> String {
         .next()
         .unwrap_or("")
         .to_ascii_lowercase()
+}
+
+/// The ASCII digit an Arabic-Indic (`٠`–`٩`) or Persian (`۰`–`۹`) digit stands for; `None`
+/// for any other character (ASCII digits included). The one digit normaliser: the
+/// detector's folded text and the date scanner's tokens both read digits through it.
+pub fn ascii_digit(c: char) -> Option<char> {
+    let zero = match c {
+        '\u{0660}'..='\u{0669}' => 0x0660,
+        '\u{06F0}'..='\u{06F9}' => 0x06F0,
+        _ => return None,
+    };
+    char::from_digit(c as u32 - zero, 10)
 }
 
 /// Collapses runs of white space into one space and trims.
@@ -237,7 +250,20 @@ fn cp1252(n: u32) -> char {
 
 #[cfg(test)]
 mod tests {
-    use super::{decode_entity, html_to_text, primary_language};
+    use super::{ascii_digit, decode_entity, html_to_text, primary_language};
+
+    #[test]
+    fn arabic_indic_and_persian_digits_read_as_ascii() {
+        let read = |s: &str| -> String { s.chars().map(|c| ascii_digit(c).unwrap_or(c)).collect() };
+        assert_eq!(read("٠١٢٣٤٥٦٧٨٩"), "0123456789");
+        assert_eq!(read("۰۱۲۳۴۵۶۷۸۹"), "0123456789");
+        assert_eq!(read("١٣ آذار ۲۰۲۷"), "13 آذار 2027");
+        for other in [
+            '0', '9', 'a', '\u{065F}', '\u{066A}', '\u{06EF}', '\u{06FA}', '७',
+        ] {
+            assert_eq!(ascii_digit(other), None, "{other:?}");
+        }
+    }
 
     #[test]
     fn language_tags_read_to_their_primary_subtag() {

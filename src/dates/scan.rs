@@ -42,9 +42,11 @@ impl Tok {
 
 /// One character of normalised text, or none (a diacritic).
 fn normalise_char(c: char, turkish: bool, out: &mut String) {
+    if let Some(d) = crate::text::ascii_digit(c) {
+        out.push(d);
+        return;
+    }
     match c {
-        '\u{0660}'..='\u{0669}' => out.push(char::from(b'0' + (c as u32 - 0x0660) as u8)),
-        '\u{06F0}'..='\u{06F9}' => out.push(char::from(b'0' + (c as u32 - 0x06F0) as u8)),
         '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}' | '\u{200C}'..='\u{200F}' => {}
         'أ' | 'إ' | 'آ' | 'ٱ' => out.push('ا'),
         'ى' => out.push('ي'),

@@ -162,10 +162,8 @@ fn fold_char(c: char, out: &mut String, last_space: &mut bool) {
     let cp = c as u32;
     if (0x0621..=0x063A).contains(&cp) || (0x0641..=0x064A).contains(&cp) {
         out.push(c); // plain Arabic letters
-    } else if (0x0660..=0x0669).contains(&cp) {
-        out.push(char::from(b'0' + (cp - 0x0660) as u8));
-    } else if (0x06F0..=0x06F9).contains(&cp) {
-        out.push(char::from(b'0' + (cp - 0x06F0) as u8));
+    } else if let Some(d) = crate::text::ascii_digit(c) {
+        out.push(d);
     } else if c.is_whitespace() {
         if !*last_space {
             out.push(' ');

@@ -263,7 +263,7 @@ pub struct ActionRecord {
 }
 
 /// One alert's content, written once and shared by its deliveries.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct AlertRecord {
     /// Record version (1).
     pub v: u32,
@@ -1194,15 +1194,16 @@ impl Store {
         Ok(keys.len())
     }
 
-    /// Deletes alerts that no delivery refers to any more and that are older than
-    /// `keep_secs` (the recent ones are kept for cross-post detection).
-    pub fn prune_alerts(&self, keep_secs: i64) -> Result<usize, StoreError> {
+    /// Deletes alerts that no delivery refers to any more and that were created more than
+    /// `keep_secs` before `now` (the recent ones are kept for cross-post detection and
+    /// `/wrong`). `crate::retention` calls it.
+    pub fn prune_alerts(&self, now: i64, keep_secs: i64) -> Result<usize, StoreError> {
         let live: std::collections::HashSet<u64> = self
             .outbox()?
             .into_iter()
             .map(|(_, d)| d.alert_id)
             .collect();
-        let cutoff = now_unix() - keep_secs;
+        let cutoff = now - keep_secs;
         let mut removed = 0;
         for kv in self.alerts.iter() {
             let (k, v) = kv?;

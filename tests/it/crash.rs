@@ -4,8 +4,7 @@
 //! bound for that kill (ARCHITECTURE.md, "Invariants": only the sends in flight,
 //! `MAX_IN_FLIGHT`), a command acted on once.
 
-use crate::harness::{ADMIN, WAIT, appeal, news, user};
-use crate::process::Bot;
+use crate::harness::{ADMIN, Process, WAIT, appeal, news, operator_bot, user};
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{Chat, FakeTelegram, TelegramState};
 use solibot::deliver::worker::MAX_IN_FLIGHT;
@@ -74,7 +73,7 @@ fn duplicate_messages(s: &TelegramState, chat: i64, round: &[u32]) -> usize {
 /// appeal to one chat).
 async fn settle(
     tg: &FakeTelegram,
-    bot: &Bot,
+    bot: &Process,
     chats: &[i64],
     round: &[u32],
 ) -> (usize, usize, usize) {
@@ -112,7 +111,7 @@ async fn each_kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_wha
     let dir = tempfile::tempdir().expect("temp dir");
     feeds.set(FEED, rss(&[news(1)]), RSS);
     let url = feeds.url(FEED);
-    let mut bot = Bot::spawn(&tg, dir.path(), Some(&url), SCALE);
+    let mut bot = operator_bot(&tg, dir.path(), Some(&url), SCALE).spawn();
     assert!(tg.wait_polling(WAIT).await, "the binary long-polls");
     let chats: Vec<i64> = (6001..6001 + CHATS).collect();
     subscribe(&tg, &chats).await;
@@ -137,7 +136,7 @@ async fn each_kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_wha
             (1..CHATS as usize).contains(&at_kill),
             "round {round}: killed mid-broadcast, after {at_kill} of {CHATS} messages"
         );
-        bot = Bot::spawn(&tg, dir.path(), Some(&url), SCALE);
+        bot.restart();
         let (lost, duplicates, most) = settle(&tg, &bot, &chats, &[round]).await;
         rows.push((round, at_kill, duplicates));
         assert_eq!(lost, 0, "round {round}: chats without the alert");
@@ -169,7 +168,7 @@ async fn kill_nine_around_a_polls_commit_alerts_each_entry_once() {
     let dir = tempfile::tempdir().expect("temp dir");
     feeds.set(FEED, rss(&[news(1)]), RSS);
     let url = feeds.url(FEED);
-    let mut bot = Bot::spawn(&tg, dir.path(), Some(&url), "10");
+    let mut bot = operator_bot(&tg, dir.path(), Some(&url), "10").spawn();
     assert!(tg.wait_polling(WAIT).await, "the binary long-polls");
     let chats: Vec<i64> = (7001..7001 + CHATS).collect();
     subscribe(&tg, &chats).await;
@@ -197,7 +196,7 @@ async fn kill_nine_around_a_polls_commit_alerts_each_entry_once() {
         bot.kill9();
         let sent_before =
             tg.with_state(|s| round.iter().map(|n| recorded(s, &chats, *n)).sum::<usize>());
-        bot = Bot::spawn(&tg, dir.path(), Some(&url), "10");
+        bot.restart();
         let (lost, duplicates, most) = settle(&tg, &bot, &chats, &round).await;
         println!(
             "kill -9 {delay_ms} ms after the fetch ({sent_before} messages sent before it): 0 lost, {duplicates} duplicates"
@@ -255,7 +254,7 @@ async fn kill_nine_during_import_imports_once_after_the_restart() {
             feeds.set(p, body, RSS);
         }
     }
-    let mut bot = Bot::spawn(&tg, dir.path(), None, "1");
+    let mut bot = operator_bot(&tg, dir.path(), None, "1").spawn();
     assert!(tg.wait_polling(WAIT).await, "the first run polls");
     let doc = opml(paths.len(), |i| feeds.url(&paths[i]));
     tg.push_document(
@@ -277,7 +276,7 @@ async fn kill_nine_during_import_imports_once_after_the_restart() {
     );
     assert!(tg.sent_to(ADMIN).is_empty(), "killed before it answered");
 
-    let bot = Bot::spawn(&tg, dir.path(), None, "1");
+    bot.restart();
     assert!(
         tg.wait_until(|s| s.confirmed_update_id >= id, Duration::from_secs(60))
             .await,

@@ -1,13 +1,12 @@
 //! The program as a user runs it: the `solibot` binary as a separate process against the
 //! fake Bot API and the local feed server; stopped with SIGTERM and with SIGKILL.
 
-use crate::harness::{ADMIN, WAIT, appeal, news, user};
-use crate::process::Bot;
+use crate::harness::{ADMIN, WAIT, appeal, news, operator_bot, user};
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Chat, FakeTelegram};
 use std::time::{Duration, Instant};
 
-/// The poll interval `process::Bot` configures.
+/// The poll interval `harness::operator_bot` configures.
 const POLL_SECS: u64 = 2;
 
 fn rss(items: &[crate::support::feed_server::Item]) -> String {
@@ -47,7 +46,7 @@ async fn release_binary_delivers_within_two_polls_and_resends_nothing_after_rest
         "application/rss+xml",
     );
     let url = feeds.url("/feed.xml");
-    let bot = Bot::spawn(&tg, dir.path(), Some(&url), "1");
+    let mut bot = operator_bot(&tg, dir.path(), Some(&url), "1").spawn();
     assert!(
         tg.wait_polling(WAIT).await,
         "the binary long-polls the fake"
@@ -87,7 +86,7 @@ async fn release_binary_delivers_within_two_polls_and_resends_nothing_after_rest
     assert!(status.success(), "exit 0 after SIGTERM: {status:?}");
 
     let before = tg.sent().len();
-    let bot = Bot::spawn(&tg, dir.path(), Some(&url), "1");
+    bot.restart();
     assert!(tg.wait_polling(WAIT).await);
     let polls = feeds.requests("/feed.xml");
     assert!(
@@ -113,7 +112,7 @@ async fn a_command_killed_midway_is_handled_once_after_the_restart() {
     let interval = Duration::from_millis(4000 / body.len() as u64);
     feeds.slow_drip("/slow.xml", body, "application/rss+xml", interval);
     let dir = tempfile::tempdir().unwrap();
-    let mut bot = Bot::spawn(&tg, dir.path(), None, "1");
+    let mut bot = operator_bot(&tg, dir.path(), None, "1").spawn();
     assert!(tg.wait_polling(WAIT).await, "the first run polls");
     let url = feeds.url("/slow.xml");
     tg.push_message(
@@ -129,7 +128,7 @@ async fn a_command_killed_midway_is_handled_once_after_the_restart() {
     bot.kill9();
     assert!(tg.sent_to(ADMIN).is_empty(), "killed before it answered");
 
-    let bot = Bot::spawn(&tg, dir.path(), None, "1");
+    bot.restart();
     assert!(
         tg.wait_until(|s| s.confirmed_update_id >= id, Duration::from_secs(60))
             .await,

@@ -3,13 +3,10 @@
 //! the notice task queued the notice; after the restart the group's organizer is told
 //! once.
 
-use crate::binary::Bin;
-use crate::harness::{WAIT, appeal, news, user};
+use crate::harness::{Launch, WAIT, appeal, news, open_store, user};
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Chat, FakeTelegram, MemberStatus, TelegramState, group_id};
 use solibot::bot::notice::CRASH_AT_ENDED_ENV;
-use solibot::store::Store;
-use std::path::Path;
 
 const FEED: &str = "/feed.xml";
 const ENDED: &str = "Its subscription has ended";
@@ -25,11 +22,6 @@ fn told(s: &TelegramState, chat: i64) -> usize {
         .count()
 }
 
-/// The (stopped) bot's database.
-fn db(dir: &Path) -> Store {
-    Store::open(&dir.join("db")).expect("the test database opens")
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscription_ended_just_before_a_crash_is_told_once_after_the_restart() {
     let tg = FakeTelegram::start().await;
@@ -42,7 +34,9 @@ async fn a_subscription_ended_just_before_a_crash_is_told_once_after_the_restart
     );
     // This run dies (abort, no shutdown path) when the notice task hears of an ended
     // subscription: after the worker's write, before the notice's.
-    let bot = Bin::spawn(&tg, dir.path(), &toml, &[(CRASH_AT_ENDED_ENV, "1")], false);
+    let bot = Launch::bot(&tg, dir.path(), &toml)
+        .env(CRASH_AT_ENDED_ENV, "1")
+        .spawn();
     let (group, organizer) = (Chat::group(group_id(31), "Closed circle"), 8301);
     tg.set_member_status(group.id, organizer, MemberStatus::Administrator);
     tg.push_message(&group, user(organizer), "/start");
@@ -59,13 +53,12 @@ async fn a_subscription_ended_just_before_a_crash_is_told_once_after_the_restart
     // The bot is removed from the group; the next alert is refused for good.
     tg.set_bot_status(group.id, MemberStatus::Left);
     feeds.set(FEED, rss(&[appeal(1), news(1)]), "application/rss+xml");
-    let (status, _) = bot
-        .exit_within(WAIT)
-        .expect("the program dies once the subscription ended");
+    // It dies once the subscription ended.
+    let status = bot.finish(WAIT).status;
     assert!(!status.success(), "{status:?}");
     assert_eq!(tg.with_state(|s| told(s, organizer)), 0);
     {
-        let store = db(dir.path());
+        let store = open_store(dir.path()).await;
         assert_eq!(store.subscriber(group.id).unwrap(), None, "ended");
         let pending = store.ended_pending().expect("pending ends read");
         assert_eq!(
@@ -75,7 +68,7 @@ async fn a_subscription_ended_just_before_a_crash_is_told_once_after_the_restart
         );
     }
 
-    let bot = Bin::spawn(&tg, dir.path(), &toml, &[], false);
+    let mut bot = Launch::bot(&tg, dir.path(), &toml).spawn();
     assert!(
         tg.wait_until(|s| told(s, organizer) > 0, WAIT).await,
         "the organizer is told after the restart: {:?}",
@@ -83,7 +76,7 @@ async fn a_subscription_ended_just_before_a_crash_is_told_once_after_the_restart
     );
     assert!(bot.terminate().success(), "exit 0 after SIGTERM");
     assert_eq!(tg.with_state(|s| told(s, organizer)), 1, "told once");
-    let store = db(dir.path());
+    let store = open_store(dir.path()).await;
     assert!(store.ended_pending().unwrap().is_empty());
     let left = store.outbox().expect("the outbox reads");
     assert!(left.iter().all(|(k, _)| k.chat_id != organizer), "{left:?}");

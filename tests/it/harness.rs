@@ -1,4 +1,12 @@
-//! Boots the real program in-process against the fake Bot API and the local feed server.
+//! The tests' world: the real program against the fake Bot API and the local feed server,
+//! booted in-process ([`Running`]) or as the binary ([`Launch`], [`Process`]), both from one
+//! environment ([`bot_env`]); the steps most tests share (a command and its reply, a feed's
+//! polls, the scene most tests start from, adding a feed, subscribing, the database
+//! reopened after a stop).
+
+mod process;
+
+pub use process::{Launch, Process, exit_and_text, operator_bot};
 
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{Chat, FakeTelegram, User};
@@ -12,21 +20,35 @@ use tokio_util::sync::CancellationToken;
 pub const ADMIN: i64 = 90_001;
 pub const WAIT: Duration = Duration::from_secs(20);
 
-/// The configuration a test runs with: fake Telegram, data in `dir`, fast polling.
+/// Review of appeals that link to a site new to their feed (`review.new_sites`), off for
+/// the tests: the older scenes' appeals link to sites their feeds never linked to before
+/// (a petition site after a backlog of plain news), which review would hold. The review
+/// tests (tests/it/review.rs) turn it back on.
+pub const REVIEW_NEW_SITES_OFF: (&str, &str) = ("SOLIBOT_REVIEW_NEW_SITES", "0");
+/// The same review on, as the program's default.
+pub const REVIEW_NEW_SITES_ON: (&str, &str) = (REVIEW_NEW_SITES_OFF.0, "1");
+
+/// The environment every test bot runs with, in-process ([`config`]) or as a process
+/// ([`Launch::bot`]): the fake Telegram, data in `<dir>/db`, `ADMIN` as admin, polling
+/// every second, feeds on loopback allowed, [`REVIEW_NEW_SITES_OFF`].
+pub fn bot_env(tg: &FakeTelegram, dir: &Path) -> Vec<(&'static str, String)> {
+    vec![
+        ("SOLIBOT_TELEGRAM_TOKEN", tg.token()),
+        ("SOLIBOT_TELEGRAM_API_URL", tg.api_url()),
+        ("SOLIBOT_ADMINS", ADMIN.to_string()),
+        ("SOLIBOT_DATA_PATH", dir.join("db").display().to_string()),
+        ("SOLIBOT_POLL_INTERVAL", "1s".into()),
+        ("SOLIBOT_ALLOW_PRIVATE", "1".into()),
+        (REVIEW_NEW_SITES_OFF.0, REVIEW_NEW_SITES_OFF.1.into()),
+    ]
+}
+
+/// The configuration a test runs with in-process: [`bot_env`], then `extra`.
 pub fn config(tg: &FakeTelegram, dir: &Path, extra: &[(&str, &str)]) -> Config {
-    let mut env: HashMap<String, String> = HashMap::new();
-    env.insert("SOLIBOT_TELEGRAM_TOKEN".into(), tg.token());
-    env.insert("SOLIBOT_TELEGRAM_API_URL".into(), tg.api_url());
-    env.insert("SOLIBOT_ADMINS".into(), ADMIN.to_string());
-    env.insert(
-        "SOLIBOT_DATA_PATH".into(),
-        dir.join("db").display().to_string(),
-    );
-    env.insert("SOLIBOT_POLL_INTERVAL".into(), "1s".into());
-    env.insert("SOLIBOT_ALLOW_PRIVATE".into(), "1".into());
-    // Backlogs of plain news, then appeals linking elsewhere: most tests are not about
-    // review (tests/it/review.rs turns it back on).
-    env.insert("SOLIBOT_REVIEW_NEW_SITES".into(), "0".into());
+    let mut env: HashMap<String, String> = bot_env(tg, dir)
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
     for (k, v) in extra {
         env.insert(k.to_string(), v.to_string());
     }
@@ -113,6 +135,56 @@ pub async fn handled(tg: &FakeTelegram, update_id: i64) {
     );
 }
 
+/// A partner feed as RSS, titled "Partner Relief Network".
+pub fn partner_rss(items: &[Item]) -> String {
+    FeedServer::rss("Partner Relief Network", items)
+}
+
+/// Each chat of `chats` sends /start in private and is subscribed.
+pub async fn subscribe(tg: &FakeTelegram, chats: &[i64]) {
+    for &id in chats {
+        let r = command(tg, id, "/start").await;
+        assert!(r.contains("Subscribed"), "{r}");
+    }
+}
+
+/// The set-up most scenes share: `/feed.xml` serving `backlog` as a partner feed, the bot
+/// running in-process on [`config`] with `extra`, `organizer` (if any) granted by the
+/// admin and each chat of `subscribers` subscribed. Adding the feed (as the admin or the
+/// organizer) is the scene's own step: [`add_feed`].
+pub async fn start_scene(
+    tg: &FakeTelegram,
+    feeds: &FeedServer,
+    dir: &Path,
+    backlog: &[Item],
+    organizer: Option<i64>,
+    subscribers: &[i64],
+    extra: &[(&str, &str)],
+) -> Running {
+    feeds.set("/feed.xml", partner_rss(backlog), "application/rss+xml");
+    let bot = Running::start(config(tg, dir, extra), tg).await;
+    if let Some(id) = organizer {
+        let r = command(tg, ADMIN, &format!("/grant {id}")).await;
+        assert!(r.contains(&id.to_string()), "{r}");
+    }
+    subscribe(tg, subscribers).await;
+    bot
+}
+
+/// The id `/addfeed` gave (from "Added feed N: …").
+pub fn added_id(reply: &str) -> u64 {
+    reply
+        .strip_prefix("Added feed ")
+        .and_then(|r| r.split(':').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("not an /addfeed success: {reply}"))
+}
+
+/// `user` adds the feed at `url` with `/addfeed`; its id.
+pub async fn add_feed(tg: &FakeTelegram, user: i64, url: &str) -> u64 {
+    added_id(&command(tg, user, &format!("/addfeed {url}")).await)
+}
+
 /// A clear appeal, as a partner would publish it (each with its own text: sentences that
 /// recur across a feed's entries are its template, not evidence).
 pub fn appeal(n: u32) -> Item {
@@ -149,6 +221,12 @@ pub async fn polls_pass(feeds: &FeedServer, path: &str, n: usize) {
         feeds.wait_requests(path, before + n, WAIT).await,
         "{path} is polled {n} more times"
     );
+}
+
+/// The database of the test bot whose data folder is `dir` (`<dir>/db`, [`bot_env`]),
+/// opened to seed it before a start or to read it after a stop ([`reopen_store`]).
+pub async fn open_store(dir: &Path) -> solibot::store::Store {
+    reopen_store(&dir.join("db")).await
 }
 
 /// Opens the database of a bot that has just stopped. sled releases its file lock when its

@@ -3,7 +3,7 @@
 //! everyone else: a second, healthy feed's appeal still reaches a subscriber in the same
 //! run. The last tests run `solibot check --json --all` on every hostile fixture.
 
-use crate::harness::{ADMIN, Running, WAIT, appeal, command, config, news};
+use crate::harness::{ADMIN, Launch, Running, WAIT, appeal, command, config, news};
 use crate::support::feed_server::{FeedServer, Item, xml_escape};
 use crate::support::telegram::{FakeTelegram, SentMessage};
 use crate::support::tg_html;
@@ -15,7 +15,6 @@ use solibot::store::{FeedRecord, Store, SubscriberRecord};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -1063,55 +1062,17 @@ fn run_check(dir: &Path, source: &str, allow_private: bool, stdin: Option<&[u8]>
         format!("[fetch]\ntimeout = \"2s\"\nallow_private_addresses = {allow_private}\n"),
     )
     .expect("config written");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_solibot"))
-        .args(["check", "--json", "--all", "--config"])
-        .arg(&config)
-        .arg(source)
-        .env_clear()
-        .stdin(if stdin.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("solibot check starts");
-    if let (Some(bytes), Some(mut input)) = (stdin, child.stdin.take()) {
-        use std::io::Write;
-        let bytes = bytes.to_vec();
-        std::thread::spawn(move || {
-            let _ = input.write_all(&bytes);
-        });
-    }
-    let out_pipe = child.stdout.take().expect("stdout");
-    let err_pipe = child.stderr.take().expect("stderr");
-    let read = |mut p: Box<dyn std::io::Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = p.read_to_end(&mut s);
-            s
-        })
+    let config = config.display().to_string();
+    let launch = Launch::command(&["check", "--json", "--all", "--config", &config, source]);
+    let launch = match stdin {
+        Some(bytes) => launch.stdin(bytes),
+        None => launch,
     };
-    let out = read(Box::new(out_pipe));
-    let err = read(Box::new(err_pipe));
-    let started = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(60) {
-            let _ = child.kill();
-            panic!("solibot check {source} hangs");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let stdout = out.join().expect("stdout reader");
-    let stderr = err.join().expect("stderr reader");
+    let out = launch.capture().spawn().finish(Duration::from_secs(60));
     CheckRun {
-        code: status.code(),
-        stdout: String::from_utf8(stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8_lossy(&stderr).into_owned(),
+        code: out.status.code(),
+        stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
     }
 }
 

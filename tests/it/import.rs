@@ -3,8 +3,7 @@
 //! bounded time and memory (the process's own `VmHWM`).
 
 use crate::crash::opml;
-use crate::harness::{ADMIN, WAIT, handled, news, user};
-use crate::process::Bot;
+use crate::harness::{ADMIN, Process, WAIT, handled, news, operator_bot, user};
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Chat, FakeTelegram};
 use std::time::{Duration, Instant};
@@ -16,7 +15,7 @@ const GROWTH_KIB: u64 = 64 * 1024;
 /// the replies to it, how long it took and the peak memory before and after.
 async fn import(
     tg: &FakeTelegram,
-    bot: &Bot,
+    bot: &Process,
     doc: Vec<u8>,
     within: Duration,
 ) -> (Vec<String>, Duration, u64, u64) {
@@ -59,7 +58,7 @@ async fn opml_imports_of_5000_and_1000_feeds_get_one_reply_in_bounded_time_and_m
             "application/rss+xml",
         );
     }
-    let bot = Bot::spawn(&tg, dir.path(), None, "1");
+    let bot = operator_bot(&tg, dir.path(), None, "1").spawn();
     assert!(tg.wait_polling(WAIT).await, "the bot polls");
 
     // 5,000 feeds: more than one import takes. One reply says so; nothing is added.

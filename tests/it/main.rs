@@ -9,7 +9,6 @@
 #[path = "../support/mod.rs"]
 mod support;
 
-mod binary;
 mod crash;
 mod dates;
 mod delivery;
@@ -24,7 +23,7 @@ mod notices;
 mod ops;
 mod organizer;
 mod paid;
-mod process;
+mod retention;
 mod review;
 mod shape;
 mod spine;

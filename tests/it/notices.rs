@@ -2,29 +2,23 @@
 //! (a notice killed with the program before it was sent arrives once after the restart);
 //! and the gate's recent sends survive a restart.
 
-use crate::binary::Bin;
 use crate::harness::*;
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Chat, Failure, FakeOptions, FakeTelegram, TelegramState, group_id};
-use solibot::store::{AlertRecord, FeedRecord, NewEntry, Store};
+use solibot::store::{AlertRecord, FeedRecord, NewEntry};
 use std::path::Path;
 use std::time::Duration;
-
-/// The database the harness's config points at.
-fn db(dir: &Path) -> Store {
-    Store::open(&dir.join("db")).expect("the test database opens")
-}
 
 /// Writes notices to the outbox of the (stopped) bot's database, as the notice task does
 /// just before a crash.
 async fn queue_notices(dir: &Path, notices: &[(i64, String)]) {
-    let store = db(dir);
+    let store = open_store(dir).await;
     store.queue_notices(notices).await.expect("notices queued");
 }
 
 /// Writes `n` alerts for `chat` to the outbox, as a poll does just before a crash.
 async fn queue_alerts(dir: &Path, chat: i64, n: usize) {
-    let store = db(dir);
+    let store = open_store(dir).await;
     let feed = store
         .add_feed(FeedRecord::new(
             "https://partner.example/feed.xml",
@@ -114,7 +108,11 @@ async fn a_notice_written_before_a_crash_is_sent_once_after_the_restart() {
         .find(|m| m.visible_text.contains(TEXT))
         .unwrap();
     assert!(notice.parse_mode.is_none(), "plain text");
-    assert_eq!(db(dir.path()).outbox_len(), 0, "nothing left in the outbox");
+    assert_eq!(
+        open_store(dir.path()).await.outbox_len(),
+        0,
+        "nothing left in the outbox"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -202,7 +200,7 @@ async fn a_notice_killed_before_it_is_sent_arrives_once_after_the_restart() {
     let env = [("SOLIBOT_FAILURE_NOTICE_AFTER", "1s")];
     // Telegram takes nothing for the admin: the notice stays in the outbox.
     tg.fail_chat(ADMIN, Failure::ServerError, None);
-    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    let mut bot = Launch::bot(&tg, dir.path(), &toml).envs(&env).spawn();
     let admin = ADMIN.to_string();
     let tried = |s: &TelegramState| {
         s.error_replies.iter().any(|e| {
@@ -225,7 +223,7 @@ async fn a_notice_killed_before_it_is_sent_arrives_once_after_the_restart() {
         FeedServer::rss("Camp Water", &[news(1)]),
         "application/rss+xml",
     );
-    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    bot.restart();
     assert!(
         tg.wait_until(|s| told(s, ADMIN, "works again, after failing") == 1, WAIT)
             .await,
@@ -245,7 +243,10 @@ async fn a_notice_killed_before_it_is_sent_arrives_once_after_the_restart() {
         1
     );
     // The recovery notice may have been in flight at SIGTERM; the failing one is gone.
-    let left = db(dir.path()).outbox().expect("the outbox reads");
+    let left = open_store(dir.path())
+        .await
+        .outbox()
+        .expect("the outbox reads");
     assert!(
         left.iter().all(|(_, d)| !d
             .notice

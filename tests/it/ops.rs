@@ -2,14 +2,15 @@
 //! of every log line and error, JSON logs, the Dockerfile's promises, and the binary
 //! started with exactly the environment the image sets.
 
-use crate::harness::{Running, WAIT, appeal, command, config, free_port, news};
+use crate::harness::{
+    Launch, Process, REVIEW_NEW_SITES_OFF, Running, WAIT, appeal, command, config, exit_and_text,
+    free_port, news,
+};
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Failure, FakeOptions, FakeTelegram};
 use solibot::metrics;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 const RSS: &str = "application/rss+xml";
@@ -295,66 +296,13 @@ async fn healthz_and_metrics_from_the_running_program() {
 // ---------------------------------------------------------------------------------------
 // The binary as a process.
 
-struct Proc {
-    child: Child,
-    stderr: std::thread::JoinHandle<Vec<u8>>,
-    stdout: std::thread::JoinHandle<Vec<u8>>,
-}
-
-fn spawn(args: &[&str], env: &[(&str, String)], cwd: &Path) -> Proc {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_solibot"))
-        .args(args)
-        .env_clear()
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .current_dir(cwd)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
+/// `solibot <args>` in `cwd` with exactly `env`, its output captured.
+fn spawn(args: &[&str], env: &[(&str, String)], cwd: &Path) -> Process {
+    env.iter()
+        .fold(Launch::command(args), |l, (k, v)| l.env(k, v.clone()))
+        .cwd(cwd)
+        .capture()
         .spawn()
-        .expect("the solibot binary starts");
-    let read = |mut p: Box<dyn Read + Send>| {
-        std::thread::spawn(move || {
-            let mut s = Vec::new();
-            let _ = p.read_to_end(&mut s);
-            s
-        })
-    };
-    let stdout = read(Box::new(child.stdout.take().expect("stdout")));
-    let stderr = read(Box::new(child.stderr.take().expect("stderr")));
-    Proc {
-        child,
-        stderr,
-        stdout,
-    }
-}
-
-impl Proc {
-    /// Waits for the exit (at most `timeout`), then the output.
-    fn finish(mut self, timeout: Duration) -> (Option<i32>, String, String) {
-        let started = Instant::now();
-        let status = loop {
-            if let Some(s) = self.child.try_wait().expect("wait") {
-                break s;
-            }
-            if started.elapsed() > timeout {
-                let _ = self.child.kill();
-                panic!("the process did not exit within {timeout:?}");
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
-        let out = String::from_utf8_lossy(&self.stdout.join().expect("stdout")).into_owned();
-        let err = String::from_utf8_lossy(&self.stderr.join().expect("stderr")).into_owned();
-        (status.code(), out, err)
-    }
-
-    fn signal(&self, sig: &str) {
-        let ok = Command::new("kill")
-            .args([sig, &self.child.id().to_string()])
-            .status()
-            .expect("kill runs")
-            .success();
-        assert!(ok, "kill {sig}");
-    }
 }
 
 /// Every line of a JSON log is a JSON object with a level and a message or fields.
@@ -412,8 +360,8 @@ async fn the_token_never_appears_in_logs_or_errors() {
             down.wait_until(|s| s.calls.len() >= before + 3, WAIT).await,
             "getMe is tried again"
         );
-        p.signal("-TERM");
-        let (code, out, err) = p.finish(Duration::from_secs(10));
+        p.signal_term();
+        let (code, out, err) = exit_and_text(p.finish(Duration::from_secs(10)));
         assert_eq!(code, Some(0), "{err}");
         let attempts = down.calls_of("getMe").len() - before;
         let logged = err.matches("start-up call failed").count();
@@ -448,7 +396,7 @@ async fn the_token_never_appears_in_logs_or_errors() {
         ],
         dir.path(),
     );
-    let (code, _, err) = p.finish(Duration::from_secs(60));
+    let (code, _, err) = exit_and_text(p.finish(Duration::from_secs(60)));
     assert_eq!(code, Some(1), "{err}");
     assert!(!err.contains(wrong), "token leaked:\n{err}");
 
@@ -478,7 +426,7 @@ async fn the_token_never_appears_in_logs_or_errors() {
             ("SOLIBOT_LOG", "trace".to_string()),
             ("SOLIBOT_LOG_FORMAT", "json".to_string()),
             // A news backlog, then an appeal linking elsewhere: not about review.
-            ("SOLIBOT_REVIEW_NEW_SITES", "0".to_string()),
+            (REVIEW_NEW_SITES_OFF.0, REVIEW_NEW_SITES_OFF.1.to_string()),
         ],
         dir.path(),
     );
@@ -509,8 +457,8 @@ async fn the_token_never_appears_in_logs_or_errors() {
             .await,
         "the alert is sent"
     );
-    p.signal("-TERM");
-    let (code, out, err) = p.finish(Duration::from_secs(10));
+    p.signal_term();
+    let (code, out, err) = exit_and_text(p.finish(Duration::from_secs(10)));
     assert_eq!(code, Some(0), "{err}");
     assert!(
         !err.contains(SECRET_TOKEN) && !out.contains(SECRET_TOKEN),
@@ -745,8 +693,8 @@ async fn the_binary_runs_with_exactly_the_image_environment() {
     parse_prometheus(&body);
     let r = command(&tg, 1001, "/start").await;
     assert!(r.contains("Subscribed"), "{r}");
-    p.signal("-TERM");
-    let (code, _, err) = p.finish(Duration::from_secs(10));
+    p.signal_term();
+    let (code, _, err) = exit_and_text(p.finish(Duration::from_secs(10)));
     assert_eq!(code, Some(0), "exit 0 on SIGTERM:\n{err}");
     let lines = assert_json_lines(&err);
     assert!(!lines.is_empty(), "it logs");
@@ -788,9 +736,9 @@ async fn sigterm_during_start_up_against_a_bot_api_answering_5xx_exits_0_within_
                 .await,
             "{failing} is called"
         );
-        p.signal("-TERM");
+        p.signal_term();
         // Within the contract's 10 s with room to spare: nothing waits for the 500.
-        let (code, _, err) = p.finish(crate::transport::STOP_AT_ONCE);
+        let (code, _, err) = exit_and_text(p.finish(crate::transport::STOP_AT_ONCE));
         assert_eq!(code, Some(0), "{failing}: exit 0 after SIGTERM:\n{err}");
     }
 }
@@ -807,11 +755,12 @@ async fn sigterm_1_3_and_15_s_after_start_against_a_failing_bot_api_exits_0_with
             let dir = tempfile::tempdir().expect("temp dir");
             let p = spawn(&["run"], &run_env(&tg, dir.path(), "info"), dir.path());
             tokio::time::sleep(Duration::from_secs(after)).await;
-            p.signal("-TERM");
-            let (code, _, err) =
-                tokio::task::spawn_blocking(move || p.finish(Duration::from_secs(10)))
-                    .await
-                    .expect("no panic");
+            p.signal_term();
+            let (code, _, err) = tokio::task::spawn_blocking(move || {
+                exit_and_text(p.finish(Duration::from_secs(10)))
+            })
+            .await
+            .expect("no panic");
             assert_eq!(
                 code,
                 Some(0),
@@ -838,8 +787,8 @@ async fn logs_written_to_a_pipe_carry_no_colour_codes() {
     let dir = tempfile::tempdir().expect("temp dir");
     let p = spawn(&["run"], &run_env(&tg, dir.path(), "info"), dir.path());
     assert!(tg.wait_polling(WAIT).await, "the bot polls");
-    p.signal("-TERM");
-    let (code, _, err) = p.finish(Duration::from_secs(10));
+    p.signal_term();
+    let (code, _, err) = exit_and_text(p.finish(Duration::from_secs(10)));
     assert_eq!(code, Some(0), "{err}");
     assert!(
         err.contains("start-up call failed") && err.contains("solibot started"),

@@ -63,15 +63,6 @@ async fn said_in(tg: &FakeTelegram, chat: Chat, from: User, text: &str) -> Strin
     tg.sent_to(id)[before].visible_text.clone()
 }
 
-/// The id `/addfeed` gave (from "Added feed N: …").
-fn added_id(reply: &str) -> u64 {
-    reply
-        .strip_prefix("Added feed ")
-        .and_then(|r| r.split(':').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("not an /addfeed success: {reply}"))
-}
-
 /// Waits until `chat` got `n` messages, then a little more, and returns them.
 async fn settled(
     tg: &FakeTelegram,
@@ -285,14 +276,7 @@ async fn feeds_command_line_exports_and_imports_offline() {
     );
     let list = dir.path().join("in.opml");
     std::fs::write(&list, &opml).unwrap();
-    let solibot = |args: &[&str]| {
-        let mut c = tokio::process::Command::new(env!("CARGO_BIN_EXE_solibot"));
-        c.args(args)
-            .env_remove("SOLIBOT_DATA_PATH")
-            .env_remove("SOLIBOT_ALLOW_PRIVATE")
-            .env_remove("SOLIBOT_CONFIG");
-        c
-    };
+    let solibot = |args: &[&str]| Launch::command(args).output(WAIT);
     let cfg_s = cfg.display().to_string();
     let out = solibot(&[
         "feeds",
@@ -301,9 +285,7 @@ async fn feeds_command_line_exports_and_imports_offline() {
         "--config",
         &cfg_s,
     ])
-    .output()
-    .await
-    .unwrap();
+    .await;
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(
         out.status.success(),
@@ -329,9 +311,7 @@ async fn feeds_command_line_exports_and_imports_offline() {
         "--config",
         &cfg_s,
     ])
-    .output()
-    .await
-    .unwrap();
+    .await;
     assert!(
         String::from_utf8_lossy(&out.stdout)
             .starts_with("Import: 0 added, 2 already there, 1 refused.")
@@ -345,9 +325,7 @@ async fn feeds_command_line_exports_and_imports_offline() {
         "--config",
         &cfg_s,
     ])
-    .output()
-    .await
-    .unwrap();
+    .await;
     assert!(
         out.status.success(),
         "{}",
@@ -367,10 +345,7 @@ async fn feeds_command_line_exports_and_imports_offline() {
     );
 
     // Standard output, and a file that is not OPML.
-    let out = solibot(&["feeds", "export", "-", "--config", &cfg_s])
-        .output()
-        .await
-        .unwrap();
+    let out = solibot(&["feeds", "export", "-", "--config", &cfg_s]).await;
     assert!(String::from_utf8_lossy(&out.stdout).contains("<opml version=\"2.0\">"));
     let junk = dir.path().join("junk.txt");
     std::fs::write(&junk, "not xml at all").unwrap();
@@ -381,9 +356,7 @@ async fn feeds_command_line_exports_and_imports_offline() {
         "--config",
         &cfg_s,
     ])
-    .output()
-    .await
-    .unwrap();
+    .await;
     assert_eq!(out.status.code(), Some(4));
     assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "));
 

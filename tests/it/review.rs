@@ -8,15 +8,9 @@ use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{Chat, FakeTelegram, SentMessage};
 use serde_json::Value;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 const ORGANIZER: i64 = 90_002;
 const SUBSCRIBERS: [i64; 2] = [1001, 1002];
-
-fn rss(items: &[Item]) -> String {
-    FeedServer::rss("Partner Relief Network", items)
-}
 
 /// A donation appeal whose action link goes to a fundraising site (`host`).
 fn donate_at(n: u32, host: &str) -> Item {
@@ -100,21 +94,6 @@ async fn answers(tg: &FakeTelegram, n: usize) -> Vec<String> {
     })
 }
 
-fn added_id(reply: &str) -> u64 {
-    reply
-        .strip_prefix("Added feed ")
-        .and_then(|r| r.split(':').next())
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("not an /addfeed success: {reply}"))
-}
-
-async fn subscribe(tg: &FakeTelegram) {
-    for id in SUBSCRIBERS {
-        let r = command(tg, id, "/start").await;
-        assert!(r.contains("Subscribed"), "{r}");
-    }
-}
-
 /// The alerts a subscriber got (everything after its /start reply).
 fn alerts(tg: &FakeTelegram, id: i64) -> Vec<SentMessage> {
     tg.sent_to(id).into_iter().skip(1).collect()
@@ -125,18 +104,18 @@ async fn a_feed_under_review_reaches_only_organizers_until_approved_once() {
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
-    subscribe(&tg).await;
-    let r = command(&tg, ADMIN, &format!("/grant {ORGANIZER}")).await;
-    assert!(r.contains(&ORGANIZER.to_string()), "{r}");
-    let r = command(
+    let backlog = [news(1)];
+    let bot = start_scene(
         &tg,
-        ORGANIZER,
-        &format!("/addfeed {}", feeds.url("/feed.xml")),
+        &feeds,
+        dir.path(),
+        &backlog,
+        Some(ORGANIZER),
+        &SUBSCRIBERS,
+        &[],
     )
     .await;
-    let id = added_id(&r);
+    let id = add_feed(&tg, ORGANIZER, &feeds.url("/feed.xml")).await;
     let listed = command(&tg, ORGANIZER, "/feeds").await;
     assert!(
         listed.contains("under review"),
@@ -145,7 +124,7 @@ async fn a_feed_under_review_reaches_only_organizers_until_approved_once() {
 
     feeds.set(
         "/feed.xml",
-        rss(&[appeal(1), news(1)]),
+        partner_rss(&[appeal(1), news(1)]),
         "application/rss+xml",
     );
     let mine = wait_previews(&tg, ORGANIZER, 1).await;
@@ -246,11 +225,8 @@ async fn reject_is_final_and_approve_after_it_says_so() {
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    let bot = Running::start(config(&tg, dir.path(), &[]), &tg).await;
-    subscribe(&tg).await;
-    let r = command(&tg, ADMIN, &format!("/addfeed {}", feeds.url("/feed.xml"))).await;
-    let id = added_id(&r);
+    let bot = start_scene(&tg, &feeds, dir.path(), &[news(1)], None, &SUBSCRIBERS, &[]).await;
+    let id = add_feed(&tg, ADMIN, &feeds.url("/feed.xml")).await;
     let listed = command(&tg, ADMIN, "/feeds").await;
     assert!(
         !listed.contains("under review"),
@@ -263,7 +239,7 @@ async fn reject_is_final_and_approve_after_it_says_so() {
 
     feeds.set(
         "/feed.xml",
-        rss(&[appeal(1), news(1)]),
+        partner_rss(&[appeal(1), news(1)]),
         "application/rss+xml",
     );
     let p = wait_previews(&tg, ADMIN, 1).await;
@@ -295,7 +271,7 @@ async fn reject_is_final_and_approve_after_it_says_so() {
     assert!(r.contains("trusted"), "{r}");
     feeds.set(
         "/feed.xml",
-        rss(&[appeal(2), appeal(1), news(1)]),
+        partner_rss(&[appeal(2), appeal(1), news(1)]),
         "application/rss+xml",
     );
     for s in SUBSCRIBERS {
@@ -318,21 +294,15 @@ async fn a_new_site_on_a_trusted_feed_is_held_and_a_known_one_is_not() {
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
     // The backlog links to the petition site: it counts as seen.
-    feeds.set(
-        "/feed.xml",
-        rss(&[appeal(1), news(1)]),
-        "application/rss+xml",
-    );
-    let on = [("SOLIBOT_REVIEW_NEW_SITES", "1")];
-    let bot = Running::start(config(&tg, dir.path(), &on), &tg).await;
-    subscribe(&tg).await;
-    let r = command(&tg, ADMIN, &format!("/addfeed {}", feeds.url("/feed.xml"))).await;
-    added_id(&r);
+    let backlog = [appeal(1), news(1)];
+    let on = [REVIEW_NEW_SITES_ON];
+    let bot = start_scene(&tg, &feeds, dir.path(), &backlog, None, &SUBSCRIBERS, &on).await;
+    add_feed(&tg, ADMIN, &feeds.url("/feed.xml")).await;
 
     // A known site goes out at once.
     feeds.set(
         "/feed.xml",
-        rss(&[appeal(2), appeal(1), news(1)]),
+        partner_rss(&[appeal(2), appeal(1), news(1)]),
         "application/rss+xml",
     );
     for s in SUBSCRIBERS {
@@ -343,7 +313,7 @@ async fn a_new_site_on_a_trusted_feed_is_held_and_a_known_one_is_not() {
     }
     // A site the feed never linked to is held.
     let items = [donate_at(3, "www.gofundme.com"), appeal(2), appeal(1)];
-    feeds.set("/feed.xml", rss(&items), "application/rss+xml");
+    feeds.set("/feed.xml", partner_rss(&items), "application/rss+xml");
     let p = wait_previews(&tg, ADMIN, 1).await;
     assert!(
         p[0].visible_text.contains("gofundme.com"),
@@ -371,7 +341,7 @@ async fn a_new_site_on_a_trusted_feed_is_held_and_a_known_one_is_not() {
         donate_at(4, "gofundme.com"),
         donate_at(3, "www.gofundme.com"),
     ];
-    feeds.set("/feed.xml", rss(&items), "application/rss+xml");
+    feeds.set("/feed.xml", partner_rss(&items), "application/rss+xml");
     for s in SUBSCRIBERS {
         assert!(
             tg.wait_until(|st| st.sent_to(s).len() >= 4, WAIT).await,
@@ -386,53 +356,23 @@ async fn a_new_site_on_a_trusted_feed_is_held_and_a_known_one_is_not() {
     bot.stop().await;
 }
 
-/// The binary on an empty config, `ADMIN` as admin, loopback feeds allowed.
-fn spawn(tg: &FakeTelegram, dir: &Path) -> Child {
-    let config = dir.join("empty.toml");
-    std::fs::write(&config, "[polling]\ninterval = \"1s\"\n").unwrap();
-    Command::new(env!("CARGO_BIN_EXE_solibot"))
-        .args(["run", "--config"])
-        .arg(&config)
-        .env_clear()
-        .env("SOLIBOT_TELEGRAM_TOKEN", tg.token())
-        .env("SOLIBOT_TELEGRAM_API_URL", tg.api_url())
-        .env("SOLIBOT_DATA_PATH", dir.join("db"))
-        .env("SOLIBOT_ADMINS", ADMIN.to_string())
-        .env("SOLIBOT_ALLOW_PRIVATE", "1")
-        .env("SOLIBOT_LOG", "warn")
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("the solibot binary starts")
-}
-
-/// Kills the program with SIGKILL (also when a test fails while it runs).
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
     use crate::support::telegram::Failure;
     let tg = FakeTelegram::start().await;
     let feeds = FeedServer::start().await;
     let dir = tempfile::tempdir().unwrap();
-    feeds.set("/feed.xml", rss(&[news(1)]), "application/rss+xml");
-    let first = Killed(spawn(&tg, dir.path()));
+    feeds.set("/feed.xml", partner_rss(&[news(1)]), "application/rss+xml");
+    let mut bot = Launch::bot(&tg, dir.path(), "")
+        .envs(&[REVIEW_NEW_SITES_ON])
+        .spawn();
     assert!(tg.wait_polling(WAIT).await);
-    subscribe(&tg).await;
-    let r = command(&tg, ADMIN, &format!("/addfeed {}", feeds.url("/feed.xml"))).await;
-    let id = added_id(&r);
+    subscribe(&tg, &SUBSCRIBERS).await;
+    let id = add_feed(&tg, ADMIN, &feeds.url("/feed.xml")).await;
     command(&tg, ADMIN, &format!("/review {id}")).await;
     feeds.set(
         "/feed.xml",
-        rss(&[appeal(1), news(1)]),
+        partner_rss(&[appeal(1), news(1)]),
         "application/rss+xml",
     );
     let p = wait_previews(&tg, ADMIN, 1).await;
@@ -443,7 +383,7 @@ async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
     }
     press(&tg, &p[0], "Approve");
     assert!(answers(&tg, 1).await[0].starts_with("Approved"));
-    drop(first);
+    bot.kill9();
     for s in SUBSCRIBERS {
         assert!(
             alerts(&tg, s).is_empty(),
@@ -452,7 +392,7 @@ async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
         tg.clear_chat_failure(s);
     }
 
-    let second = Killed(spawn(&tg, dir.path()));
+    bot.restart();
     for s in SUBSCRIBERS {
         assert!(
             tg.wait_until(|st| st.sent_to(s).len() >= 2, WAIT).await,
@@ -468,7 +408,6 @@ async fn kill_nine_between_approve_and_broadcast_loses_nothing() {
         1,
         "the preview is not sent again"
     );
-    drop(second);
 }
 
 /// POSTs a JSON body to the fake as teloxide does; the HTTP status and the body.

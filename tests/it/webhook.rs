@@ -3,7 +3,6 @@
 //! or missing secret and an oversized body refused and not handled; an `http.listen`
 //! that cannot be taken stops the program at start-up, before any `setWebhook`.
 
-use crate::binary::Bin;
 use crate::harness::*;
 use crate::support::telegram::{Chat, FakeTelegram};
 use solibot::config::Config;
@@ -188,8 +187,13 @@ async fn an_address_in_use_stops_webhook_mode_at_start_with_an_error_and_no_webh
         ("SOLIBOT_WEBHOOK_URL", PUBLIC),
         ("SOLIBOT_HTTP_LISTEN", listen.as_str()),
     ];
-    let bot = Bin::spawn(&tg, dir.path(), "", &env, true);
-    let (status, stderr) = bot.exit_within(WAIT).expect("the program stops by itself");
+    // The program stops by itself.
+    let out = Launch::bot(&tg, dir.path(), "")
+        .envs(&env)
+        .capture()
+        .spawn()
+        .finish(WAIT);
+    let (status, stderr) = (out.status, String::from_utf8_lossy(&out.stderr));
     assert_eq!(status.code(), Some(1), "{stderr}");
     let error = stderr
         .lines()

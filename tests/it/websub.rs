@@ -6,11 +6,11 @@
 //! for survives a kill -9; `/metrics` counts subscriptions, verifications, pushes and
 //! renewals.
 
-use crate::binary::Bin;
 use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::FakeTelegram;
 use crate::support::websub_hub::{Signing, Subscription, WebSubHub};
+use solibot::metrics::{self, Metric};
 use std::time::{Duration, Instant};
 
 const SUBSCRIBER: i64 = 1001;
@@ -108,10 +108,11 @@ impl World {
         world
     }
 
-    /// The value of one `/metrics` series, such as
+    /// The value `/metrics` shows for `m`, at `label` (the value of its one label) for a
+    /// labelled family: `(WEBSUB_PUSHES_RECEIVED, Some("accepted"))` reads
     /// `solibot_websub_pushes_total{outcome="accepted"}`.
-    async fn metric(&self, series: &str) -> f64 {
-        metric(&self.listen, series).await
+    async fn metric(&self, m: Metric, label: Option<&str>) -> f64 {
+        metric(&self.listen, &series(m, label)).await
     }
 
     fn callback(&self) -> String {
@@ -143,6 +144,19 @@ impl World {
         if let Some(bot) = self.bot.take() {
             bot.stop().await;
         }
+    }
+}
+
+/// The name of `m`'s sample with its label at `value`, as `/metrics` writes it.
+fn series(m: Metric, value: Option<&str>) -> String {
+    match (m.label, value) {
+        (Some(label), Some(v)) => format!("{}{{{label}=\"{v}\"}}", m.sample()),
+        (None, None) => m.sample(),
+        _ => panic!(
+            "{} has label {:?}, asked with {value:?}",
+            m.family(),
+            m.label
+        ),
     }
 }
 
@@ -216,13 +230,19 @@ async fn the_challenge_is_echoed_only_for_a_subscription_the_bot_asked_for() {
     );
     // Each answer is counted: the bot's own verification and the renewal-style one, the
     // denial, the four refused above and the one after the denial.
-    for (outcome, n) in [("subscribe", 2.0), ("denied", 1.0), ("refused", 5.0)] {
-        let series = format!("solibot_websub_verifications_total{{outcome=\"{outcome}\"}}");
-        assert_eq!(w.metric(&series).await, n, "{series}");
+    for (outcome, n) in [
+        ("subscribe", 2.0),
+        ("denied", 1.0),
+        (metrics::WEBSUB_REFUSED, 5.0),
+    ] {
+        let answered = w
+            .metric(metrics::WEBSUB_VERIFICATIONS_ANSWERED, Some(outcome))
+            .await;
+        assert_eq!(answered, n, "{outcome}");
     }
-    let state = |s: &str| format!("solibot_websub_subscriptions{{state=\"{s}\"}}");
-    assert_eq!(w.metric(&state("denied")).await, 1.0);
-    assert_eq!(w.metric(&state("active")).await, 0.0);
+    let state = |s| w.metric(metrics::WEBSUB_SUBSCRIPTIONS, Some(s));
+    assert_eq!(state("denied").await, 1.0);
+    assert_eq!(state("active").await, 0.0);
     w.stop().await;
 }
 
@@ -288,9 +308,9 @@ async fn unsigned_or_wrongly_signed_content_is_acknowledged_and_ignored() {
     let alerts = w.alerts();
     assert_eq!(alerts.len(), 1, "{alerts:?}");
     assert!(alerts[0].contains("(3)"), "{alerts:?}");
-    let pushes = |o: &str| format!("solibot_websub_pushes_total{{outcome=\"{o}\"}}");
-    assert_eq!(w.metric(&pushes("accepted")).await, 1.0);
-    assert_eq!(w.metric(&pushes("bad_signature")).await, 3.0);
+    let pushes = |o| w.metric(metrics::WEBSUB_PUSHES_RECEIVED, Some(o));
+    assert_eq!(pushes(metrics::WEBSUB_PUSH_ACCEPTED).await, 1.0);
+    assert_eq!(pushes(metrics::WEBSUB_BAD_SIGNATURE).await, 3.0);
     w.stop().await;
 }
 
@@ -320,9 +340,9 @@ async fn the_lease_is_renewed_before_it_ends() {
     );
     assert_eq!(w.push(&[appeal(1)], Signing::Sha256).await, vec![202]);
     assert!(w.wait_alerts(1).await);
-    assert!(w.metric("solibot_websub_renewals_total").await >= 1.0);
+    assert!(w.metric(metrics::WEBSUB_RENEWALS, None).await >= 1.0);
     assert_eq!(
-        w.metric("solibot_websub_subscriptions{state=\"active\"}")
+        w.metric(metrics::WEBSUB_SUBSCRIPTIONS, Some("active"))
             .await,
         1.0
     );
@@ -401,7 +421,7 @@ async fn a_push_the_hub_got_its_2xx_for_survives_a_kill_9() {
         ("SOLIBOT_PUBLIC_URL", public.as_str()),
     ];
     let toml = format!("[[feeds]]\nurl = \"{topic}\"\nname = \"Partner Relief Network\"\n");
-    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    let mut bot = Launch::bot(&tg, dir.path(), &toml).envs(&env).spawn();
     let r = command(&tg, SUBSCRIBER, "/start").await;
     assert!(r.contains("Subscribed"), "{r}");
     assert!(
@@ -422,7 +442,7 @@ async fn a_push_the_hub_got_its_2xx_for_survives_a_kill_9() {
     bot.kill9();
     let before = tg.sent_to(SUBSCRIBER).len();
 
-    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    bot.restart();
     let alerted = |s: &crate::support::telegram::TelegramState| {
         s.sent_to(SUBSCRIBER)
             .iter()
@@ -437,7 +457,7 @@ async fn a_push_the_hub_got_its_2xx_for_survives_a_kill_9() {
     );
     assert!(bot.terminate().success(), "exit 0 after SIGTERM");
     assert_eq!(tg.with_state(alerted), 1, "once");
-    let store = solibot::store::Store::open(&dir.path().join("db")).expect("the database opens");
+    let store = open_store(dir.path()).await;
     assert!(
         store.pushes().expect("read").is_empty(),
         "nothing kept after it was taken"

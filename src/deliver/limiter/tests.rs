@@ -131,6 +131,14 @@ fn one_chat_gets_one_message_a_second() {
 }
 
 #[test]
+fn a_private_chat_is_not_held_to_a_groups_twenty_a_minute() {
+    let mut s = Scheduler::new(Limits::telegram());
+    let log = simulate(&mut s, &[(42, 25)], |_, _, _| true);
+    let expected: Vec<u64> = (0..25).collect();
+    assert_eq!(times(&log), secs(&expected));
+}
+
+#[test]
 fn a_group_gets_at_most_twenty_a_minute() {
     let mut s = Scheduler::new(Limits::telegram());
     let log = simulate(&mut s, &[(GROUP, 30)], |_, _, _| true);

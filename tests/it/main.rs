@@ -4,6 +4,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod backlog;
 mod binary;
 mod crash;
 mod dates;

@@ -6,9 +6,10 @@
 //! ETags. This process opens a store on disk with the production settings, stores the
 //! feeds and the subscribers (default 10,000; one in ten follows every feed, the others
 //! one feed that never changes) and drives `solibot::poll::poll_feed` over every feed with
-//! the production concurrency, three times: the first poll (fetch, parse, detect every
-//! entry, commit them as seen), a second one that the server answers 304, and a third
-//! after [`APPEALS`] feeds got a new appeal each. The third round's alerts then go through
+//! the production concurrency, three times: the first poll (fetch, parse, commit every
+//! entry as seen with the sites it links to: a backlog is not detected), a second one
+//! that the server answers 304, and a third after [`APPEALS`] feeds got a new appeal each
+//! (those feeds' entries detected, template learned). The third round's alerts then go through
 //! the outbox: the delivery worker sends them to the fake Bot API (in this process,
 //! Telegram's limits ×10 with no slack), and every chat that follows every feed must get
 //! each new appeal exactly once.
@@ -605,10 +606,11 @@ fn report(r: &Report) {
         r.second.errors
     );
     println!(
-        "appeals:    {:.3} s CPU per 1,000 feeds, {} feeds with a new appeal, {} errors; \
-         {} of {} deliveries in {:.1} s, {} missing, {} twice, {} answers 429",
+        "appeals:    {:.3} s CPU per 1,000 feeds, {} feeds with a new appeal ({} entries \
+         detected), {} errors; {} of {} deliveries in {:.1} s, {} missing, {} twice, {} answers 429",
         per_k(r.third.cpu),
         r.feeds - r.third.not_modified,
+        r.third.entries,
         r.third.errors,
         r.delivery.expected - r.delivery.missing,
         r.delivery.expected,

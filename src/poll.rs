@@ -21,6 +21,8 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+mod backlog;
+
 /// The longest a feed waits between polls, whatever its hints or failures say.
 pub const MAX_INTERVAL: Duration = Duration::from_secs(24 * 3600);
 /// How many recent alerts a new appeal is compared with for cross-posts.
@@ -134,6 +136,27 @@ pub async fn snapshot(
     hashtags: &[String],
     partner: &str,
 ) -> Result<Polled, PollError> {
+    let (feed, mut snap) = match fetch_parsed(shared, url, validators, allow_files).await? {
+        Parsed::Feed(feed, snap) => (feed, snap),
+        Parsed::NotModified(polled) => return Ok(polled),
+    };
+    (snap.entries, snap.verdicts) = detect_all(shared, feed, hashtags, partner).await?;
+    Ok(Polled::Changed(snap))
+}
+
+/// A feed fetched: parsed (its snapshot without entries yet), or not modified.
+enum Parsed {
+    Feed(parse::Feed, Snapshot),
+    NotModified(Polled),
+}
+
+/// Fetches and parses a feed; the snapshot's entries are left to the caller.
+async fn fetch_parsed(
+    shared: &Shared,
+    url: &str,
+    validators: &Validators,
+    allow_files: bool,
+) -> Result<Parsed, PollError> {
     let fetched = shared.fetcher.fetch(url, validators, allow_files).await?;
     let (bytes, final_url, moved_permanently, validators, max_age, link_header) = match fetched {
         Fetched::Body {
@@ -156,10 +179,10 @@ pub async fn snapshot(
             validators,
             max_age,
         } => {
-            return Ok(Polled::NotModified {
+            return Ok(Parsed::NotModified(Polled::NotModified {
                 validators,
                 max_age,
-            });
+            }));
         }
     };
     let base = final_url.starts_with("http").then_some(final_url.as_str());
@@ -168,19 +191,42 @@ pub async fn snapshot(
     let ttl = feed
         .ttl_minutes
         .map(|m| Duration::from_secs(u64::from(m) * 60));
-    let title = feed.title.clone();
-    let (entries, verdicts) = detect_all(shared, feed, hashtags, partner).await?;
-    Ok(Polled::Changed(Snapshot {
-        title,
-        entries,
-        verdicts,
+    let snap = Snapshot {
+        title: feed.title.clone(),
+        entries: Vec::new(),
+        verdicts: Vec::new(),
         final_url,
         moved_permanently,
         validators,
         max_age,
         ttl,
         hub,
-    }))
+    };
+    Ok(Parsed::Feed(feed, snap))
+}
+
+/// A poll's snapshot: every entry detected, or for the feed's backlog, read without
+/// detection (the verdicts only stand in) with the sites its entries link to
+/// ([`backlog`]).
+async fn poll_snapshot(
+    shared: &Shared,
+    feed: &FeedRecord,
+    validators: &Validators,
+) -> Result<(Polled, Option<Vec<String>>), PollError> {
+    let fetched = fetch_parsed(shared, &feed.url, validators, feed.from_config).await?;
+    let (parsed, mut snap) = match fetched {
+        Parsed::Feed(parsed, snap) => (parsed, snap),
+        Parsed::NotModified(polled) => return Ok((polled, None)),
+    };
+    let mut sites = None;
+    if backlog::is_backlog(shared, feed.id)? {
+        let (entries, verdicts, read) = backlog::read(shared, parsed.entries).await?;
+        (snap.entries, snap.verdicts, sites) = (entries, verdicts, Some(read));
+    } else {
+        let (hashtags, partner) = (&feed.hashtags, &feed.name);
+        (snap.entries, snap.verdicts) = detect_all(shared, parsed, hashtags, partner).await?;
+    }
+    Ok((Polled::Changed(snap), sites))
 }
 
 fn parse_feed(url: &str, bytes: &[u8], base: Option<&str>) -> Result<parse::Feed, PollError> {
@@ -291,26 +337,21 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         etag: feed.etag.clone(),
         last_modified: feed.last_modified.clone(),
     };
-    let result = snapshot(
-        shared,
-        &feed.url,
-        &validators,
-        feed.from_config,
-        &feed.hashtags,
-        &feed.name,
-    )
-    .await;
+    let result = poll_snapshot(shared, &feed, &validators).await;
     let now = now_unix();
     shared
         .counters
         .last_poll_at
         .store(now, std::sync::atomic::Ordering::Relaxed);
-    let mut snap = match result {
-        Ok(Polled::Changed(s)) => s,
-        Ok(Polled::NotModified {
-            validators,
-            max_age,
-        }) => {
+    let (mut snap, backlog) = match result {
+        Ok((Polled::Changed(s), backlog)) => (s, backlog),
+        Ok((
+            Polled::NotModified {
+                validators,
+                max_age,
+            },
+            _,
+        )) => {
             Counters::inc(&shared.counters.polls_not_modified, 1);
             feed.etag = validators.etag;
             feed.last_modified = validators.last_modified;
@@ -353,6 +394,7 @@ pub async fn poll_feed(shared: &Shared, feed_id: u64) -> Result<PollReport, Poll
         verdicts: &snap.verdicts,
         keep,
         sent: false,
+        backlog: backlog.as_deref(),
     };
     take_entries(shared, &feed, taken, &fields).await
 }
@@ -382,6 +424,7 @@ pub async fn take_pushed(
         verdicts: &verdicts,
         keep,
         sent: false,
+        backlog: None,
     };
     take_entries(shared, &feed, taken, &|_| {}).await
 }
@@ -405,6 +448,7 @@ pub async fn take_sent(
         verdicts: std::slice::from_ref(&verdict),
         keep: (seen + 4).max(crate::store::SEEN_KEEP),
         sent: true,
+        backlog: None,
     };
     take_entries(shared, feed, taken, &|_| {}).await
 }
@@ -435,6 +479,8 @@ struct Taken<'a> {
     keep: usize,
     /// Entries an organizer sent (`/send`): new unless sent before ([`sent_keys`]).
     sent: bool,
+    /// The feed's backlog, not detected: taken without alerting, these sites recorded.
+    backlog: Option<&'a [String]>,
 }
 
 /// The entries not seen before: detected appeals become alerts (cross-posts merged into
@@ -446,9 +492,10 @@ async fn take_entries(
     taken: Taken<'_>,
     change: &(dyn Fn(&mut FeedRecord) + Sync),
 ) -> Result<PollReport, PollError> {
-    // A feed whose backlog was never taken records its entries without alerting.
+    // A feed whose backlog was never taken records its entries without alerting (a
+    // backlog the poll read without detecting, even if a push took entries meanwhile).
     let seen = shared.store.seen_set(feed.id)?;
-    let baseline = seen.is_none() && !shared.dry_run();
+    let baseline = taken.backlog.is_some() || (seen.is_none() && !shared.dry_run());
     let seen = seen.unwrap_or_default();
     let mut report = PollReport {
         entries: taken.entries.len(),
@@ -461,8 +508,10 @@ async fn take_entries(
     Counters::inc(&shared.counters.entries_seen, report.new_entries as u64);
 
     // Appeals held for review go to no subscriber now (their previews are in `review`).
-    let crate::review::Assessed { pass, held, review } =
-        crate::review::assess(shared, feed, (taken.entries, taken.verdicts), new_entries)?;
+    let crate::review::Assessed { pass, held, review } = match taken.backlog {
+        Some(sites) => crate::review::assess_backlog(sites, new_entries),
+        None => crate::review::assess(shared, feed, (taken.entries, taken.verdicts), new_entries)?,
+    };
     // Recipients follow each chat's choices (feeds, hashtags, actions, languages, mute):
     // entries whose alerts go to the same chats are committed together, in feed order.
     let mut batches = if shared.dry_run() || pass.iter().all(|n| n.alert.is_none()) {

@@ -3,7 +3,9 @@
 //! An appeal is held when its feed is under review ([`FeedRecord::review`]), or when one
 //! of its action links points to a site (registrable domain, by the public suffix list
 //! built into the `psl` crate: no network) that the feed's entries never linked to and
-//! that is not the feed's own. Held appeals go to the organizers who may decide (the
+//! that is not the feed's own. A backlog taken without detection records the sites of
+//! every link its entries could act through (a superset of what their verdicts would
+//! name: [`backlog_sites`]). Held appeals go to the organizers who may decide (the
 //! feed's adder and the admins) as a preview worded in their language; the store commits
 //! them with the poll ([`crate::store::ReviewBatch`]). Also the periodic expiry sweep.
 //!
@@ -44,6 +46,26 @@ pub fn entry_sites(entry: &Entry, verdict: &Verdict) -> Vec<String> {
         .iter()
         .chain(verdict.actions.iter().filter_map(|a| a.url.as_ref()));
     for d in links.filter_map(|u| registrable_domain(u)) {
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// The sites a backlog entry (recorded, never alerted, not detected) links to: its own
+/// link and every link it could take action through
+/// ([`crate::detect::Detector::action_link_candidates`]), a superset of the sites its
+/// verdict would have named.
+pub fn backlog_sites(detector: &crate::detect::Detector, entry: &Entry) -> Vec<String> {
+    let candidates = detector.action_link_candidates(entry);
+    let mut out = Vec::new();
+    for d in entry
+        .link
+        .iter()
+        .chain(&candidates)
+        .filter_map(|u| registrable_domain(u))
+    {
         if !out.contains(&d) {
             out.push(d);
         }
@@ -139,6 +161,19 @@ pub fn assess(
         }
     }
     Ok(out)
+}
+
+/// A backlog's new entries (no alerts): all of them pass, and `sites` (the backlog's,
+/// [`backlog_sites`]) become the feed's.
+pub fn assess_backlog(sites: &[String], new_entries: Vec<NewEntry>) -> Assessed {
+    Assessed {
+        pass: new_entries,
+        held: Vec::new(),
+        review: ReviewBatch {
+            domains: sites.to_vec(),
+            ..ReviewBatch::default()
+        },
+    }
 }
 
 /// The users who may decide on a feed's held appeals: its adder and the admins.

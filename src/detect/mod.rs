@@ -9,9 +9,10 @@
 //! `cues/*.toml`, format documented there; operators add more with
 //! [`DetectOptions::extra_cues`]) and matches them, `lang` identifies the language, `links`
 //! cleans and types URLs, `hashtags`, `summary` and `fingerprint` build their parts of the
-//! verdict, and `template` learns a feed's template. `analyze` runs the pipeline, one
-//! stage a file: `prepare` → `lang` → `segment` → `own` → `evidence` → `link_evidence` →
-//! `score` → `actions` → `parts`, each adding its evidence to `reasons`.
+//! verdict, `template` learns a feed's template, and `candidates` lists the links an
+//! entry could act through without detecting it (for a backlog). `analyze` runs the
+//! pipeline, one stage a file: `prepare` → `lang` → `segment` → `own` → `evidence` →
+//! `link_evidence` → `score` → `actions` → `parts`, each adding its evidence to `reasons`.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -20,6 +21,7 @@ use crate::entry::Entry;
 
 mod actions;
 mod analyze;
+mod candidates;
 #[cfg(test)]
 mod capability_tests;
 mod cues;
@@ -315,6 +317,13 @@ impl Detector {
     /// sentences found in most of them (at least three) are the site's, not evidence.
     pub fn feed_context(&self, entries: &[Entry]) -> FeedContext {
         template::learn(self, entries)
+    }
+
+    /// The URLs an entry could take action through, read without detecting: its body's
+    /// links outside the page chrome, cleaned like an action's link. A superset of any
+    /// verdict's action links, for what must know them without a verdict (a backlog).
+    pub fn action_link_candidates(&self, entry: &Entry) -> Vec<String> {
+        candidates::action_link_candidates(self, entry)
     }
 
     /// The verdict for one entry. `feed_hashtags` are the feed's configured hashtags,

@@ -156,16 +156,9 @@ fn convert_entry(e: feed_rs::model::Entry, feed_lang: Option<&str>, base: Option
         .find(|l| l.rel.as_deref().is_none_or(|r| r == "alternate"))
         .or_else(|| e.links.first())
         .map(|l| absolutise(l.href.trim(), base));
-    let summary_html = e
-        .summary
-        .as_ref()
-        .map(|t| t.content.clone())
-        .unwrap_or_default();
-    let content_html = e
-        .content
-        .as_ref()
-        .and_then(|c| c.body.clone())
-        .unwrap_or_default();
+    // The bodies are moved out of the parsed entry, never copied.
+    let summary_html = e.summary.map(|t| t.content).unwrap_or_default();
+    let content_html = e.content.and_then(|c| c.body).unwrap_or_default();
     let categories = e
         .categories
         .iter()

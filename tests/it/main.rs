@@ -9,6 +9,7 @@
 #[path = "../support/mod.rs"]
 mod support;
 
+mod backlog;
 mod crash;
 mod dates;
 mod delivery;

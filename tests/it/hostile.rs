@@ -761,8 +761,10 @@ fn long_unpunctuated_text_is_analysed_in_linear_time() {
     let r = run_check(dir.path(), &path.display().to_string(), false, None);
     let objects = assert_check_contract("runs.xml", &r);
     assert_eq!(objects.len(), 3);
+    // A failure bound, not a speed target (that is `benches/detect.rs`): quadratic work on
+    // 1.6 MB takes far over an hour, a linear pass seconds even on a loaded machine.
     assert!(
-        started.elapsed() < Duration::from_secs(40),
+        started.elapsed() < Duration::from_secs(180),
         "took {:?}",
         started.elapsed()
     );
@@ -1068,7 +1070,8 @@ fn run_check(dir: &Path, source: &str, allow_private: bool, stdin: Option<&[u8]>
         Some(bytes) => launch.stdin(bytes),
         None => launch,
     };
-    let out = launch.capture().spawn().finish(Duration::from_secs(60));
+    // The bound a hang is caught by, generous for a loaded machine.
+    let out = launch.capture().spawn().finish(Duration::from_secs(180));
     CheckRun {
         code: out.status.code(),
         stdout: String::from_utf8(out.stdout).expect("stdout is UTF-8"),

@@ -203,31 +203,3 @@ const FR: &[(&str, &str)] = &[
         "Retenus pour relecture : {held} ({pending} en attente, {approved} approuvés, {rejected} rejetés, {expired} expirés)",
     ),
 ];
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    fn placeholders(s: &str) -> BTreeSet<String> {
-        s.split('{')
-            .skip(1)
-            .filter_map(|p| p.split_once('}').map(|(k, _)| k.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn every_language_has_every_review_key_with_the_same_placeholders() {
-        let keys = |l: Lang| table(l).iter().map(|(k, _)| *k).collect::<Vec<_>>();
-        for lang in Lang::ALL {
-            assert_eq!(keys(lang), keys(Lang::En), "{}", lang.code());
-            for ((k, v), (_, en)) in table(lang).iter().zip(EN) {
-                assert_eq!(placeholders(v), placeholders(en), "{k} in {}", lang.code());
-                assert!(
-                    super::super::lookup_main(lang, k).is_none(),
-                    "{k} is also in the main table"
-                );
-            }
-        }
-    }
-}

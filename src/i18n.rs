@@ -17,8 +17,6 @@ use crate::text::primary_language;
 
 mod bundles;
 #[cfg(test)]
-mod legacy;
-#[cfg(test)]
 mod tests;
 
 /// A language the bot speaks.

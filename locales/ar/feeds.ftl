@@ -1,7 +1,16 @@
 ### Feeds: /feeds, /addfeed, /editfeed, /removefeed, /preview, why a feed was refused, /wrong and /send.
 
 feeds-none = لا توجد مصادر للشركاء بعد.
-feeds-header = مصادر الشركاء ({ $n }):
+# $n: how many partner feeds there are (the list follows).
+feeds-header =
+    { $n ->
+        [zero] لا توجد مصادر للشركاء:
+        [one] مصدر واحد للشركاء:
+        [two] مصدران للشركاء:
+        [few] { $n } مصادر للشركاء:
+        [many] { $n } مصدرًا للشركاء:
+       *[other] { $n } مصدر للشركاء:
+    }
 feeds-line =
     {""}
     { $id }. { $name } { $tags }

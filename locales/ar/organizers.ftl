@@ -1,6 +1,15 @@
 ### OPML export and import, /stats, /grant and /revoke, notices to organizers.
 
-export-caption = عدد المصادر: { $n }
+# $n: how many feeds the exported file lists.
+export-caption =
+    { $n ->
+        [zero] لا توجد مصادر
+        [one] مصدر واحد
+        [two] مصدران
+        [few] { $n } مصادر
+        [many] { $n } مصدرًا
+       *[other] { $n } مصدر
+    }
 export-failed = تعذّر إرسال الملف: { $why }
 import-usage = ردّ على ملف OPML بالأمر /import (أو أرسل الملف مع /import في تعليقه).
 import-too-large = الملف أكبر من أن يكون قائمة OPML (أكثر من 1 ميغابايت).
@@ -26,8 +35,17 @@ grant-ok = أصبح المستخدم { $id } منظِّمًا.
 grant-already = المستخدم { $id } منظِّم بالفعل.
 revoke-ok = لم يعد المستخدم { $id } منظِّمًا.
 revoke-not = المستخدم { $id } لم يكن منظِّمًا.
+# $n: hours the feed has been failing.
 notice-failing =
     { $n ->
+        [one]
+            المصدر { $id } ({ $name }) متعطّل منذ ساعة: { $error }
+            { $url }
+            لن يستلم المشتركون منه شيئًا حتى يعود للعمل. سنبلغك عند عودته.
+        [two]
+            المصدر { $id } ({ $name }) متعطّل منذ ساعتين: { $error }
+            { $url }
+            لن يستلم المشتركون منه شيئًا حتى يعود للعمل. سنبلغك عند عودته.
         [few]
             المصدر { $id } ({ $name }) متعطّل منذ { $n } ساعات: { $error }
             { $url }
@@ -39,6 +57,8 @@ notice-failing =
     }
 notice-recovered =
     { $n ->
+        [one] عاد المصدر { $id } ({ $name }) للعمل بعد تعطّل دام ساعة.
+        [two] عاد المصدر { $id } ({ $name }) للعمل بعد تعطّل دام ساعتين.
         [few] عاد المصدر { $id } ({ $name }) للعمل بعد تعطّل دام { $n } ساعات.
        *[other] عاد المصدر { $id } ({ $name }) للعمل بعد تعطّل دام { $n } ساعة.
     }

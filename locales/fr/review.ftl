@@ -21,4 +21,15 @@ review-gone = Cet appel n'est plus retenu.
 review-done-approved = Approuvé par { $name }.
 review-done-rejected = Rejeté par { $name }.
 review-done-expired = Expiré : aucune décision en 48 heures.
-stats-review = Retenus pour relecture : { $held } ({ $pending } en attente, { $approved } approuvés, { $rejected } rejetés, { $expired } expirés)
+# Counts: $held in all, $pending waiting, $approved, $rejected, $expired.
+stats-review =
+    Retenus pour relecture : { $held } ({ $pending } en attente, { $approved ->
+        [one] { $approved } approuvé
+       *[other] { $approved } approuvés
+    }, { $rejected ->
+        [one] { $rejected } rejeté
+       *[other] { $rejected } rejetés
+    }, { $expired ->
+        [one] { $expired } expiré
+       *[other] { $expired } expirés
+    })

@@ -19,7 +19,8 @@ use std::borrow::Cow;
 use std::sync::LazyLock;
 
 use fluent_bundle::concurrent::FluentBundle;
-use fluent_bundle::{FluentArgs, FluentResource};
+use fluent_bundle::types::{FluentNumber, FluentNumberOptions};
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
 use fluent_syntax::ast::{Expression, Pattern, PatternElement};
 use unic_langid::LanguageIdentifier;
 
@@ -70,6 +71,7 @@ fn build(lang: Lang) -> Bundle {
     if lang.is_rtl() {
         bundle.set_transform(Some(isolate_commands));
     }
+    bundle.set_formatter(Some(show_count));
     for (file, source) in sources(lang) {
         // The files are tested to parse; a broken one still gives its good messages.
         let resource = FluentResource::try_new(source.to_string()).unwrap_or_else(|(r, errors)| {
@@ -111,7 +113,7 @@ pub(super) fn format(lang: Lang, id: &str, args: &[(&str, Arg)]) -> Option<Strin
                 values.set(*name, s.replace('\n', &format!("{PDI}\n{FSI}")))
             }
             Arg::Text(s) => values.set(*name, *s),
-            Arg::Count(n) => values.set(*name, *n),
+            Arg::Count(n) => values.set(*name, count(lang, *n)),
         }
     }
     let mut errors = Vec::new();
@@ -137,6 +139,31 @@ pub(super) fn plain(lang: Lang, id: &str) -> Option<String> {
             .format_pattern(pattern, None, &mut errors)
             .into_owned(),
     )
+}
+
+/// A count as a Fluent number. The plural rules Fluent uses (`intl_pluralrules` 7.0.2)
+/// read CLDR's Arabic `n % 100 = 3..10` (few) and `n % 100 = 11..99` (many) without the
+/// `% 100`: 103 would be "other" instead of "few", 150 "other" instead of "many". Such a
+/// count goes to Fluent as `n % 100`, which has the right form, and carries its own
+/// digits for [`show_count`] to write. Other counts, and other languages, are plain.
+fn count(lang: Lang, n: u64) -> FluentValue<'static> {
+    if lang != Lang::Ar || n < 100 || !(3..=99).contains(&(n % 100)) {
+        return n.into();
+    }
+    let options = FluentNumberOptions {
+        currency: Some(n.to_string()),
+        ..FluentNumberOptions::default()
+    };
+    FluentValue::Number(FluentNumber::new((n % 100) as f64, options))
+}
+
+/// Writes a count [`count`] stood in for with its own digits; every other value as
+/// Fluent writes it.
+fn show_count<M>(value: &FluentValue, _: &M) -> Option<String> {
+    match value {
+        FluentValue::Number(n) => n.options.currency.clone(),
+        _ => None,
+    }
 }
 
 /// Whether Fluent isolates the values of this pattern: it does in a sentence (more than

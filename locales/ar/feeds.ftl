@@ -1,5 +1,8 @@
 ### Feeds: /feeds, /addfeed, /editfeed, /removefeed, /preview, why a feed was refused, /wrong and /send.
 
+# Layout of /feeds: {""} alone on the first line starts a message with an empty line
+# (between two feeds); {"   "} indents a line under its feed (Fluent trims plain spaces).
+
 feeds-none = لا توجد مصادر للشركاء بعد.
 # $n: how many partner feeds there are (the list follows).
 feeds-header =

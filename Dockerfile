@@ -4,6 +4,7 @@ FROM rust:1-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
+COPY locales ./locales
 COPY benches ./benches
 COPY tests ./tests
 COPY config ./config

@@ -10,7 +10,7 @@ use crate::config::{Config, FeedMode, normalise_hashtag};
 use crate::context::Shared;
 use crate::deliver::render;
 use crate::feeds::fetch::{FetchError, MAX_URL_LEN, Validators};
-use crate::i18n::{Lang, t, tn};
+use crate::i18n::{Lang, t, tn, tv};
 use crate::poll::{self, PollError};
 use crate::store::{FeedHealth, FeedRecord, NewEntry, Store, StoreError, now_unix};
 use std::path::Path;
@@ -547,13 +547,13 @@ pub struct ImportReport {
 impl ImportReport {
     /// One summary: counts, then each feed added, skipped and refused with its reason.
     pub fn render(&self, lang: Lang, token: Option<&str>) -> String {
-        let mut s = t(
+        let mut s = tv(
             lang,
             "import.summary",
             &[
-                ("added", &self.added.len().to_string()),
-                ("skipped", &self.skipped.len().to_string()),
-                ("refused", &self.refused.len().to_string()),
+                ("added", self.added.len().into()),
+                ("skipped", self.skipped.len().into()),
+                ("refused", self.refused.len().into()),
             ],
         );
         for (id, name) in &self.added {

@@ -136,6 +136,11 @@ impl Ctx<'_> {
         crate::i18n::tn(self.lang, key, n as u64, args)
     }
 
+    /// A reply string with text and counts, in the chat's language ([`crate::i18n::tv`]).
+    pub(crate) fn tv(&self, key: &str, args: &[(&str, crate::i18n::Arg)]) -> String {
+        crate::i18n::tv(self.lang, key, args)
+    }
+
     pub(crate) fn token(&self) -> Option<&str> {
         self.shared.config.token.as_deref()
     }

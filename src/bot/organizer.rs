@@ -6,7 +6,7 @@
 //! this module only turns them into replies. Permissions are checked by the caller.
 
 use super::{Ctx, Role};
-use crate::i18n::Lang;
+use crate::i18n::{Arg, Lang};
 use crate::manage::{self, clip};
 use crate::store::{SubscriberRecord, now_unix};
 use teloxide::prelude::*;
@@ -49,21 +49,15 @@ pub(super) fn feeds(ctx: &Ctx<'_>) -> String {
             ));
             s.push('\n');
             let never = ctx.t("time.never", &[]);
-            s.push_str(
-                &ctx.t(
-                    "feeds.health",
-                    &[
-                        (
-                            "success",
-                            &h.last_success
-                                .map(|t| ago(ctx.lang, t))
-                                .unwrap_or_else(|| never.clone()),
-                        ),
-                        ("seen", &h.entries_seen.to_string()),
-                        ("appeals", &h.appeals_sent.to_string()),
-                    ],
-                ),
-            );
+            let success = h.last_success.map(|t| ago(ctx.lang, t));
+            s.push_str(&ctx.tv(
+                "feeds.health",
+                &[
+                    ("success", Arg::Text(success.as_ref().unwrap_or(&never))),
+                    ("seen", h.entries_seen.into()),
+                    ("appeals", h.appeals_sent.into()),
+                ],
+            ));
             if let Some(line) = super::verdict::threshold_line(ctx, f.id) {
                 s.push('\n');
                 s.push_str(&line);
@@ -458,29 +452,23 @@ pub(super) fn stats(ctx: &Ctx<'_>) -> String {
         .iter()
         .filter(|s| s.muted_until.is_some_and(|t| t > now_unix()))
         .count();
-    let mut s = ctx.t(
+    let private = ctx.tn("stats.private", count(&["private"]), &[]);
+    let groups = ctx.tn("stats.groups", count(&["group", "supergroup"]), &[]);
+    let channels = ctx.tn("stats.channels", count(&["channel"]), &[]);
+    let mut s = ctx.tv(
         "stats.text",
         &[
-            ("subscribers", &subs.len().to_string()),
-            (
-                "private",
-                &ctx.tn("stats.private", count(&["private"]), &[]),
-            ),
-            (
-                "groups",
-                &ctx.tn("stats.groups", count(&["group", "supergroup"]), &[]),
-            ),
-            (
-                "channels",
-                &ctx.tn("stats.channels", count(&["channel"]), &[]),
-            ),
-            ("muted", &muted.to_string()),
-            ("feeds", &feeds.len().to_string()),
-            ("failing", &failing.to_string()),
-            ("today", &today.to_string()),
-            ("week", &week.to_string()),
-            ("outbox", &store.outbox_len().to_string()),
-            ("failures", &failures.to_string()),
+            ("subscribers", subs.len().into()),
+            ("private", Arg::Text(&private)),
+            ("groups", Arg::Text(&groups)),
+            ("channels", Arg::Text(&channels)),
+            ("muted", muted.into()),
+            ("feeds", feeds.len().into()),
+            ("failing", failing.into()),
+            ("today", today.into()),
+            ("week", week.into()),
+            ("outbox", store.outbox_len().into()),
+            ("failures", failures.into()),
         ],
     );
     s.push('\n');

@@ -70,14 +70,14 @@ pub(super) async fn set_review(ctx: &Ctx<'_>, args: &str, review: bool) -> Strin
 /// The `/stats` line: appeals held, and how many are waiting, approved, rejected, expired.
 pub(super) fn stats_line(ctx: &Ctx<'_>) -> String {
     match ctx.shared.store.held_counts() {
-        Ok(c) => ctx.t(
+        Ok(c) => ctx.tv(
             "stats.review",
             &[
-                ("held", &c.held.to_string()),
-                ("pending", &c.pending.to_string()),
-                ("approved", &c.approved.to_string()),
-                ("rejected", &c.rejected.to_string()),
-                ("expired", &c.expired.to_string()),
+                ("held", c.held.into()),
+                ("pending", c.pending.into()),
+                ("approved", c.approved.into()),
+                ("rejected", c.rejected.into()),
+                ("expired", c.expired.into()),
             ],
         ),
         Err(e) => {

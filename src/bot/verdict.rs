@@ -13,6 +13,7 @@ use super::Ctx;
 use crate::detect::{Verdict, canonical_url};
 use crate::entry::Entry;
 use crate::feedback;
+use crate::i18n::Arg;
 use crate::manage::{self, clip};
 use crate::poll::{self, Polled};
 use crate::store::{AlertRecord, FeedRecord, Store, StoreError};
@@ -114,11 +115,11 @@ fn shown_links(m: &Message) -> Vec<String> {
 pub(super) fn threshold_line(ctx: &Ctx<'_>, feed_id: u64) -> Option<String> {
     let raise = feedback::feed_raise(&ctx.shared.store, feed_id).ok()?;
     (raise.by > 0.0).then(|| {
-        ctx.t(
+        ctx.tv(
             "feeds.threshold",
             &[
-                ("raise", &format!("+{:.2}", raise.by)),
-                ("wrong", &raise.wrong.to_string()),
+                ("raise", Arg::Text(&format!("+{:.2}", raise.by))),
+                ("wrong", raise.wrong.into()),
             ],
         )
     })
@@ -219,9 +220,12 @@ async fn send_found(
     if report.alerts == 0 {
         return ctx.t("send.cross_post", &[("title", &title)]);
     }
-    ctx.t(
+    ctx.tv(
         "send.ok",
-        &[("title", &title), ("chats", &report.queued.to_string())],
+        &[
+            ("title", Arg::Text(&title)),
+            ("chats", report.queued.into()),
+        ],
     )
 }
 

@@ -1,0 +1,32 @@
+### Dates in alerts (months, weekdays, the 📅 and ⏳ lines, the digest's past) and how long ago.
+
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+weekday-1 = Monday
+weekday-2 = Tuesday
+weekday-3 = Wednesday
+weekday-4 = Thursday
+weekday-5 = Friday
+weekday-6 = Saturday
+weekday-7 = Sunday
+date-day = { $weekday } { $day } { $month } { $year }
+date-time = { $date }, { $time }
+alert-when = 📅 { $date }
+alert-deadline = ⏳ Until { $date }
+digest-past = Already passed
+digest-away = While we were away, these passed
+time-never = never
+time-s-ago = { $n }s ago
+time-m-ago = { $n }m ago
+time-h-ago = { $n }h ago
+time-d-ago = { $n }d ago

@@ -1,0 +1,32 @@
+### Dates in alerts (months, weekdays, the 📅 and ⏳ lines, the digest's past) and how long ago.
+
+month-1 = janvier
+month-2 = février
+month-3 = mars
+month-4 = avril
+month-5 = mai
+month-6 = juin
+month-7 = juillet
+month-8 = août
+month-9 = septembre
+month-10 = octobre
+month-11 = novembre
+month-12 = décembre
+weekday-1 = lundi
+weekday-2 = mardi
+weekday-3 = mercredi
+weekday-4 = jeudi
+weekday-5 = vendredi
+weekday-6 = samedi
+weekday-7 = dimanche
+date-day = { $weekday } { $day } { $month } { $year }
+date-time = { $date } à { $time }
+alert-when = 📅 { $date }
+alert-deadline = ⏳ Jusqu'au { $date }
+digest-past = Déjà passés
+digest-away = Pendant notre absence, ces dates sont passées
+time-never = jamais
+time-s-ago = il y a { $n } s
+time-m-ago = il y a { $n } min
+time-h-ago = il y a { $n } h
+time-d-ago = il y a { $n } j

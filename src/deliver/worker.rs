@@ -389,6 +389,10 @@ impl Worker {
             match d.outcome {
                 SendOutcome::Sent => {
                     remember_sent_alert(&self.handles.store, &d);
+                    // Before the records go: a crash in between sends again, noting again.
+                    if let Err(e) = self.handles.store.note_reminders(d.chat, &d.keys) {
+                        tracing::warn!(chat = d.chat, error = %e, "cannot note the reminders of an alert sent");
+                    }
                     Counters::inc(&self.handles.counters.sent, d.keys.len() as u64);
                     self.attempts.remove(&d.chat);
                     self.drop_from_queue(d.chat, &d.keys);

@@ -20,6 +20,7 @@ mod ops;
 mod organizer;
 mod paid;
 mod process;
+mod remind;
 mod review;
 mod shape;
 mod spine;

@@ -17,6 +17,7 @@
 use super::Ctx;
 use crate::context::Shared;
 use crate::deliver::calendar::{AlertDate, when_line};
+use crate::deliver::reader::chat_lang;
 use crate::i18n::{Lang, t};
 use crate::manage::clip;
 use crate::store::{ReminderRecord, now_unix};
@@ -139,16 +140,8 @@ fn wording(shared: &Shared, rec: &ReminderRecord, now: i64, before: i64) -> Opti
     if late || !wanted || muted || rec.when_unix <= now {
         return None;
     }
-    let lang = reminder_lang(shared, rec.chat_id, sub.language.as_deref());
+    let lang = chat_lang(&shared.store, rec.chat_id).unwrap_or_default();
     Some(reminder_text(lang, rec))
-}
-
-/// The chat's `/language`, else the language its subscriber spoke at `/start`.
-fn reminder_lang(shared: &Shared, chat: i64, subscribed_in: Option<&str>) -> Lang {
-    let chosen = shared.store.chat_settings(chat).ok().flatten();
-    chosen
-        .and_then(|s| s.language.as_deref().and_then(Lang::parse))
-        .unwrap_or_else(|| Lang::from_code(subscribed_in))
 }
 
 /// `⏰ Reminder: TITLE`, the 📅 line and the link, in `lang`.

@@ -11,12 +11,26 @@
 use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{FakeTelegram, TelegramState};
-use chrono::{DateTime, Duration, DurationRound, Utc};
+use chrono::{DateTime, Datelike, Duration, DurationRound, Utc};
 
 /// Seconds from the feed's change to the reminder's due time.
 const DUE_IN: i64 = 25;
 const FEED: &str = "/feed.xml";
 const TITLE: &str = "Join the vigil for the detained aid workers";
+const FR_MONTHS: [&str; 12] = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+];
 
 /// The vigil's start (a whole minute, over a minute after the due time) and the
 /// `remind_before` (seconds) that puts the reminder `DUE_IN` seconds from now.
@@ -151,6 +165,27 @@ async fn a_chat_with_reminders_on_gets_one_and_a_chat_with_them_off_none() {
     );
     let day = format!("{}, {}", when.format("%-d %B %Y"), when.format("%H:%M"));
     assert!(one.contains("📅 ") && one.contains(&day), "{one}");
+    // The alert's 📅 line reads in each chat's language (the entry is English).
+    let alert_to = |chat: i64| {
+        tg.sent_to(chat)
+            .into_iter()
+            .map(|m| m.visible_text)
+            .find(|t| t.contains(TITLE) && !t.contains("⏰"))
+            .expect("the alert")
+    };
+    assert!(
+        alert_to(1001).contains(&format!("📅 {}", when.format("%A"))),
+        "{}",
+        alert_to(1001)
+    );
+    let fr_day = format!(
+        "{} {} {} à {}",
+        when.format("%-d"),
+        FR_MONTHS[when.month0() as usize],
+        when.format("%Y"),
+        when.format("%H:%M")
+    );
+    assert!(alert_to(1003).contains(&fr_day), "{}", alert_to(1003));
     let [fr] = reminders(&tg, 1003)
         .try_into()
         .expect("one reminder in French");

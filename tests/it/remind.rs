@@ -8,6 +8,7 @@
 //! reminder falls due [`DUE_IN`] seconds after the feed changes. The tests wait for the
 //! fake Bot API's records with a deadline; they never sleep to synchronise.
 
+use crate::binary::Bin;
 use crate::harness::*;
 use crate::support::feed_server::{FeedServer, Item};
 use crate::support::telegram::{FakeTelegram, TelegramState};
@@ -221,6 +222,50 @@ async fn a_restart_before_the_due_time_still_reminds_once() {
     // The feed is polled on: every poll after this one saw the vigil as seen.
     polls_pass(&feeds, FEED, 2).await;
     bot.stop().await;
+    assert_eq!(reminders(&tg, 1001).len(), 1, "{:?}", tg.sent_to(1001));
+    nothing_left(dir.path()).await;
+}
+
+/// The binary, killed with SIGKILL between the alert and the reminder's due time, then
+/// started again: the reminder comes once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_nine_before_the_due_time_still_reminds_once() {
+    let tg = FakeTelegram::start().await;
+    let feeds = FeedServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    feeds.set(FEED, rss(&[news(1)]), "application/rss+xml");
+    let toml = format!(
+        "[[feeds]]\nurl = \"{}\"\nname = \"Partner\"\n",
+        feeds.url(FEED)
+    );
+    let (when, before) = timing();
+    let due = when - Duration::seconds(before);
+    let env = [("SOLIBOT_REMIND_BEFORE", format!("{before}s"))];
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    command(&tg, 1001, "/start").await;
+    let r = command(&tg, 1001, "/remind on").await;
+    assert!(r.starts_with("Reminders are on"), "{r}");
+    assert!(
+        feeds.wait_requests(FEED, 2, WAIT).await,
+        "the backlog is taken"
+    );
+
+    feeds.set(FEED, rss(&[vigil(when), news(1)]), "application/rss+xml");
+    assert!(
+        tg.wait_until(|s| got_alert(s, 1001), WAIT).await,
+        "the vigil is alerted"
+    );
+    bot.kill9();
+    let bot = Bin::spawn(&tg, dir.path(), &toml, &env, false);
+    assert!(tg.wait_until(|s| s.polling, WAIT).await, "the bot is back");
+    assert!(
+        Utc::now() < due,
+        "the restart came before the due time ({due}); the machine is too slow for this test"
+    );
+    wait_reminder(&tg, 1001).await;
+    polls_pass(&feeds, FEED, 2).await;
+    assert!(bot.terminate().success(), "exit 0 after SIGTERM");
     assert_eq!(reminders(&tg, 1001).len(), 1, "{:?}", tg.sent_to(1001));
     nothing_left(dir.path()).await;
 }

@@ -98,7 +98,7 @@ async fn started(
     bot
 }
 
-/// Waits for chat `chat`'s first reminder, which is due `DUE_IN` seconds after `from`.
+/// Waits for chat `chat`'s first reminder (due `DUE_IN` seconds after the feed changed).
 async fn wait_reminder(tg: &FakeTelegram, chat: i64) {
     let bound = WAIT + std::time::Duration::from_secs(DUE_IN as u64);
     assert!(

@@ -212,6 +212,7 @@ pub async fn run(config: Config, dry_run: bool, cancel: CancellationToken) -> an
         cancel.clone(),
     ));
     tasks.spawn(crate::poll::run(shared.clone(), cancel.clone()));
+    tasks.spawn(crate::bot::remind::run(shared.clone(), cancel.clone()));
     let mut routes = None;
     match (&shared.config.webhook, secret) {
         (Some(w), Some(secret)) => {

@@ -64,6 +64,8 @@ pub struct RawConfig {
 pub struct RawDates {
     /// `timezone`: an IANA time zone name.
     pub timezone: Option<String>,
+    /// How long before an alert's event a chat with `/remind on` is reminded (`3h`).
+    pub remind_before: Option<String>,
 }
 
 /// `[review]`: what holds appeals for an organizer's approval.
@@ -303,6 +305,9 @@ pub struct Config {
     pub review_new_sites: bool,
     /// `dates.timezone`: the zone appeals' dates are read and shown in (default UTC).
     pub timezone: chrono_tz::Tz,
+    /// `dates.remind_before`: how long before an alert's event chats with `/remind on`
+    /// get their reminder (default 3 hours).
+    pub remind_before: Duration,
     /// `delivery.paid_broadcast`: send with `allow_paid_broadcast` (Telegram Stars) and
     /// pace up to 1,000 messages a second overall.
     pub paid_broadcast: bool,
@@ -606,6 +611,7 @@ pub fn validate(
         rate_scale,
         review_new_sites: review_new_sites(&src, raw.review.new_sites)?,
         timezone,
+        remind_before: remind_before(&src, raw.dates.remind_before)?,
         paid_broadcast,
         feeds,
     })
@@ -717,6 +723,24 @@ fn failure_notice_after(src: &Sources, raw: Option<String>) -> Result<Duration, 
                 &origin,
                 "polling.failure_notice_after",
                 format!("`{notice_text}` is not a duration of at least 1s (like 30m, 24h)"),
+            )
+        })
+}
+
+/// `dates.remind_before` (or `SOLIBOT_REMIND_BEFORE`): from a second to a week, three
+/// hours by default.
+fn remind_before(src: &Sources, raw: Option<String>) -> Result<Duration, ConfigError> {
+    let (text, origin) = match src.get("SOLIBOT_REMIND_BEFORE") {
+        Some(v) => (v, "environment SOLIBOT_REMIND_BEFORE".to_string()),
+        None => (raw.unwrap_or_else(|| "3h".into()), src.file_origin.clone()),
+    };
+    parse_duration(&text)
+        .filter(|d| (1..=7 * 86_400).contains(&d.as_secs()))
+        .ok_or_else(|| {
+            invalid(
+                &origin,
+                "dates.remind_before",
+                format!("`{text}` is not a duration from 1s to 7d (like 30m, 3h)"),
             )
         })
 }

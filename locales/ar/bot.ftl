@@ -14,6 +14,7 @@ cmd-follow = استلم بعض التنبيهات فقط: /follow 3 #وسم تب
 cmd-unfollow = أوقف المتابعة: /unfollow عنصر أو /unfollow all
 cmd-mute = أوقف التنبيهات مؤقتًا: /mute 2h أو /mute off
 cmd-settings = ما تستلمه هذه المحادثة
+cmd-remind = تذكير قبل موعد فعالية التنبيه: /remind on أو /remind off
 cmd-language = لغة البوت: /language en|ar|fr|auto
 cmd-addfeed = أضف مصدرًا: /addfeed رابط [#وسم …] [mode=all] [اسم]
 cmd-editfeed = عدّل مصدرًا: /editfeed رقم [#وسم …] [mode=all|appeals] [name=اسم]

@@ -48,3 +48,31 @@ kindword-mobilize = حشد|احتجاج|مظاهرة|وقفة|فعالية
 kindword-share = نشر|مشاركة
 kindword-volunteer = تطوع|تطوّع
 kindword-boycott = مقاطعة|قاطع
+
+## /remind: a short reminder some time before the event of an alert the chat got.
+
+remind-usage = أرسل /remind on أو /remind off.
+remind-on = التذكير مفعّل: قبل موعد فعالية تنبيه وصل إلى هذه المحادثة بـ { $before } يصلك تذكير قصير، مرة واحدة.
+remind-off = التذكير متوقف.
+remind-notice = ⏰ تذكير: { $title }
+remind-hours =
+    { $n ->
+        [one] ساعة واحدة
+        [two] ساعتين
+        [few] { $n } ساعات
+       *[other] { $n } ساعة
+    }
+remind-minutes =
+    { $n ->
+        [one] دقيقة واحدة
+        [two] دقيقتين
+        [few] { $n } دقائق
+       *[other] { $n } دقيقة
+    }
+remind-seconds =
+    { $n ->
+        [one] ثانية واحدة
+        [two] ثانيتين
+        [few] { $n } ثوانٍ
+       *[other] { $n } ثانية
+    }

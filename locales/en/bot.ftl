@@ -14,6 +14,7 @@ cmd-follow = Get only some alerts: /follow 3 #tag donate ar
 cmd-unfollow = Stop following: /unfollow ITEM or /unfollow all
 cmd-mute = Pause alerts: /mute 2h, /mute off
 cmd-settings = What this chat gets
+cmd-remind = Reminders before an alert's event: /remind on, /remind off
 cmd-language = Language of the bot: /language en|ar|fr|auto
 cmd-addfeed = Add a feed: /addfeed URL [#tag …] [mode=all] [name]
 cmd-editfeed = Change a feed: /editfeed ID [#tag …] [mode=all|appeals] [name=NAME]

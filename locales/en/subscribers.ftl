@@ -48,3 +48,14 @@ kindword-mobilize = mobilize
 kindword-share = share
 kindword-volunteer = volunteer
 kindword-boycott = boycott
+
+## /remind: a short reminder some time before the event of an alert the chat got.
+
+remind-usage = Say /remind on or /remind off.
+# $before: how long before the event, e.g. "3 h" (remind-hours and its siblings).
+remind-on = Reminders are on: { $before } before the event of an alert this chat got, a short reminder comes, once.
+remind-off = Reminders are off.
+remind-notice = ⏰ Reminder: { $title }
+remind-hours = { $n } h
+remind-minutes = { $n } min
+remind-seconds = { $n } s

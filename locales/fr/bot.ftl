@@ -14,6 +14,7 @@ cmd-follow = Ne recevoir que certaines alertes : /follow 3 #tag don fr
 cmd-unfollow = Ne plus suivre : /unfollow ÉLÉMENT ou /unfollow all
 cmd-mute = Mettre les alertes en pause : /mute 2h, /mute off
 cmd-settings = Ce que reçoit ce chat
+cmd-remind = Rappels avant l'événement d'une alerte : /remind on, /remind off
 cmd-language = Langue du bot : /language en|ar|fr|auto
 cmd-addfeed = Ajouter un flux : /addfeed URL [#tag …] [mode=all] [nom]
 cmd-editfeed = Modifier un flux : /editfeed ID [#tag …] [mode=all|appeals] [name=NOM]

@@ -48,3 +48,13 @@ kindword-mobilize = mobiliser|manifester|manifestation|rassemblement
 kindword-share = partager|partage|relayer
 kindword-volunteer = bénévolat|benevolat|bénévole|benevole
 kindword-boycott = boycotter
+
+## /remind: a short reminder some time before the event of an alert the chat got.
+
+remind-usage = Envoyez /remind on ou /remind off.
+remind-on = Rappels activés : { $before } avant l'événement d'une alerte reçue ici, un court rappel arrive, une fois.
+remind-off = Rappels désactivés.
+remind-notice = ⏰ Rappel : { $title }
+remind-hours = { $n } h
+remind-minutes = { $n } min
+remind-seconds = { $n } s

@@ -43,6 +43,8 @@ pub enum Command {
     Settings,
     /// The language of replies.
     Language(String),
+    /// Reminders before the events of alerts: on or off.
+    Remind(String),
     /// Add a feed.
     AddFeed(String),
     /// Change a feed's name, hashtags or mode.
@@ -81,7 +83,7 @@ impl Command {
         use Command::*;
         match self {
             Start | Stop | Help | Feeds | Follow(_) | Unfollow(_) | Mute(_) | Settings
-            | Language(_) => Role::Anyone,
+            | Language(_) | Remind(_) => Role::Anyone,
             AddFeed(_) | EditFeed(_) | RemoveFeed(_) | Preview(_) | AddChannel(_)
             | RemoveChannel(_) | Export | Import | Stats | Wrong | Send(_) => Role::Organizer,
             Grant(_) | Revoke(_) | Trust(_) | Review(_) => Role::Admin,
@@ -195,6 +197,7 @@ mod tests {
                 "mute",
                 "settings",
                 "language",
+                "remind",
                 "addfeed",
                 "editfeed",
                 "removefeed",
@@ -214,6 +217,7 @@ mod tests {
         );
         let role = |n: &str| all.iter().find(|(m, _)| m == n).map(|(_, c)| c.role());
         assert_eq!(role("follow"), Some(Role::Anyone));
+        assert_eq!(role("remind"), Some(Role::Anyone));
         assert_eq!(role("preview"), Some(Role::Organizer));
         assert_eq!(role("wrong"), Some(Role::Organizer));
         assert_eq!(role("send"), Some(Role::Organizer));

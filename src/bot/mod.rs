@@ -12,12 +12,14 @@
 //! tells organizers a feed fails or recovered and who set up a chat that its
 //! subscription ended; fed by [`crate::events`]), [`startup`] (getMe, deleteWebhook,
 //! setMyCommands; retried and cancellable), [`intake`] (updates at least once, each
-//! acted on once), [`review`] (`/trust`, `/review`, Approve and Reject presses). This module does not send alerts: the delivery worker does.
+//! acted on once), [`review`] (`/trust`, `/review`, Approve and Reject presses), [`remind`]
+//! (`/remind` and the task that queues reminders before an alert's event). This module does not send alerts: the delivery worker does.
 
 mod command;
 mod intake;
 pub mod notice;
 mod organizer;
+pub mod remind;
 mod review;
 mod startup;
 mod subscriber;
@@ -217,6 +219,7 @@ async fn dispatch(ctx: &Ctx<'_>, command: Command) -> String {
         Command::Mute(args) => subscriber::mute(ctx, &args).await,
         Command::Settings => subscriber::settings(ctx),
         Command::Language(args) => subscriber::language(ctx, &args).await,
+        Command::Remind(args) => remind::remind(ctx, &args).await,
         Command::Feeds => organizer::feeds(ctx),
         Command::AddFeed(args) => organizer::addfeed(ctx, &args).await,
         Command::EditFeed(args) => organizer::editfeed(ctx, &args),

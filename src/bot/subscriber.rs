@@ -52,7 +52,7 @@ async fn right_to_change(ctx: &Ctx<'_>) -> Right {
 
 /// The refusal to send when the sender may not change this chat (`not_admin` names
 /// the reply for a member who is not an administrator), `None` when they may.
-async fn refusal(ctx: &Ctx<'_>, not_admin: &str) -> Option<String> {
+pub(super) async fn refusal(ctx: &Ctx<'_>, not_admin: &str) -> Option<String> {
     match right_to_change(ctx).await {
         Right::Allowed => None,
         Right::NotAdmin => Some(ctx.t(not_admin, &[])),

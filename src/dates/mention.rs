@@ -120,16 +120,18 @@ fn drop_weekdays_beside_dates(found: &mut Vec<Mention>) {
 // ---------------------------------------------------------------------------------------
 // Words
 
-/// Whether token `t` is the lexicon word `w` (a trailing `*` matches a prefix; an Arabic
-/// word may carry a one-letter conjunction or preposition, or the article, in front).
+/// Whether token `t` is the lexicon word `w` (a trailing `*` matches a prefix, a leading
+/// one a suffix: German compounds, `*schluss`; an Arabic word may carry a one-letter
+/// conjunction or preposition, or the article, in front).
 pub(super) fn word_is(t: &Tok, w: &str) -> bool {
     if !(t.is_word() || t.kind == super::scan::Kind::Punct && t.text == w) {
         return false;
     }
     let s = t.text.as_str();
-    let eq = |s: &str| match w.strip_suffix('*') {
-        Some(stem) => s.starts_with(stem),
-        None => s == w,
+    let eq = |s: &str| match (w.strip_suffix('*'), w.strip_prefix('*')) {
+        (Some(stem), _) => s.starts_with(stem),
+        (None, Some(end)) => s.ends_with(end) && s.len() > end.len(),
+        (None, None) => s == w,
     };
     if eq(s) {
         return true;
@@ -483,11 +485,9 @@ fn weekend(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
 fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
     let t = toks.get(i)?;
     for lex in lexes {
-        let Some((name, wd)) = lex
-            .weekdays
-            .iter()
-            .find(|(w, _)| word_is(t, w) || stem(t) == *w || case_form(lex, t, w))
-        else {
+        let Some((name, wd)) = lex.weekdays.iter().find(|(w, _)| {
+            word_is(t, w) || stem(t) == *w || case_form(lex, t, w) || part_of_day(lex, t, w)
+        }) else {
             continue;
         };
         if let Some(m) = next_week(toks, i, lex, *wd) {
@@ -524,6 +524,25 @@ fn weekday(toks: &[Tok], i: usize, lexes: &[&Lexicon]) -> Option<Mention> {
         return Some(mention(i, end, day));
     }
     None
+}
+
+/// A German weekday joined to a part of the day (`Sonntagabend`, `Samstagnachmittag`).
+fn part_of_day(lex: &Lexicon, t: &Tok, name: &str) -> bool {
+    const PARTS: &[&str] = &[
+        "abend",
+        "morgen",
+        "vormittag",
+        "mittag",
+        "nachmittag",
+        "nacht",
+        "abends",
+        "morgens",
+        "nachmittags",
+    ];
+    lex.code == "de"
+        && t.text
+            .strip_prefix(name)
+            .is_some_and(|rest| PARTS.contains(&rest))
 }
 
 /// A Turkish weekday with a case ending and no apostrophe (`cumaya`, `perşembeden`).

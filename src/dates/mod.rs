@@ -21,6 +21,8 @@ mod scan;
 mod tests;
 #[cfg(test)]
 mod tests_styles;
+#[cfg(test)]
+mod tests_unseen;
 
 use chrono::{DateTime, Datelike, Days, FixedOffset, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -64,23 +66,48 @@ pub fn extract(text: &str, lang: &str, published: DateTime<Utc>, tz: Tz) -> Date
     let mut when: Option<(u32, &Mention, NaiveDate)> = None;
     let mut deadline: Option<(bool, &Mention, NaiveDate)> = None;
     let mut unlabeled: Option<(&Mention, NaiveDate)> = None;
-    for (k, m) in mentions.iter().enumerate() {
-        let Some(date) = resolve(m.day, today) else {
+    let roles: Vec<Option<(NaiveDate, Role)>> = mentions
+        .iter()
+        .enumerate()
+        .map(|(k, m)| {
+            let date = resolve(m.day, today)?;
+            let place = role::Place {
+                prev_end: if k == 0 { 0 } else { mentions[k - 1].end },
+                next_start: mentions.get(k + 1).map_or(toks.len(), |n| n.start),
+                before_publication: date < today,
+            };
+            Some((date, role::of(&toks, m, &place, &lexes)))
+        })
+        .collect();
+    // A calendar day reported as past in one place is that past day wherever it is named
+    // (`the march of 3 March` in a title, `on 3 March police arrested …` below).
+    let past_days: Vec<NaiveDate> = mentions
+        .iter()
+        .zip(&roles)
+        .filter_map(|(m, r)| match r {
+            Some((d, Role::Past)) if m.day.is_absolute() => Some(*d),
+            _ => None,
+        })
+        .collect();
+    for (m, r) in mentions.iter().zip(roles) {
+        let Some((date, role)) = r else {
             continue;
         };
-        let place = role::Place {
-            prev_end: if k == 0 { 0 } else { mentions[k - 1].end },
-            next_start: mentions.get(k + 1).map_or(toks.len(), |n| n.start),
-            before_publication: date < today,
-        };
-        match role::of(&toks, m, &place, &lexes) {
+        if m.day.is_absolute() && past_days.contains(&date) {
+            continue;
+        }
+        match role {
             Role::Deadline(strong) if deadline.is_none_or(|(s, ..)| strong && !s) => {
                 deadline = Some((strong, m, date));
             }
             Role::When(n) => {
-                // A calendar date outranks a weekday or "tomorrow" with as many cues.
+                // A calendar date outranks a weekday or "tomorrow" with as many cues, and a
+                // day ahead one before publication.
                 let rank = n + if m.day.is_absolute() { 2 } else { 0 };
-                if when.is_none_or(|(best, ..)| rank > best) {
+                let ahead = |d: NaiveDate| d >= today;
+                if when.is_none_or(|(best, _, d)| {
+                    rank > best || rank == best && !ahead(d) && ahead(date)
+                }) {
                     when = Some((rank, m, date));
                 }
             }
@@ -149,7 +176,10 @@ fn resolve(day: Day, today: NaiveDate) -> Option<NaiveDate> {
             })?,
         Day::Weekend if today.weekday() == chrono::Weekday::Sun => today,
         Day::Weekend => resolve(Day::Weekday(chrono::Weekday::Sat, false), today)?,
-        Day::MonthEnd(month) => month_end(today, month)?,
+        // Like a date without a year: the end of a month far ahead is one that passed.
+        Day::MonthEnd(month) => {
+            month_end(today, month).filter(|d| (*d - today).num_days() < FAR_DAYS)?
+        }
         Day::Past => return None,
     };
     (date >= earliest).then_some(date)

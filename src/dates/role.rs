@@ -139,7 +139,7 @@ pub(super) struct Place {
 
 /// The role of one mention.
 pub(super) fn of(toks: &[Tok], m: &Mention, place: &Place, lexes: &[&Lexicon]) -> Role {
-    if m.day == Day::Past {
+    if m.day == Day::Past || dateline(toks, m) {
         return Role::Past;
     }
     if lexes
@@ -208,6 +208,19 @@ pub(super) fn of(toks: &[Tok], m: &Mention, place: &Place, lexes: &[&Lexicon]) -
         (_, true) => Role::Deadline(false),
         (n, false) => Role::When(n),
     }
+}
+
+/// `Berlin, 22.02.2027 –`, `عمّان في ١٤ أيلول ٢٠٢٧ —`: the place and day a statement was
+/// written, at the start of a line and followed by a dash; not a date it asks anything for.
+fn dateline(toks: &[Tok], m: &Mention) -> bool {
+    let line_start = (0..m.start)
+        .rev()
+        .find(|&k| toks[k].is_punct('\n'))
+        .map_or(0, |k| k + 1);
+    let dash = toks
+        .get(m.end)
+        .is_some_and(|t| ['–', '—', '-'].iter().any(|&c| t.is_punct(c)));
+    dash && (line_start + 1..=line_start + 3).contains(&m.start)
 }
 
 /// A verb form of the past by its ending (English `-ed`, Turkish `-dı`), or a French

@@ -141,6 +141,43 @@ mod tests {
     }
 
     #[test]
+    fn the_date_lines_read_in_the_chats_language_whatever_the_entrys() {
+        let fr_chat = |lang: &str| {
+            render_alert(&Alert {
+                dates_lang: Some(Lang::Fr),
+                ..dated(lang)
+            })
+            .plain
+        };
+        for lang in ["en", "ar", "de"] {
+            let text = fr_chat(lang);
+            assert!(text.contains("📅 samedi 13 mars 2027 à 18:00"), "{text}");
+            assert!(text.contains("⏳ Jusqu'au vendredi 12 mars 2027"), "{text}");
+        }
+        let ar = render_alert(&Alert {
+            dates_lang: Some(Lang::Ar),
+            ..dated("fr")
+        })
+        .plain;
+        assert!(ar.contains("السبت") && ar.contains("آذار (مارس)"), "{ar}");
+        let en = render_alert(&Alert {
+            dates_lang: Some(Lang::En),
+            ..dated("fr")
+        })
+        .plain;
+        assert!(en.contains("📅 Saturday 13 March 2027, 18:00"), "{en}");
+        let digest = render_digest_with_past(
+            &[],
+            &[Alert {
+                dates_lang: Some(Lang::Fr),
+                ..dated("en")
+            }],
+        )
+        .plain;
+        assert!(digest.contains("samedi 13 mars 2027"), "{digest}");
+    }
+
+    #[test]
     fn a_day_passes_at_its_end_and_a_time_at_that_time() {
         let now = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         let day = date("2027-03-12T00:00:00+02:00", true);

@@ -7,6 +7,7 @@ pub mod limiter;
 pub mod pace;
 pub mod past;
 pub mod preview;
+pub mod reader;
 pub mod render;
 pub mod telegram;
 pub mod window;
@@ -41,5 +42,6 @@ pub fn alert_from_record(rec: &AlertRecord) -> render::Alert {
             .deadline
             .as_ref()
             .and_then(calendar::AlertDate::from_record),
+        dates_lang: None,
     }
 }

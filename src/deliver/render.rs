@@ -78,6 +78,9 @@ pub struct Alert {
     pub when: Option<AlertDate>,
     /// When the call closes (a ⏳ line).
     pub deadline: Option<AlertDate>,
+    /// The language of the chat it goes to, for the words of those lines; `None`: the
+    /// message's own.
+    pub dates_lang: Option<crate::i18n::Lang>,
 }
 
 /// An inline keyboard URL button.
@@ -182,9 +185,9 @@ pub fn render_digest_with_past(live: &[Alert], past: &[Alert]) -> Rendered {
     }
 }
 
-/// The 📅 and ⏳ lines of an alert, in the message's language.
+/// The 📅 and ⏳ lines of an alert, in its reader's language (else the message's).
 fn date_lines(alert: &Alert, locale: Locale) -> Vec<String> {
-    let lang = locale.lang();
+    let lang = alert.dates_lang.unwrap_or(locale.lang());
     let when = alert.when.map(|d| calendar::when_line(lang, &d));
     let deadline = alert.deadline.map(|d| calendar::deadline_line(lang, &d));
     when.into_iter().chain(deadline).collect()
@@ -1241,6 +1244,7 @@ mod tests {
             also_published_by: vec!["Humanitarian Coalition".into()],
             when: None,
             deadline: None,
+            dates_lang: None,
         }
     }
 
@@ -1310,6 +1314,7 @@ mod tests {
                 also_published_by: vec!["Diaspora Voices".into(), "منظمة حقوق".into()],
                 when: None,
                 deadline: None,
+                dates_lang: None,
             },
             expect![[r#"
                 <b><a href="https://relief.example.org/ar/deportations">أوقفوا ترحيل اللاجئين السوريين</a></b>
@@ -1368,6 +1373,7 @@ mod tests {
                 also_published_by: vec![],
                 when: None,
                 deadline: None,
+                dates_lang: None,
             },
             expect![[r#"
                 <b><a href="https://collectif.example.fr/rassemblement">Rassemblement devant l'ambassade samedi</a></b>
@@ -1421,6 +1427,7 @@ mod tests {
             also_published_by: vec!["<b>Partner</b> & Co".into()],
             when: None,
             deadline: None,
+            dates_lang: None,
         };
         check(
             &alert,
@@ -1868,6 +1875,7 @@ mod tests {
             also_published_by: (0..rng.below(8)).map(|_| hostile(rng)).collect(),
             when: None,
             deadline: None,
+            dates_lang: None,
         }
     }
 

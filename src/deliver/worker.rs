@@ -20,6 +20,10 @@ use super::telegram::{self, SendOutcome};
 use super::window::Window;
 use super::{calendar, past, render};
 use crate::events::{Event, Events};
+use crate::i18n::Lang;
+
+/// A rendered alert, with the co-publishers it was rendered with.
+type RenderedAlert = (Vec<String>, Arc<render::Rendered>);
 use crate::metrics::Counters;
 use crate::store::{AlertRecord, OutboxKey, PaceRecord, Store, now_unix};
 use std::collections::{HashMap, HashSet};
@@ -82,7 +86,7 @@ pub struct Worker {
     attempts: HashMap<i64, u32>,
     /// One alert goes to many chats: render it once (keyed by alert id and its
     /// "also published by" list, which can grow), shared by every send.
-    rendered: HashMap<u64, (Vec<String>, Arc<render::Rendered>)>,
+    rendered: HashMap<(u64, Option<Lang>), RenderedAlert>,
     /// Sends recorded as done but not yet flushed, and since when. They keep their slot
     /// until the flush, so at most `MAX_IN_FLIGHT` messages are ever sent but not
     /// durably recorded.
@@ -326,11 +330,19 @@ impl Worker {
         let (passed, live): (Vec<_>, Vec<_>) = records
             .iter()
             .partition(|r| calendar::alert_has_passed(r, now));
+        let reader = keys
+            .first()
+            .and_then(|k| super::reader::chat_lang(store, k.chat_id));
         let message = match (live.as_slice(), passed.as_slice()) {
-            ([one], []) => self.render_one(one),
+            ([one], []) => self.render_one(one, reader),
             _ => {
                 let shown = |rs: &[&AlertRecord]| -> Vec<render::Alert> {
-                    rs.iter().map(|r| super::alert_from_record(r)).collect()
+                    rs.iter()
+                        .map(|r| render::Alert {
+                            dates_lang: reader,
+                            ..super::alert_from_record(r)
+                        })
+                        .collect()
                 };
                 Arc::new(render::render_digest_with_past(
                     &shown(&live),
@@ -362,19 +374,29 @@ impl Worker {
         plan.take.max(1)
     }
 
-    /// One alert, rendered once for all the chats it goes to.
-    fn render_one(&mut self, one: &crate::store::AlertRecord) -> Arc<render::Rendered> {
-        if let Some((also, r)) = self.rendered.get(&one.id)
+    /// One alert, rendered once for all the chats it goes to that read `reader`.
+    fn render_one(
+        &mut self,
+        one: &crate::store::AlertRecord,
+        reader: Option<Lang>,
+    ) -> Arc<render::Rendered> {
+        if let Some((also, r)) = self.rendered.get(&(one.id, reader))
             && *also == one.also_published_by
         {
             return Arc::clone(r);
         }
-        let r = Arc::new(render::render_alert(&super::alert_from_record(one)));
+        let alert = render::Alert {
+            dates_lang: reader,
+            ..super::alert_from_record(one)
+        };
+        let r = Arc::new(render::render_alert(&alert));
         if self.rendered.len() >= RENDER_CACHE {
             self.rendered.clear();
         }
-        self.rendered
-            .insert(one.id, (one.also_published_by.clone(), Arc::clone(&r)));
+        self.rendered.insert(
+            (one.id, reader),
+            (one.also_published_by.clone(), Arc::clone(&r)),
+        );
         r
     }
 
@@ -396,6 +418,10 @@ impl Worker {
             match d.outcome {
                 SendOutcome::Sent => {
                     remember_sent_alert(&self.handles.store, &d);
+                    // Before the records go: a crash in between sends again, noting again.
+                    if let Err(e) = self.handles.store.note_reminders(d.chat, &d.keys) {
+                        tracing::warn!(chat = d.chat, error = %e, "cannot note the reminders of an alert sent");
+                    }
                     Counters::inc(&self.handles.counters.sent, d.keys.len() as u64);
                     self.attempts.remove(&d.chat);
                     self.drop_from_queue(d.chat, &d.keys);

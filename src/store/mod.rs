@@ -24,6 +24,7 @@
 //! | `websub`, `websub_pushes` | callback id; sequence u64 | WebSub subscriptions and pushed content not yet taken ([`websub`]) |
 //! | `held` | alert id u64 | appeals held for review, with their decision ([`review`]) |
 //! | `link_domains` | feed id u64 | the sites (registrable domains) a feed's entries linked to ([`review`]) |
+//! | `reminders`, `reminded` | event start i64 ++ chat id i64 ++ alert id u64; chat id i64 ++ alert id u64 | reminders owed before an alert's event, and the ones queued ([`reminders`]) |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
@@ -36,6 +37,7 @@ mod feedback;
 mod notices;
 mod outbox;
 mod recipients;
+mod reminders;
 mod review;
 mod updates;
 mod websub;
@@ -43,6 +45,7 @@ mod websub;
 pub use ended::EndedRecord;
 pub use feedback::{FeedbackRecord, FeedbackVerdict};
 pub use recipients::Recipient;
+pub use reminders::ReminderRecord;
 pub use review::{
     Decided, Decision, HOLD_SECS, HeldCounts, HeldRecord, HeldState, Hold, HoldReason,
     PreviewRecord, ReviewBatch, decision_now,
@@ -236,6 +239,9 @@ pub struct ChatSettings {
     /// The language of the bot's replies chosen with `/language` (`en`, `ar`, `fr`).
     #[serde(default)]
     pub language: Option<String>,
+    /// `/remind on`: reminders before the events of the alerts it got ([`reminders`]).
+    #[serde(default)]
+    pub reminders: bool,
 }
 
 /// A user allowed to manage feeds (tree `organizers`), written by `/grant`.
@@ -448,6 +454,8 @@ struct Cache {
     feed_set: AtomicU64,
     /// The period of the `sent_messages` tree last written ([`feedback`]).
     sent_period: AtomicU64,
+    /// Woken when a reminder is noted ([`reminders`]).
+    reminders: tokio::sync::Notify,
 }
 
 /// The current Unix time in seconds (0 if the clock is before 1970).
@@ -1392,7 +1400,7 @@ impl Store {
         let mut rec = self.chat_settings(chat_id)?.unwrap_or(ChatSettings {
             v: 1,
             chat_id,
-            language: None,
+            ..ChatSettings::default()
         });
         rec.language = language.map(str::to_string);
         tree.insert(i64_key(chat_id), enc(&rec)?)?;

@@ -24,6 +24,7 @@ mod notices;
 mod ops;
 mod organizer;
 mod paid;
+mod remind;
 mod retention;
 mod review;
 mod shape;

@@ -4,8 +4,9 @@
 //! The store is the list of what is owed; this window follows it with a cursor that goes
 //! round: when news arrives (records written anywhere, [`Window::news`]), the window
 //! knows it has unread records and reads on until it has been once over the whole outbox
-//! since the news. Records come in key order and sequence numbers only grow, so a chat's
-//! queue is sorted and a record read twice is recognised. So an alert to 100,000 chats
+//! since the news. Records come in key order and a chat's queue stays in sequence order
+//! (a broadcast expanded late goes in its place), so a record read twice is recognised.
+//! So an alert to 100,000 chats
 //! costs the worker the same memory as one to 4,000.
 //!
 //! Must not: send, decide whose turn it is, or remove records from the store (the worker
@@ -123,11 +124,19 @@ impl Window {
     fn push(&mut self, key: OutboxKey) -> bool {
         let queue = self.queues.entry(key.chat_id).or_default();
         let was_empty = queue.is_empty();
-        // Read again on a later lap: already held, or delivered since.
+        // Read again on a later lap: already held (a record read from the store is not
+        // delivered yet). A broadcast expanded late has a smaller sequence than records
+        // queued after it: it goes in its place.
+        // (The worker may reorder a queue: searched, not bisected.)
         if queue.back().is_some_and(|last| *last >= key) {
-            return false;
+            if queue.contains(&key) {
+                return false;
+            }
+            let at = queue.iter().position(|k| *k > key).unwrap_or(queue.len());
+            queue.insert(at, key);
+        } else {
+            queue.push_back(key);
         }
-        queue.push_back(key);
         self.held += 1;
         was_empty
     }

@@ -117,6 +117,7 @@ impl Worker {
 
     /// Reads more of the outbox when the window has room; its new chats become pending.
     fn refill(&mut self) {
+        super::expand::expand_if_short(&mut self.window, &self.handles.store);
         if !self.window.wants_refill() {
             return;
         }

@@ -241,4 +241,44 @@ mod tests {
         assert_eq!(w.held(), 5, "nothing read twice");
         assert!(!w.has_unread());
     }
+
+    #[tokio::test]
+    async fn a_broadcast_expanded_after_a_later_notice_goes_before_it() {
+        use crate::store::{AlertRecord, FeedRecord, NewEntry};
+        let s = Store::temporary().unwrap();
+        let f = s
+            .add_feed(FeedRecord::new("https://a.example/f", "N"))
+            .unwrap()
+            .unwrap();
+        let alert: AlertRecord = serde_json::from_value(serde_json::json!({
+            "v": 1, "id": 0, "feed_id": f.id, "feed_name": "N", "entry_id": "e",
+            "title": "T", "link": null, "summary": "S", "actions": [], "hashtags": [],
+            "lang": "en", "also_published_by": [], "fingerprint_urls": [],
+            "fingerprint_simhash": 0, "created_at": 0
+        }))
+        .unwrap();
+        let e = NewEntry {
+            keys: vec!["e".into()],
+            alert: Some(alert),
+        };
+        let owed = s
+            .commit_new_entries(f.id, &[e], &[(7, None)])
+            .await
+            .unwrap();
+        let notice = s.queue_notices(&[(7, "n".into())]).await.unwrap();
+        let mut w = Window::new();
+        w.refill(&s).unwrap();
+        assert_eq!(w.queue(7).unwrap(), &[notice[0]]);
+        assert_eq!(s.expand_broadcasts().unwrap(), 1);
+        w.news();
+        assert_eq!(w.refill(&s).unwrap(), Vec::<i64>::new());
+        assert_eq!(
+            w.queue(7).unwrap(),
+            &[owed[0], notice[0]],
+            "in sequence order"
+        );
+        w.news();
+        w.refill(&s).unwrap();
+        assert_eq!(w.held(), 2, "nothing held twice");
+    }
 }

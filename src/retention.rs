@@ -73,7 +73,11 @@ mod tests {
         assert!(store.alert(old.id).unwrap().is_none(), "older than kept");
         assert!(store.alert(recent.id).unwrap().is_some(), "recent");
         assert!(store.alert(queued.id).unwrap().is_some(), "still queued");
-        // Once its message went, the queued one goes too.
+        // Once its message went, the queued one goes too (the broadcast's chunk expanded
+        // into its outbox record first, kept all along).
+        assert_eq!(store.expand_broadcasts().unwrap(), 1);
+        sweep(&store, now);
+        assert!(store.alert(queued.id).unwrap().is_some(), "still queued");
         let keys: Vec<_> = store
             .outbox()
             .unwrap()

@@ -3,6 +3,7 @@
 
 pub mod bucket;
 pub mod calendar;
+pub mod expand;
 pub mod limiter;
 pub mod pace;
 pub mod past;

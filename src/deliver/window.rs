@@ -4,8 +4,9 @@
 //! The store is the list of what is owed; this window follows it with a cursor that goes
 //! round: when news arrives (records written anywhere, [`Window::news`]), the window
 //! knows it has unread records and reads on until it has been once over the whole outbox
-//! since the news. Records come in key order and sequence numbers only grow, so a chat's
-//! queue is sorted and a record read twice is recognised. So an alert to 100,000 chats
+//! since the news. Records come in key order and a chat's queue stays in sequence order
+//! (a broadcast expanded late goes in its place), so a record read twice is recognised.
+//! So an alert to 100,000 chats
 //! costs the worker the same memory as one to 4,000.
 //!
 //! Must not: send, decide whose turn it is, or remove records from the store (the worker
@@ -123,11 +124,19 @@ impl Window {
     fn push(&mut self, key: OutboxKey) -> bool {
         let queue = self.queues.entry(key.chat_id).or_default();
         let was_empty = queue.is_empty();
-        // Read again on a later lap: already held, or delivered since.
+        // Read again on a later lap: already held (a record read from the store is not
+        // delivered yet). A broadcast expanded late has a smaller sequence than records
+        // queued after it: it goes in its place.
+        // (The worker may reorder a queue: searched, not bisected.)
         if queue.back().is_some_and(|last| *last >= key) {
-            return false;
+            if queue.contains(&key) {
+                return false;
+            }
+            let at = queue.iter().position(|k| *k > key).unwrap_or(queue.len());
+            queue.insert(at, key);
+        } else {
+            queue.push_back(key);
         }
-        queue.push_back(key);
         self.held += 1;
         was_empty
     }
@@ -232,5 +241,45 @@ mod tests {
         assert!(w.queue(5).unwrap().contains(&more[0]));
         assert_eq!(w.held(), 5, "nothing read twice");
         assert!(!w.has_unread());
+    }
+
+    #[tokio::test]
+    async fn a_broadcast_expanded_after_a_later_notice_goes_before_it() {
+        use crate::store::{AlertRecord, FeedRecord, NewEntry};
+        let s = Store::temporary().unwrap();
+        let f = s
+            .add_feed(FeedRecord::new("https://a.example/f", "N"))
+            .unwrap()
+            .unwrap();
+        let alert: AlertRecord = serde_json::from_value(serde_json::json!({
+            "v": 1, "id": 0, "feed_id": f.id, "feed_name": "N", "entry_id": "e",
+            "title": "T", "link": null, "summary": "S", "actions": [], "hashtags": [],
+            "lang": "en", "also_published_by": [], "fingerprint_urls": [],
+            "fingerprint_simhash": 0, "created_at": 0
+        }))
+        .unwrap();
+        let e = NewEntry {
+            keys: vec!["e".into()],
+            alert: Some(alert),
+        };
+        let owed = s
+            .commit_new_entries(f.id, &[e], &[(7, None)])
+            .await
+            .unwrap();
+        let notice = s.queue_notices(&[(7, "n".into())]).await.unwrap();
+        let mut w = Window::new();
+        w.refill(&s).unwrap();
+        assert_eq!(w.queue(7).unwrap(), &[notice[0]]);
+        assert_eq!(s.expand_broadcasts().unwrap(), 1);
+        w.news();
+        assert_eq!(w.refill(&s).unwrap(), Vec::<i64>::new());
+        assert_eq!(
+            w.queue(7).unwrap(),
+            &[owed[0], notice[0]],
+            "in sequence order"
+        );
+        w.news();
+        w.refill(&s).unwrap();
+        assert_eq!(w.held(), 2, "nothing held twice");
     }
 }

@@ -16,6 +16,7 @@
 //! | `organizers` | user id i64 | [`OrganizerRecord`] |
 //! | `alerts` | alert id u64 | [`AlertRecord`] |
 //! | `outbox` | chat id i64 ++ sequence u64 | [`DeliveryRecord`]: an alert, or a plain-text notice |
+//! | `broadcasts`, `broadcast_drops` | see [`broadcast`] | an alert owed to a chunk of chats, expanded into `outbox` records by the worker |
 //! | `stats` | `sent:<day>` etc. | u64 BE |
 //! | `chat_settings` | chat id i64 | [`ChatSettings`] |
 //! | `updates`, `inbox` | update id i64 | Telegram updates handled and waiting ([`updates`]) |
@@ -27,11 +28,12 @@
 //! | `reminders`, `reminded` | event start i64 ++ chat id i64 ++ alert id u64; chat id i64 ++ alert id u64 | reminders owed before an alert's event, and the ones queued ([`reminders`]) |
 //!
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
-//! one outbox record per subscribed chat, so a crash can neither lose nor duplicate an
+//! what it owes each subscribed chat (one chunk record per [`broadcast::CHUNK`] chats), so a crash can neither lose nor duplicate an
 //! alert; every write that queues a delivery is flushed before the caller is told it is
 //! done. Writes that queue nothing (seen sets of polls without alerts, feed health) are
 //! left to the background flush (500 ms).
 
+pub mod broadcast;
 mod ended;
 mod feedback;
 mod notices;
@@ -62,7 +64,9 @@ use std::sync::{Arc, Mutex};
 
 /// 2: seen keys of a feed in one record (`seen_sets`) instead of two trees (`seen`,
 /// `seen_order`) with a record per key; a version 1 database is converted when opened.
-pub const SCHEMA_VERSION: u32 = 2;
+/// 3: a poll's alerts queued in chunks (`broadcasts`, [`broadcast`]); a version 2
+/// database's per-chat outbox records are read as they are.
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// How many seen keys a feed keeps at least (more when the feed lists more entries).
 pub const SEEN_KEEP: usize = 200;
@@ -648,13 +652,13 @@ impl Store {
             .cache_capacity(8 * 1024 * 1024)
             .flush_every_ms(Some(500));
         // The database's lock is released a moment after its last handle is dropped (the
-        // previous process, or a previous handle in this one): wait for it, briefly.
+        // previous process, or a previous handle in this one): wait for it (up to 10 s: sled's flusher thread lets go on its next tick, late on a busy machine).
         let mut tries = 0;
         let db = loop {
             match config.open() {
                 Ok(db) => break db,
                 Err(sled::Error::Io(e))
-                    if e.kind() == std::io::ErrorKind::WouldBlock && tries < 30 =>
+                    if e.kind() == std::io::ErrorKind::WouldBlock && tries < 100 =>
                 {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
@@ -706,6 +710,8 @@ impl Store {
                 }
                 if found < 2 {
                     store.convert_seen_trees()?;
+                } else if found < SCHEMA_VERSION {
+                    store.record_schema_version()?;
                 }
             }
         }
@@ -753,6 +759,12 @@ impl Store {
                 self.db.drop_tree(name)?;
             }
         }
+        self.record_schema_version()
+    }
+
+    /// Version 2 to 3 changes no record (per-chat outbox records are still delivered;
+    /// chunks are new): only the version is written.
+    fn record_schema_version(&self) -> Result<(), StoreError> {
         self.meta
             .insert("schema_version", &SCHEMA_VERSION.to_be_bytes())?;
         self.db.flush()?;
@@ -963,7 +975,8 @@ impl Store {
     }
 
     /// What one poll writes: each batch's new entries marked seen with their alerts and
-    /// one outbox record per chat of the batch, in one transaction (an entry already seen
+    /// what each chat of the batch is owed (chunk records, [`broadcast`]), in one
+    /// transaction (an entry already seen
     /// is skipped; the feed keeps its newest `keep` seen keys); then the feed record
     /// (`change` applied to the stored one, its entry and appeal counts added).
     ///
@@ -1027,9 +1040,11 @@ impl Store {
             }
             let preview_seqs = review::reserve(self, review)?;
             let (held, domains) = (self.held_tree()?, self.domains_tree()?);
+            let broadcasts = self.broadcasts_tree()?;
             let now = now_unix();
-            (&self.seen_sets, &self.alerts, &self.outbox, &held, &domains).transaction(
-                |(seen_sets, alerts, outbox, held, domains)| {
+            let trees = (&self.seen_sets, &self.alerts, &self.outbox, &held, &domains);
+            (trees.0, trees.1, trees.2, trees.3, trees.4, &broadcasts).transaction(
+                |(seen_sets, alerts, outbox, held, domains, broadcasts)| {
                     let stored = seen_sets.get(set_key)?;
                     let mut seen = decode_seen_set(feed_id, stored.as_deref())
                         .map_err(abort)?
@@ -1062,15 +1077,8 @@ impl Store {
                         )? {
                             continue;
                         }
-                        for ((chat, thread), seq) in chats.iter().zip(out) {
-                            let key = OutboxKey {
-                                chat_id: *chat,
-                                seq: *seq,
-                            };
-                            let rec = DeliveryRecord::to_chat(*chat, *thread, alert_id, now);
-                            outbox.insert(&key.bytes(), enc(&rec).map_err(abort)?)?;
-                            written.push(key);
-                        }
+                        let owed = broadcast::write_chunks(broadcasts, alert_id, chats, out, now)?;
+                        written.extend(owed);
                     }
                     seen.keep_newest(keep);
                     seen_sets.insert(&set_key, seen.bytes())?;
@@ -1143,9 +1151,9 @@ impl Store {
         self.outbox.get(k)?.map(|v| dec(&k, &v)).transpose()
     }
 
-    /// How many deliveries are pending.
+    /// Messages owed: the outbox's records and the chats chunks still owe.
     pub fn outbox_len(&self) -> usize {
-        self.outbox.len()
+        self.outbox.len() + self.broadcast_owed().unwrap_or(0)
     }
 
     /// Removes delivered (or dropped) records. Not flushed: call [`Store::flush`] at the
@@ -1167,6 +1175,7 @@ impl Store {
 
     /// Moves a chat's pending deliveries to a new chat id (group migrated to supergroup).
     pub fn move_deliveries(&self, from: i64, to: i64) -> Result<Vec<OutboxKey>, StoreError> {
+        self.drop_from_broadcasts(from, Some(to))?;
         let mut moved = Vec::new();
         let old: Vec<_> = self
             .outbox
@@ -1191,6 +1200,7 @@ impl Store {
 
     /// Drops every pending delivery of a chat.
     pub fn drop_deliveries(&self, chat_id: i64) -> Result<usize, StoreError> {
+        self.drop_from_broadcasts(chat_id, None)?;
         let keys: Vec<_> = self
             .outbox
             .scan_prefix(i64_key(chat_id))
@@ -1202,15 +1212,16 @@ impl Store {
         Ok(keys.len())
     }
 
-    /// Deletes alerts that no delivery refers to any more and that were created more than
-    /// `keep_secs` before `now` (the recent ones are kept for cross-post detection and
-    /// `/wrong`). `crate::retention` calls it.
+    /// Deletes alerts that no delivery (record or broadcast chunk) refers to any more and
+    /// that were created more than `keep_secs` before `now` (the recent ones are kept for
+    /// cross-post detection and `/wrong`). `crate::retention` calls it.
     pub fn prune_alerts(&self, now: i64, keep_secs: i64) -> Result<usize, StoreError> {
-        let live: std::collections::HashSet<u64> = self
+        let mut live: std::collections::HashSet<u64> = self
             .outbox()?
             .into_iter()
             .map(|(_, d)| d.alert_id)
             .collect();
+        live.extend(self.broadcast_alert_ids()?);
         let cutoff = now - keep_secs;
         let mut removed = 0;
         for kv in self.alerts.iter() {
@@ -1526,6 +1537,12 @@ mod tests {
         assert_eq!(s.outbox_len(), 3);
         let health = s.feed(f.id).unwrap().unwrap().health;
         assert_eq!((health.entries_seen, health.appeals_sent), (2, 1));
+        assert_eq!(
+            s.expand_broadcasts().unwrap(),
+            3,
+            "the worker expands the chunk"
+        );
+        assert_eq!(s.outbox_len(), 3);
         s.remove_deliveries(&keys[..1]).unwrap();
         assert_eq!(s.outbox_len(), 2);
         assert_eq!(s.move_deliveries(2, -1009999999999).unwrap().len(), 1);

@@ -1655,6 +1655,60 @@ mod tests {
         assert!(SeenSet::from_bytes(&[]).is_none());
     }
 
+    #[tokio::test]
+    async fn an_alert_written_by_a_commit_is_read_back_by_its_id() {
+        let s = Store::temporary().unwrap();
+        let f = s.add_feed(feed("https://a.example/f")).unwrap().unwrap();
+        let e = NewEntry {
+            keys: vec!["e1".into()],
+            alert: Some(alert()),
+        };
+        s.commit_new_entries(f.id, &[e], &[(1, None)])
+            .await
+            .unwrap();
+        let id = s.recent_alerts(1).unwrap()[0].id;
+        let back = s.alert(id).unwrap().expect("the alert by its id");
+        assert_eq!((back.id, back.title.as_str()), (id, "T"));
+        assert!(s.alert(id + 1000).unwrap().is_none());
+    }
+
+    #[test]
+    fn many_chats_subscribed_at_once_are_counted_and_read_back() {
+        let s = Store::temporary().unwrap();
+        let recs: Vec<SubscriberRecord> = (1..=3)
+            .map(|chat_id| SubscriberRecord {
+                chat_id,
+                ..SubscriberRecord::default()
+            })
+            .collect();
+        s.subscribe_many(&recs).unwrap();
+        assert_eq!(s.subscriber_count(), 3);
+        assert_eq!(s.subscriber(2).unwrap().map(|r| r.chat_id), Some(2));
+        assert_eq!(s.subscribers().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn stats_add_up() {
+        let s = Store::temporary().unwrap();
+        assert_eq!(s.stat("held"), 0);
+        s.bump_stat("held", 2).unwrap();
+        s.bump_stat("held", 3).unwrap();
+        assert_eq!(s.stat("held"), 5);
+        assert_eq!(s.stat("approved"), 0);
+    }
+
+    #[tokio::test]
+    async fn a_first_poll_with_nothing_new_still_marks_its_backlog_taken() {
+        let s = Store::temporary().unwrap();
+        let f = s.add_feed(feed("https://a.example/f")).unwrap().unwrap();
+        assert!(s.seen_set(f.id).unwrap().is_none(), "never polled");
+        // An empty feed: nothing fresh, but the feed's backlog is now taken.
+        s.commit_poll(f.id, &|_| {}, &[(vec![], vec![])], 10)
+            .await
+            .unwrap();
+        assert!(s.seen_set(f.id).unwrap().is_some(), "the backlog is taken");
+    }
+
     #[test]
     fn signed_keys_sort_and_round_trip() {
         for v in [-1001234567890i64, -1, 0, 1, i64::MAX, i64::MIN] {

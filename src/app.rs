@@ -23,6 +23,7 @@ use tokio_util::sync::CancellationToken;
 /// keeps resident memory down; eight polls at once fit in it.
 pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(WORKER_THREADS)
         .enable_all()
         .max_blocking_threads(BLOCKING_THREADS)
         .build()
@@ -30,6 +31,12 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 
 /// The most threads [`runtime`] gives blocking work.
 pub const BLOCKING_THREADS: usize = 4;
+
+/// The runtime's async worker threads. The async side only waits on the network and
+/// hands work around (the CPU-heavy steps, detection and flushes, run on the blocking
+/// threads), so one thread is enough; each more makes every spawned send wake a sleeping
+/// thread, which cost more CPU than the sends themselves (BENCHMARKS.md, fan-out).
+pub const WORKER_THREADS: usize = 1;
 
 /// The error's chain on one line, with the bot token from the environment scrubbed.
 pub fn scrub_error(e: &anyhow::Error, env: &HashMap<String, String>) -> String {

@@ -193,6 +193,7 @@ async fn a_chat_with_reminders_on_gets_one_and_a_chat_with_them_off_none() {
     assert!(fr.contains(&format!("à {}", when.format("%H:%M"))), "{fr}");
     assert!(reminders(&tg, 1002).is_empty(), "reminders off: none");
     nothing_left(dir.path()).await;
+    println!("{}", tg.transcript());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

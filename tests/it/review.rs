@@ -218,6 +218,7 @@ async fn a_feed_under_review_reaches_only_organizers_until_approved_once() {
         "{stats}"
     );
     bot.stop().await;
+    println!("{}", tg.transcript());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

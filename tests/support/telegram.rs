@@ -2126,6 +2126,20 @@ impl FakeTelegram {
         self.with_state(|s| s.sent.clone())
     }
 
+    /// The bot's calls in order, one line each: method, chat, the text's first line (80
+    /// characters at most), inline buttons; `getUpdates` and `getMe` left out. Printed by
+    /// scenario tests (`--nocapture`) so a reader sees what a chat would.
+    pub fn transcript(&self) -> String {
+        self.with_state(|s| {
+            s.calls
+                .iter()
+                .filter(|c| c.method != "getupdates" && c.method != "getme")
+                .map(transcript_line)
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
+    }
+
     pub fn sent_to(&self, chat_id: i64) -> Vec<SentMessage> {
         self.with_state(|s| {
             s.sent
@@ -2659,4 +2673,33 @@ async fn webhook_delivery(shared: Arc<Shared>) {
             _ = tokio::time::sleep(Duration::from_millis(pause)) => {}
         }
     }
+}
+
+/// One call of [`FakeTelegram::transcript`].
+fn transcript_line(c: &Call) -> String {
+    let p = &c.params;
+    let mut line = c.raw_method.clone();
+    if let Some(chat) = p.get("chat_id") {
+        line.push_str(&format!(" chat={chat}"));
+    }
+    if let Some(id) = p.get("message_id") {
+        line.push_str(&format!(" message={id}"));
+    }
+    if let Some(text) = p.get("text").and_then(Value::as_str) {
+        let first: String = text.lines().next().unwrap_or("").chars().take(80).collect();
+        line.push_str(&format!(" {first:?}"));
+    }
+    let buttons: Vec<&str> = p
+        .pointer("/reply_markup/inline_keyboard")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+        .filter_map(|b| b.get("text").and_then(Value::as_str))
+        .collect();
+    if !buttons.is_empty() {
+        line.push_str(&format!(" [{}]", buttons.join(" | ")));
+    }
+    line
 }

@@ -652,14 +652,13 @@ impl Store {
             .cache_capacity(8 * 1024 * 1024)
             .flush_every_ms(Some(500));
         // The database's lock is released a moment after its last handle is dropped (the
-        // previous process, or a previous handle in this one): wait for it (up to 10 s: sled's flusher thread lets go on its next tick, late on a busy machine).
+        // previous process, or a previous handle in this one): wait for it, up to 10 s
+        // (sled's threads let go late on a busy machine).
         let mut tries = 0;
         let db = loop {
             match config.open() {
                 Ok(db) => break db,
-                Err(sled::Error::Io(e))
-                    if e.kind() == std::io::ErrorKind::WouldBlock && tries < 100 =>
-                {
+                Err(sled::Error::Io(e)) if lock_is_held(&e) && tries < 100 => {
                     tries += 1;
                     std::thread::sleep(std::time::Duration::from_millis(100));
                 }
@@ -1463,6 +1462,14 @@ impl Store {
             .map(u64::from_be_bytes)
             .unwrap_or(0)
     }
+}
+
+/// Whether opening failed because another handle still holds the database's file lock
+/// (sled reports it as an `Other` error naming the lock, around the `WouldBlock` of the
+/// `flock`).
+fn lock_is_held(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock
+        || e.to_string().starts_with("could not acquire lock")
 }
 
 #[cfg(test)]

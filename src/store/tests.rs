@@ -246,6 +246,23 @@ async fn a_first_poll_with_nothing_new_still_marks_its_backlog_taken() {
 }
 
 #[test]
+fn opening_waits_for_the_lock_a_dropped_handle_still_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let first = Store::open(&path).unwrap();
+    // The scene, not a synchronisation: the first handle is still held for a moment when
+    // the second open starts (without the wait, that open fails at once).
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(first);
+    });
+    // Opened while the first handle still holds the lock: waits until it is let go.
+    let second = Store::open(&path);
+    holder.join().unwrap();
+    assert!(second.is_ok(), "{:?}", second.err());
+}
+
+#[test]
 fn signed_keys_sort_and_round_trip() {
     for v in [-1001234567890i64, -1, 0, 1, i64::MAX, i64::MIN] {
         assert_eq!(i64_from_key(&i64_key(v)), Some(v));

@@ -265,24 +265,8 @@ mod tests {
 
     fn alert(entry: &str) -> AlertRecord {
         AlertRecord {
-            v: 1,
-            id: 0,
-            feed_id: 0,
-            feed_name: "N".into(),
             entry_id: entry.into(),
-            title: "T".into(),
-            link: None,
-            summary: "S".into(),
-            actions: vec![],
-            hashtags: vec![],
-            lang: "en".into(),
-            also_published_by: vec![],
-            fingerprint_urls: vec![],
-            fingerprint_simhash: 0,
-            created_at: now_unix(),
-            verdict: None,
-            when: None,
-            deadline: None,
+            ..crate::store::tests::alert()
         }
     }
 
@@ -300,19 +284,6 @@ mod tests {
             alert: Some(alert(entry)),
         };
         s.commit_new_entries(f.id, &[e], chats).await.unwrap()
-    }
-
-    /// Opens the database again once sled's threads of the dropped handle let go of its
-    /// lock (usually milliseconds; seconds on a busy machine; 60 s is the failure bound).
-    fn reopen(path: &std::path::Path) -> Store {
-        let t0 = std::time::Instant::now();
-        loop {
-            match Store::open(path) {
-                Ok(s) => return s,
-                Err(e) if t0.elapsed() > std::time::Duration::from_secs(60) => panic!("{e}"),
-                Err(_) => {}
-            }
-        }
     }
 
     /// Expands until nothing is owed; every step writes at most one chunk's records per
@@ -359,7 +330,7 @@ mod tests {
             owed
             // Dropped here, as a process killed between two steps.
         };
-        let s = reopen(&path);
+        let s = Store::open(&path).unwrap();
         assert_eq!(s.outbox.len(), STEP, "the first step survived");
         let steps = expand_all(&s);
         assert!(steps >= (chats.len() - STEP) / STEP, "{steps} steps");

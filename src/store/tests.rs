@@ -7,7 +7,8 @@ fn feed(url: &str) -> FeedRecord {
     FeedRecord::new(url, "N")
 }
 
-fn alert() -> AlertRecord {
+/// An alert record for tests (also used by the broadcast tests).
+pub(crate) fn alert() -> AlertRecord {
     AlertRecord {
         v: 1,
         id: 0,

@@ -30,6 +30,7 @@
 //! Each module imports only from the layers below it (ARCHITECTURE.md, "Layers").
 //! - [`check`]: the `solibot check` command.
 //! - [`gold`]: the hand-labelled gold set, read for the detector's tools.
+//! - [`crashpoint`]: test-only places to abort at, named by an environment variable.
 
 pub mod app;
 pub mod bot;
@@ -37,6 +38,7 @@ pub mod check;
 pub mod choices;
 pub mod config;
 pub mod context;
+pub mod crashpoint;
 pub mod dates;
 pub mod deliver;
 pub mod detect;

@@ -17,6 +17,7 @@
 //! there).
 
 use crate::context::Shared;
+use crate::crashpoint::{self, Point};
 use crate::events::Event;
 use crate::i18n::{Lang, t, tn};
 use crate::manage::clip;
@@ -32,7 +33,6 @@ pub async fn run(
     cancel: CancellationToken,
 ) {
     replay_ended(&shared).await;
-    let crash_at_ended = std::env::var_os(CRASH_AT_ENDED_ENV).is_some();
     loop {
         let event = tokio::select! {
             _ = cancel.cancelled() => break,
@@ -41,18 +41,13 @@ pub async fn run(
                 None => break,
             },
         };
-        if crash_at_ended && matches!(event, Event::SubscriptionEnded { .. }) {
-            tracing::error!("{CRASH_AT_ENDED_ENV} is set: dying before the notice is queued");
-            std::process::abort();
+        if matches!(event, Event::SubscriptionEnded { .. }) {
+            // Test-only: the crash test's one deterministic way into this window.
+            crashpoint::reached(Point::Ended);
         }
         queue(&shared, notices(&shared, &event)).await;
     }
 }
-
-/// Test-only: when set, the program aborts (no shutdown path) as soon as this task hears
-/// of an ended subscription, before its notice is queued: the crash test's one
-/// deterministic way into that window.
-pub const CRASH_AT_ENDED_ENV: &str = "SOLIBOT_TEST_CRASH_AT_ENDED";
 
 /// Queues the notices of subscriptions that ended before the program last stopped and
 /// whose notice was not queued yet.

@@ -3,9 +3,9 @@
 //! One scheduler (`limiter`) decides which chat may send next, so the global budget stays
 //! busy and a limited chat never blocks the others; a token bucket (`bucket`) spaces the
 //! sends evenly at the configured rate plus the measured margin (`pace`). At most
-//! [`MAX_IN_FLIGHT`] sends run at once; a delivered record is removed and the removal
-//! flushed before its slot takes new work, so a crash re-sends at most the messages that
-//! were in flight. The worker holds a bounded part of the outbox (`window`), read from the
+//! [`MAX_IN_FLIGHT`] sends run at once; a finished send is journaled with one write
+//! before its record is removed ([`crate::store::journal`]), so a killed process re-sends
+//! at most the messages that were in flight. The worker holds a bounded part of the outbox (`window`), read from the
 //! store as it goes, and one rendered message per alert, shared by its sends.
 //!
 //! The outbox holds alerts and plain-text notices alike; both pass the same gate and the
@@ -25,7 +25,7 @@ use crate::i18n::Lang;
 /// A rendered alert, with the co-publishers it was rendered with.
 type RenderedAlert = (Vec<String>, Arc<render::Rendered>);
 use crate::metrics::Counters;
-use crate::store::{AlertRecord, OutboxKey, PaceRecord, Store, now_unix};
+use crate::store::{AlertRecord, Finished, OutboxKey, PaceRecord, Store, now_unix};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -36,13 +36,9 @@ use tokio_util::sync::CancellationToken;
 
 /// At most this many sends are in flight at once (also the most a crash can send twice).
 pub const MAX_IN_FLIGHT: usize = 16;
-/// The longest a finished send waits for its removal to be flushed. Each flush seals
-/// and writes a sled log buffer through sled's IO threads (a thread hand-off and a write):
-/// 50 ms and [`FLUSH_AFTER`] sends make fewer, larger group commits than 20 ms and 8
-/// (issue 16). The crash bound is unchanged: a send keeps its slot until its flush.
-const FLUSH_EVERY: Duration = Duration::from_millis(50);
-/// Finished sends that make a flush due at once.
-const FLUSH_AFTER: usize = MAX_IN_FLIGHT * 3 / 4;
+/// Finished sends the journal holds before the worker settles it (a flush, then the
+/// journal emptied) while it still has work; it settles whenever it has none.
+const SETTLE_AFTER: usize = 2048;
 /// Rendered alerts kept for the chats still to receive them.
 const RENDER_CACHE: usize = 64;
 /// More than this many alerts waiting for one chat are sent as one digest.
@@ -92,11 +88,6 @@ pub struct Worker {
     /// One alert goes to many chats: render it once (keyed by alert id and its
     /// "also published by" list, which can grow), shared by every send.
     rendered: HashMap<(u64, Option<Lang>), RenderedAlert>,
-    /// Sends recorded as done but not yet flushed, and since when. They keep their slot
-    /// until the flush, so at most `MAX_IN_FLIGHT` messages are ever sent but not
-    /// durably recorded.
-    unflushed: usize,
-    unflushed_since: Option<Instant>,
     pace_saved: Option<Instant>,
 }
 
@@ -125,8 +116,6 @@ impl Worker {
             busy: HashSet::new(),
             attempts: HashMap::new(),
             rendered: HashMap::new(),
-            unflushed: 0,
-            unflushed_since: None,
             pace_saved: None,
         }
     }
@@ -183,13 +172,10 @@ impl Worker {
                 }
                 _ = tokio::time::sleep(sleep_for) => {}
             }
-            self.flush_if_due(inflight.is_empty()).await;
+            let idle = inflight.is_empty() && self.scheduler.pending_len() == 0;
+            self.settle_if_due(idle).await;
             self.refill();
             wake = self.fill(&mut inflight);
-            if let Some(since) = self.unflushed_since {
-                let due = since + FLUSH_EVERY;
-                wake = Some(wake.map_or(due, |w| w.min(due)));
-            }
         }
         // Shutdown: no new sends; the ones in flight are recorded so nothing is sent twice.
         let deadline = tokio::time::sleep(Duration::from_secs(6));
@@ -207,7 +193,9 @@ impl Worker {
         }
         self.finish(finished).await;
         save_pace(&self.handles.store, &self.handles.pace);
-        self.flush_if_due(true).await;
+        if let Err(e) = self.handles.store.settle_journal().await {
+            tracing::error!(error = %e, "cannot flush the store");
+        }
     }
 
     /// Saves the gate's state if sends finished since the last save, at most every
@@ -223,23 +211,22 @@ impl Worker {
         save_pace(&self.handles.store, &self.handles.pace);
     }
 
-    /// Group commit: one flush for several finished sends.
-    async fn flush_if_due(&mut self, force: bool) {
-        let Some(since) = self.unflushed_since else {
-            return;
-        };
-        if force || self.unflushed >= FLUSH_AFTER || since.elapsed() >= FLUSH_EVERY {
-            if let Err(e) = self.handles.store.flush().await {
+    /// Settles the delivery journal (a flush, then the journal emptied) when the worker is
+    /// `idle` and the journal holds anything, or when it has grown past [`SETTLE_AFTER`].
+    /// A finished send is safe from a killed process once journaled; this only keeps the
+    /// journal short and the disk current.
+    async fn settle_if_due(&mut self, idle: bool) {
+        let held = self.handles.store.journal_len();
+        if (idle && held > 0) || held >= SETTLE_AFTER {
+            if let Err(e) = self.handles.store.settle_journal().await {
                 tracing::error!(error = %e, "cannot flush the store");
             }
-            self.unflushed = 0;
-            self.unflushed_since = None;
         }
     }
 
     /// Starts sends while slots and the scheduler allow; returns when to look again.
     fn fill(&mut self, inflight: &mut JoinSet<Done>) -> Option<Instant> {
-        while inflight.len() + self.unflushed < MAX_IN_FLIGHT {
+        while inflight.len() < MAX_IN_FLIGHT {
             self.refill();
             let now = Instant::now();
             if self.scheduler.pending_len() == 0 {
@@ -423,15 +410,15 @@ impl Worker {
             }
             match d.outcome {
                 SendOutcome::Sent => {
-                    remember_sent_alert(&self.handles.store, &d);
-                    // Before the records go: a crash in between sends again, noting again.
-                    if let Err(e) = self.handles.store.note_reminders(d.chat, &d.keys) {
-                        tracing::warn!(chat = d.chat, error = %e, "cannot note the reminders of an alert sent");
-                    }
                     Counters::inc(&self.handles.counters.sent, d.keys.len() as u64);
                     self.attempts.remove(&d.chat);
                     self.drop_from_queue(d.chat, &d.keys);
-                    delivered.extend(d.keys);
+                    let alone = d.keys.len() == 1;
+                    delivered.extend(d.keys.iter().map(|&key| Finished {
+                        key,
+                        sent: true,
+                        message_id: d.message_id.filter(|_| alone),
+                    }));
                 }
                 SendOutcome::RetryAfter(wait) => {
                     Counters::inc(&self.handles.counters.retried, 1);
@@ -465,7 +452,11 @@ impl Worker {
                     if n >= MAX_REFUSED_ATTEMPTS {
                         tracing::error!(chat = d.chat, %reason, "message refused repeatedly; dropped");
                         self.drop_from_queue(d.chat, &d.keys);
-                        delivered.extend(d.keys);
+                        delivered.extend(d.keys.iter().map(|&key| Finished {
+                            key,
+                            sent: false,
+                            message_id: None,
+                        }));
                         self.attempts.remove(&d.chat);
                     } else {
                         self.scheduler.backoff(d.chat, now + backoff(n));
@@ -486,11 +477,9 @@ impl Worker {
             let store = &self.handles.store;
             let day = now_unix() / 86_400;
             let _ = store.bump_stat(&format!("sent:{day}"), delivered.len() as u64);
-            if let Err(e) = store.remove_deliveries(&delivered) {
+            if let Err(e) = store.finish_deliveries(&delivered) {
                 tracing::error!(error = %e, "cannot record deliveries");
             }
-            self.unflushed += delivered.len().min(MAX_IN_FLIGHT);
-            self.unflushed_since.get_or_insert_with(Instant::now);
         }
         self.save_pace_if_due();
     }
@@ -534,19 +523,6 @@ impl Worker {
 
 /// Remembers which alert a message carries when it carries one (not a digest or a
 /// notice), so `/wrong` in reply to it finds the alert.
-fn remember_sent_alert(store: &Store, d: &Done) {
-    let ([key], Some(message_id)) = (d.keys.as_slice(), d.message_id) else {
-        return;
-    };
-    let alert = match store.delivery(*key) {
-        Ok(Some(rec)) if rec.notice.is_none() => rec.alert_id,
-        _ => return,
-    };
-    if let Err(e) = store.record_sent_message(d.chat, message_id, alert) {
-        tracing::warn!(chat = d.chat, error = %e, "cannot remember the alert a message carries");
-    }
-}
-
 /// Whether the message under `key` is an alert whose date has passed.
 fn passed_kind(store: &Store, key: OutboxKey, now: chrono::DateTime<chrono::Utc>) -> past::Kind {
     let alert = store

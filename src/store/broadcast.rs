@@ -118,9 +118,10 @@ impl Store {
     }
 
     /// Expands the next part of the broadcasts (see the module documentation); returns
-    /// how many outbox records it wrote (0: nothing was owed). Not flushed: the flush
-    /// that follows a delivery makes it durable, and a crash before only means the same
-    /// part is expanded again.
+    /// how many outbox records it wrote (0: nothing was owed). Flushed when it wrote any
+    /// (one flush per [`STEP`] chats), like every write that queues a delivery: a finished
+    /// send is only journaled ([`super::journal`]), and a part whose expansion a crash
+    /// undid would be expanded and sent again after the journal was replayed.
     pub fn expand_broadcasts(&self) -> Result<usize, StoreError> {
         let broadcasts = self.broadcasts_tree()?;
         let Some((first_key, first)) = broadcasts.first()? else {
@@ -145,6 +146,9 @@ impl Store {
         }
         if broadcasts.is_empty() && !drops.is_empty() {
             self.prune_drops(&drops)?;
+        }
+        if written > 0 {
+            self.flush_sync()?;
         }
         Ok(written)
     }

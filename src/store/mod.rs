@@ -30,12 +30,14 @@
 //! Invariants: an entry is marked seen in the same transaction that writes its alert and
 //! what it owes each subscribed chat (one chunk record per [`broadcast::CHUNK`] chats), so a crash can neither lose nor duplicate an
 //! alert; every write that queues a delivery is flushed before the caller is told it is
-//! done. Writes that queue nothing (seen sets of polls without alerts, feed health) are
+//! done. A finished delivery is journaled with one write before its record goes
+//! ([`journal`]): a killed process loses none, without a flush per send. Writes that queue nothing (seen sets of polls without alerts, feed health) are
 //! left to the background flush (500 ms).
 
 pub mod broadcast;
 mod ended;
 mod feedback;
+pub mod journal;
 mod notices;
 mod outbox;
 mod recipients;
@@ -46,6 +48,7 @@ mod websub;
 
 pub use ended::EndedRecord;
 pub use feedback::{FeedbackRecord, FeedbackVerdict};
+pub use journal::Finished;
 pub use recipients::Recipient;
 pub use reminders::ReminderRecord;
 pub use review::{
@@ -55,6 +58,7 @@ pub use review::{
 pub use updates::{KEEP_HANDLED_SECS, UpdateRecord, UpdateState};
 pub use websub::{PushRecord, WebSubRecord, WebSubState};
 
+use crate::crashpoint::{self, Point};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use sled::Transactional;
 use sled::transaction::{ConflictableTransactionError, TransactionError};
@@ -445,6 +449,8 @@ pub struct Store {
     outbox: sled::Tree,
     stats: sled::Tree,
     cache: Arc<Cache>,
+    /// The delivery journal ([`journal`]); `None` for a throwaway database.
+    journal: Option<Arc<journal::Journal>>,
 }
 
 /// What the store keeps decoded in memory: who alerts can go to (read on every poll with
@@ -670,7 +676,14 @@ impl Store {
                 }
             }
         };
-        Self::from_db(db)
+        let (journal, held) = journal::Journal::open(path)?;
+        let mut store = Self::from_db(db)?;
+        store.journal = Some(Arc::new(journal));
+        let replayed = store.replay_journal(&held)?;
+        if replayed > 0 {
+            tracing::info!(replayed, "finished deliveries taken from the journal");
+        }
+        Ok(store)
     }
 
     /// A throwaway database (tests, `--dry-run` without a data path).
@@ -690,6 +703,7 @@ impl Store {
             outbox: db.open_tree("outbox")?,
             stats: db.open_tree("stats")?,
             cache: Arc::default(),
+            journal: None,
             db,
         };
         match store.meta.get("schema_version")? {
@@ -1038,6 +1052,7 @@ impl Store {
                 seqs.push(ids);
             }
             let preview_seqs = review::reserve(self, review)?;
+            crashpoint::reached(Point::CommitBegin);
             let (held, domains) = (self.held_tree()?, self.domains_tree()?);
             let broadcasts = self.broadcasts_tree()?;
             let now = now_unix();
@@ -1088,7 +1103,9 @@ impl Store {
         };
         self.modify_feed_counting(feed_id, change, fresh, appeals)?;
         if !written.is_empty() {
+            crashpoint::reached(Point::CommitWritten);
             self.flush().await?;
+            crashpoint::reached(Point::CommitFlushed);
         }
         Ok(written)
     }
@@ -1174,7 +1191,8 @@ impl Store {
         Ok(())
     }
 
-    /// Moves a chat's pending deliveries to a new chat id (group migrated to supergroup).
+    /// Moves a chat's pending deliveries to a new chat id (group migrated to supergroup);
+    /// flushed.
     pub fn move_deliveries(&self, from: i64, to: i64) -> Result<Vec<OutboxKey>, StoreError> {
         self.drop_from_broadcasts(from, Some(to))?;
         let mut moved = Vec::new();
@@ -1196,6 +1214,8 @@ impl Store {
             self.outbox.remove(k)?;
             moved.push(new_key);
         }
+        // Durable before the moved records are sent (see `expand_broadcasts`).
+        self.flush_sync()?;
         Ok(moved)
     }
 

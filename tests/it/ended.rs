@@ -6,7 +6,7 @@
 use crate::harness::{Launch, WAIT, appeal, news, open_store, user};
 use crate::support::feed_server::FeedServer;
 use crate::support::telegram::{Chat, FakeTelegram, MemberStatus, TelegramState, group_id};
-use solibot::bot::notice::CRASH_AT_ENDED_ENV;
+use solibot::crashpoint::{self, Point};
 
 const FEED: &str = "/feed.xml";
 const ENDED: &str = "Its subscription has ended";
@@ -35,7 +35,7 @@ async fn a_subscription_ended_just_before_a_crash_is_told_once_after_the_restart
     // This run dies (abort, no shutdown path) when the notice task hears of an ended
     // subscription: after the worker's write, before the notice's.
     let bot = Launch::bot(&tg, dir.path(), &toml)
-        .env(CRASH_AT_ENDED_ENV, "1")
+        .env(crashpoint::ENV, Point::Ended.name())
         .spawn();
     let (group, organizer) = (Chat::group(group_id(31), "Closed circle"), 8301);
     tg.set_member_status(group.id, organizer, MemberStatus::Administrator);

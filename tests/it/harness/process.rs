@@ -174,6 +174,23 @@ impl Process {
         self.start();
     }
 
+    /// Waits for it to end by itself (at most `timeout`, else it is killed and the test
+    /// fails): its exit status. It can be [restarted](Process::restart) after.
+    pub fn exited(&mut self, timeout: Duration) -> ExitStatus {
+        self.wait_exit(timeout).status
+    }
+
+    /// Sets `key` in the environment of the next [start](Process::restart).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.unset_env(key);
+        self.launch.env.push((key.to_string(), value.to_string()));
+    }
+
+    /// Takes `key` out of the environment of the next [start](Process::restart).
+    pub fn unset_env(&mut self, key: &str) {
+        self.launch.env.retain(|(k, _)| k != key);
+    }
+
     /// Sends SIGTERM and returns at once.
     pub fn signal_term(&self) {
         let pid = self.running().id().to_string();

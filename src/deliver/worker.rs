@@ -36,6 +36,10 @@ use tokio_util::sync::CancellationToken;
 
 /// At most this many sends are in flight at once (also the most a crash can send twice).
 pub const MAX_IN_FLIGHT: usize = 16;
+/// The same for paid broadcasts: at 1,000 messages a second and Telegram's answers taking
+/// tens of milliseconds, 16 sends in flight would cap the rate below what was paid for
+/// (16 per round trip); 64 cover round trips up to 64 ms.
+pub const PAID_MAX_IN_FLIGHT: usize = 64;
 /// Finished sends the journal holds before the worker settles it (a flush, then the
 /// journal emptied) while it still has work; it settles whenever it has none.
 const SETTLE_AFTER: usize = 2048;
@@ -89,6 +93,8 @@ pub struct Worker {
     /// "also published by" list, which can grow), shared by every send.
     rendered: HashMap<(u64, Option<Lang>), RenderedAlert>,
     pace_saved: Option<Instant>,
+    /// [`MAX_IN_FLIGHT`], or [`PAID_MAX_IN_FLIGHT`] for paid broadcasts.
+    max_in_flight: usize,
 }
 
 /// What one send carries: the message, its forum topic, and whether it is plain text.
@@ -117,6 +123,11 @@ impl Worker {
             attempts: HashMap::new(),
             rendered: HashMap::new(),
             pace_saved: None,
+            max_in_flight: if paid_broadcast {
+                PAID_MAX_IN_FLIGHT
+            } else {
+                MAX_IN_FLIGHT
+            },
         }
     }
 
@@ -226,7 +237,7 @@ impl Worker {
 
     /// Starts sends while slots and the scheduler allow; returns when to look again.
     fn fill(&mut self, inflight: &mut JoinSet<Done>) -> Option<Instant> {
-        while inflight.len() < MAX_IN_FLIGHT {
+        while inflight.len() < self.max_in_flight {
             self.refill();
             let now = Instant::now();
             if self.scheduler.pending_len() == 0 {

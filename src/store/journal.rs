@@ -264,6 +264,67 @@ mod tests {
         assert_eq!(file.len(), 0, "the journal is emptied once replayed");
     }
 
+    /// Replaying a sent alert's record does what finishing it would have done: the alert
+    /// the message carries remembered (for `/wrong`), the reminder of its event noted
+    /// for a chat that wants reminders. A record that was dropped (refused too often)
+    /// gets neither.
+    #[tokio::test]
+    async fn a_replayed_record_gets_the_effects_of_its_send() {
+        use crate::store::{DateRecord, DeliveryRecord, enc, now_unix};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db");
+        let (alert_id, keys) = {
+            let s = Store::open(&path).unwrap();
+            let mut a = crate::store::tests::alert();
+            a.id = 41;
+            let at = chrono::DateTime::from_timestamp(now_unix() + 86_400, 0).unwrap();
+            a.when = Some(DateRecord {
+                at: at.to_rfc3339(),
+                day_only: false,
+            });
+            s.alerts
+                .insert(a.id.to_be_bytes(), enc(&a).unwrap())
+                .unwrap();
+            let mut keys = Vec::new();
+            for chat in [5, 6] {
+                s.set_reminders(chat, true).unwrap();
+                let key = OutboxKey {
+                    chat_id: chat,
+                    seq: s.db.generate_id().unwrap(),
+                };
+                let rec = DeliveryRecord::to_chat(chat, None, a.id, 0);
+                s.outbox.insert(key.bytes(), enc(&rec).unwrap()).unwrap();
+                keys.push(key);
+            }
+            s.flush().await.unwrap();
+            (a.id, keys)
+        };
+        let (journal, _) = Journal::open(&path).unwrap();
+        let dropped = Finished {
+            key: keys[1],
+            sent: false,
+            message_id: Some(78),
+        };
+        journal.append(&[sent(keys[0]), dropped]).unwrap();
+        drop(journal);
+
+        let s = Store::open(&path).unwrap();
+        assert!(owed(&s).is_empty());
+        assert_eq!(s.sent_message_alert(5, 77).unwrap(), Some(alert_id));
+        assert_eq!(
+            s.sent_message_alert(6, 78).unwrap(),
+            None,
+            "dropped: not sent"
+        );
+        let reminders: Vec<i64> = s
+            .reminders_until(i64::MAX)
+            .unwrap()
+            .iter()
+            .map(|r| r.chat_id)
+            .collect();
+        assert_eq!(reminders, vec![5], "only the sent one is reminded");
+    }
+
     /// The live path journals every finished record (one record each) before it removes
     /// them, and settling empties the journal.
     #[tokio::test]

@@ -5,8 +5,9 @@
 //! sends evenly at the configured rate plus the measured margin (`pace`). At most
 //! [`MAX_IN_FLIGHT`] sends run at once; a finished send is journaled with one write
 //! before its record is removed ([`crate::store::journal`]), so a killed process re-sends
-//! at most the messages that were in flight. The worker holds a bounded part of the outbox (`window`), read from the
-//! store as it goes, and one rendered message per alert, shared by its sends.
+//! at most the messages that were in flight. The worker holds a bounded part of the
+//! outbox (`window`), read from the store as it goes, and one rendered message per alert,
+//! shared by its sends.
 //!
 //! The outbox holds alerts and plain-text notices alike; both pass the same gate and the
 //! same retry handling. The gate's recent sends are saved in the store (after sends, at
@@ -532,8 +533,6 @@ impl Worker {
     }
 }
 
-/// Remembers which alert a message carries when it carries one (not a digest or a
-/// notice), so `/wrong` in reply to it finds the alert.
 /// Whether the message under `key` is an alert whose date has passed.
 fn passed_kind(store: &Store, key: OutboxKey, now: chrono::DateTime<chrono::Utc>) -> past::Kind {
     let alert = store

@@ -69,6 +69,41 @@ fn duplicate_messages(s: &TelegramState, chat: i64, round: &[u32]) -> usize {
     duplicates
 }
 
+/// The operator's bot on one partner feed whose backlog (`news(1)`) it has taken, with
+/// `chats` subscribed, at Telegram's rates × `scale`.
+struct Scene {
+    tg: FakeTelegram,
+    feeds: FeedServer,
+    _dir: tempfile::TempDir,
+    bot: Process,
+    chats: Vec<i64>,
+}
+
+impl Scene {
+    async fn start(chats: std::ops::Range<i64>, scale: &str) -> Scene {
+        let tg = FakeTelegram::start().await;
+        let feeds = FeedServer::start().await;
+        let dir = tempfile::tempdir().expect("temp dir");
+        feeds.set(FEED, rss(&[news(1)]), RSS);
+        let url = feeds.url(FEED);
+        let bot = operator_bot(&tg, dir.path(), Some(&url), scale).spawn();
+        assert!(tg.wait_polling(WAIT).await, "the binary long-polls");
+        let chats: Vec<i64> = chats.collect();
+        subscribe(&tg, &chats).await;
+        assert!(
+            feeds.wait_requests(FEED, 2, WAIT).await,
+            "the backlog is taken"
+        );
+        Scene {
+            tg,
+            feeds,
+            _dir: dir,
+            bot,
+            chats,
+        }
+    }
+}
+
 /// After a kill and the restart: each chat has each appeal of `round`; the outbox is
 /// empty; returns (appeals missing from a chat, duplicate messages, most copies of one
 /// appeal to one chat).
@@ -110,19 +145,13 @@ async fn each_kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_wha
     const CHATS: i64 = 300;
     // Telegram's rates: 30 messages a second, a broadcast lasts about 10 s.
     const SCALE: &str = "1";
-    let tg = FakeTelegram::start().await;
-    let feeds = FeedServer::start().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    feeds.set(FEED, rss(&[news(1)]), RSS);
-    let url = feeds.url(FEED);
-    let mut bot = operator_bot(&tg, dir.path(), Some(&url), SCALE).spawn();
-    assert!(tg.wait_polling(WAIT).await, "the binary long-polls");
-    let chats: Vec<i64> = (6001..6001 + CHATS).collect();
-    subscribe(&tg, &chats).await;
-    assert!(
-        feeds.wait_requests(FEED, 2, WAIT).await,
-        "the backlog is taken"
-    );
+    let Scene {
+        tg,
+        feeds,
+        _dir,
+        mut bot,
+        chats,
+    } = Scene::start(6001..6001 + CHATS, SCALE).await;
 
     let mut items = vec![news(1)];
     let mut rows = Vec::new();
@@ -167,19 +196,13 @@ async fn each_kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_wha
 async fn kill_nine_around_a_polls_commit_alerts_each_entry_once() {
     const CHATS: i64 = 40;
     const PER_ROUND: u32 = 6;
-    let tg = FakeTelegram::start().await;
-    let feeds = FeedServer::start().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    feeds.set(FEED, rss(&[news(1)]), RSS);
-    let url = feeds.url(FEED);
-    let mut bot = operator_bot(&tg, dir.path(), Some(&url), "10").spawn();
-    assert!(tg.wait_polling(WAIT).await, "the binary long-polls");
-    let chats: Vec<i64> = (7001..7001 + CHATS).collect();
-    subscribe(&tg, &chats).await;
-    assert!(
-        feeds.wait_requests(FEED, 2, WAIT).await,
-        "the backlog is taken"
-    );
+    let Scene {
+        tg,
+        feeds,
+        _dir,
+        mut bot,
+        chats,
+    } = Scene::start(7001..7001 + CHATS, "10").await;
 
     let mut items = vec![news(1)];
     for (r, delay_ms) in [0u64, 10, 20, 30, 60, 150].into_iter().enumerate() {
@@ -233,19 +256,13 @@ async fn kill_nine_around_a_polls_commit_alerts_each_entry_once() {
 async fn a_crash_at_each_step_of_a_polls_commit_alerts_each_entry_exactly_once() {
     const CHATS: i64 = 40;
     const PER_ROUND: u32 = 4;
-    let tg = FakeTelegram::start().await;
-    let feeds = FeedServer::start().await;
-    let dir = tempfile::tempdir().expect("temp dir");
-    feeds.set(FEED, rss(&[news(1)]), RSS);
-    let url = feeds.url(FEED);
-    let mut bot = operator_bot(&tg, dir.path(), Some(&url), "10").spawn();
-    assert!(tg.wait_polling(WAIT).await, "the binary long-polls");
-    let chats: Vec<i64> = (7101..7101 + CHATS).collect();
-    subscribe(&tg, &chats).await;
-    assert!(
-        feeds.wait_requests(FEED, 2, WAIT).await,
-        "the backlog is taken"
-    );
+    let Scene {
+        tg,
+        feeds,
+        _dir,
+        mut bot,
+        chats,
+    } = Scene::start(7101..7101 + CHATS, "10").await;
 
     let mut items = vec![news(1)];
     let steps = [

@@ -182,8 +182,7 @@ impl Process {
 
     /// Sets `key` in the environment of the next [start](Process::restart).
     pub fn set_env(&mut self, key: &str, value: &str) {
-        self.unset_env(key);
-        self.launch.env.push((key.to_string(), value.to_string()));
+        self.launch = std::mem::take(&mut self.launch).env(key, value);
     }
 
     /// Takes `key` out of the environment of the next [start](Process::restart).

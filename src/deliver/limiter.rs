@@ -10,6 +10,8 @@
 //! Windows are half-open: sends at `t` and `t + 1 s` are never in the same 1 s window.
 //! Chats that may send are served round-robin, in the order they became ready, so a
 //! slow or limited chat never holds up the others and the global budget stays busy.
+//! A slot handed out and not used (the shared gate said not yet) is given back: it counts
+//! against no limit, so the chat is not held a whole interval for a send that never was.
 //! Every operation costs O(log n) (a ready queue plus a min-heap of not-before times).
 //!
 //! Must not: read the clock (time is a parameter), do IO, know what the messages are, or
@@ -135,6 +137,15 @@ impl Chat {
 
 type TimedEntry = Reverse<(Instant, u64, i64)>;
 
+/// The latest slot handed out, and the chat's limits as they were before it.
+#[derive(Debug)]
+struct Taken {
+    chat: i64,
+    at: Instant,
+    not_before: Option<Instant>,
+    recent: VecDeque<Instant>,
+}
+
 /// Hands out "chat X may send now" within [`Limits`]. See the module documentation.
 #[derive(Debug)]
 pub struct Scheduler {
@@ -151,6 +162,7 @@ pub struct Scheduler {
     sent: VecDeque<Instant>,
     next_ticket: u64,
     pending: usize,
+    last_taken: Option<Taken>,
 }
 
 impl Scheduler {
@@ -170,6 +182,7 @@ impl Scheduler {
             sent: VecDeque::new(),
             next_ticket: 0,
             pending: 0,
+            last_taken: None,
         }
     }
 
@@ -229,6 +242,27 @@ impl Scheduler {
         };
         self.record_send(chat, now);
         Ok(chat)
+    }
+
+    /// The slot [`Scheduler::next`] just handed out for `chat` was not used (the gate
+    /// said not yet, or the chat had nothing to send after all): it no longer counts
+    /// against any limit, and the chat waits until `until` if given. Only the latest
+    /// slot can be given back; any other call changes nothing but the wait.
+    pub fn give_back(&mut self, chat: i64, until: Option<Instant>) {
+        if let Some(taken) = self.last_taken.take_if(|t| t.chat == chat) {
+            if let Some(at) = self.sent.iter().rposition(|t| *t == taken.at) {
+                self.sent.remove(at);
+            }
+            if let Some(state) = self.chats.get_mut(&chat) {
+                state.not_before = taken.not_before;
+                state.recent = taken.recent;
+            }
+        }
+        match until {
+            Some(t) => self.hold(chat, t),
+            None if self.chats.get(&chat).is_some_and(|s| s.pending) => self.enqueue(chat),
+            None => {}
+        }
     }
 
     /// Telegram answered 429 for this chat: it waits `wait` from `now`; others go on.
@@ -353,6 +387,12 @@ impl Scheduler {
         let Some(state) = self.chats.get_mut(&chat) else {
             return;
         };
+        self.last_taken = Some(Taken {
+            chat,
+            at: now,
+            not_before: state.not_before,
+            recent: state.recent.clone(),
+        });
         let mut not_before = later(now, limits.per_chat_interval);
         if is_group(chat) {
             while state

@@ -253,6 +253,7 @@ impl Worker {
                 Err(when) => return when,
             };
             let Some(queue) = self.window.queue(chat) else {
+                self.scheduler.give_back(chat, None);
                 self.scheduler.set_pending(chat, false);
                 continue;
             };
@@ -269,12 +270,14 @@ impl Worker {
                 // Records vanished (chat unsubscribed meanwhile): forget them.
                 let _ = self.handles.store.remove_deliveries(&keys);
                 self.window.remove(chat, &keys);
+                self.scheduler.give_back(chat, None);
                 self.scheduler.set_pending(chat, self.window.has_work(chat));
                 continue;
             };
             // Replies and notices share Telegram's limits: the gate has the last word.
             if let Err(wait) = self.handles.pace.try_begin(chat, now) {
-                self.scheduler.backoff(chat, wait.until);
+                // The slot was not used: it costs the chat nothing but the wait.
+                self.scheduler.give_back(chat, Some(wait.until));
                 if wait.everyone {
                     return Some(wait.until);
                 }

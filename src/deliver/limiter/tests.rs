@@ -365,3 +365,61 @@ fn random_runs_keep_every_limit_and_deliver_everything() {
         assert_within_limits(&log, limits);
     }
 }
+
+#[test]
+fn a_slot_given_back_costs_the_chat_and_the_budget_nothing() {
+    let limits = Limits {
+        global_per_sec: 1,
+        ..Limits::telegram()
+    };
+    let mut s = Scheduler::new(limits);
+    let t0 = Instant::now();
+    s.set_pending(1, true);
+    s.set_pending(2, true);
+    assert_eq!(s.next(t0), Ok(1));
+    // The gate said "not yet" for chat 1 until 10 ms from now.
+    s.give_back(1, Some(t0 + Duration::from_millis(10)));
+    // Its slot of the one-a-second budget is free again: chat 2 goes at once.
+    assert_eq!(s.next(t0), Ok(2));
+    s.set_pending(2, false);
+    // Chat 1 waits for the gate and for the budget (chat 2's send), not for its own
+    // interval after a send that never happened.
+    assert_eq!(s.next(t0), Err(Some(t0 + Duration::from_secs(1))));
+    assert_eq!(s.next(t0 + Duration::from_secs(1)), Ok(1));
+}
+
+#[test]
+fn a_group_slot_given_back_leaves_its_minute_as_it_was() {
+    let limits = Limits {
+        global_per_sec: 1000,
+        per_chat_interval: Duration::ZERO,
+        group_per_minute: 2,
+    };
+    let mut s = Scheduler::new(limits);
+    let t0 = Instant::now();
+    s.set_pending(GROUP, true);
+    assert_eq!(s.next(t0), Ok(GROUP));
+    for i in 1..=3 {
+        // Three slots handed out and given back: none of them counts.
+        let at = t0 + Duration::from_millis(i);
+        assert_eq!(s.next(at), Ok(GROUP), "slot {i}");
+        s.give_back(GROUP, None);
+    }
+    let at = t0 + Duration::from_millis(5);
+    assert_eq!(s.next(at), Ok(GROUP), "the minute's second send");
+    assert_eq!(s.next(at), Err(Some(t0 + GROUP_WINDOW)), "two a minute");
+}
+
+#[test]
+fn only_the_latest_slot_can_be_given_back() {
+    let mut s = Scheduler::new(Limits::telegram());
+    let t0 = Instant::now();
+    s.set_pending(1, true);
+    s.set_pending(2, true);
+    assert_eq!(s.next(t0), Ok(1));
+    assert_eq!(s.next(t0), Ok(2));
+    // Chat 1's slot is no longer the latest: its send counts, its interval holds.
+    s.give_back(1, None);
+    s.set_pending(2, false);
+    assert_eq!(s.next(t0), Err(Some(t0 + Duration::from_secs(1))));
+}

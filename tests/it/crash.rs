@@ -2,13 +2,13 @@
 //! broadcast, around a poll's commit and during `/import`, restarted on the same data, and
 //! each kill is judged on its own: nothing lost, duplicates no more than the design's
 //! bound for that kill (ARCHITECTURE.md, "Invariants": only the sends in flight,
-//! `MAX_IN_FLIGHT`), a command acted on once.
+//! `MAX_IN_FLIGHT`, or `PAID_MAX_IN_FLIGHT` for paid broadcasts), a command acted on once.
 
 use crate::harness::{ADMIN, Process, WAIT, appeal, news, operator_bot, user};
 use crate::support::feed_server::{FeedServer, Item};
-use crate::support::telegram::{Chat, FakeTelegram, TelegramState};
+use crate::support::telegram::{Chat, FakeOptions, FakeTelegram, TelegramState};
 use solibot::crashpoint::{self, Point};
-use solibot::deliver::worker::MAX_IN_FLIGHT;
+use solibot::deliver::worker::{MAX_IN_FLIGHT, PAID_MAX_IN_FLIGHT};
 use std::time::Duration;
 
 const RSS: &str = "application/rss+xml";
@@ -81,12 +81,23 @@ struct Scene {
 
 impl Scene {
     async fn start(chats: std::ops::Range<i64>, scale: &str) -> Scene {
-        let tg = FakeTelegram::start().await;
+        Scene::start_on(FakeTelegram::start().await, chats, scale, false).await
+    }
+
+    /// [`Scene::start`] on a given fake, with paid broadcasts or not.
+    async fn start_on(
+        tg: FakeTelegram,
+        chats: std::ops::Range<i64>,
+        scale: &str,
+        paid: bool,
+    ) -> Scene {
         let feeds = FeedServer::start().await;
         let dir = tempfile::tempdir().expect("temp dir");
         feeds.set(FEED, rss(&[news(1)]), RSS);
         let url = feeds.url(FEED);
-        let bot = operator_bot(&tg, dir.path(), Some(&url), scale).spawn();
+        let bot = operator_bot(&tg, dir.path(), Some(&url), scale)
+            .env("SOLIBOT_PAID_BROADCAST", if paid { "1" } else { "0" })
+            .spawn();
         assert!(tg.wait_polling(WAIT).await, "the binary long-polls");
         let chats: Vec<i64> = chats.collect();
         subscribe(&tg, &chats).await;
@@ -182,6 +193,70 @@ async fn each_kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_wha
     for (round, at_kill, duplicates) in &rows {
         println!(
             "kill -9 #{round} after {at_kill}/{CHATS} messages: 0 chats lost, {duplicates} duplicates (bound 1)"
+        );
+    }
+}
+
+/// Paid broadcasts keep up to [`PAID_MAX_IN_FLIGHT`] sends in flight. The fake enforces
+/// 1,000 paid messages a second with no slack and answers each send 40 ms after it has
+/// recorded it, so at the paid rate about 40 messages are delivered but not yet answered
+/// at any moment: a kill re-sends those. Two kills (after 100 and 700 of 1,200 messages):
+/// for each, no chat lost and at most [`PAID_MAX_IN_FLIGHT`] duplicates, no chat more than
+/// twice, no 429.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kill_during_a_paid_broadcast_duplicates_at_most_the_sends_in_flight() {
+    const CHATS: i64 = 1200;
+    let tg = FakeTelegram::start_with(FakeOptions {
+        enforce_limits: true,
+        limit_slack: 0,
+        answer_delay: Duration::from_millis(40),
+        ..FakeOptions::default()
+    })
+    .await;
+    let Scene {
+        tg,
+        feeds,
+        _dir,
+        mut bot,
+        chats,
+    } = Scene::start_on(tg, 8001..8001 + CHATS, "1", true).await;
+
+    let mut items = vec![news(1)];
+    let mut rows = Vec::new();
+    for (round, kill_after) in [(1u32, 100usize), (2, 700)] {
+        items.insert(0, appeal(round));
+        feeds.set(FEED, rss(&items), RSS);
+        assert!(
+            tg.wait_until(|s| recorded(s, &chats, round) >= kill_after, WAIT)
+                .await,
+            "round {round}: {kill_after} messages are sent"
+        );
+        bot.kill9();
+        let at_kill = tg.with_state(|s| recorded(s, &chats, round));
+        assert!(
+            (1..CHATS as usize).contains(&at_kill),
+            "round {round}: killed mid-broadcast, after {at_kill} of {CHATS} messages"
+        );
+        bot.restart();
+        let (lost, duplicates, most) = settle(&tg, &bot, &chats, &[round]).await;
+        rows.push((round, at_kill, duplicates));
+        assert_eq!(lost, 0, "round {round}: chats without the alert");
+        assert!(
+            duplicates <= PAID_MAX_IN_FLIGHT,
+            "round {round}: {duplicates} duplicates from one kill, more than the \
+             {PAID_MAX_IN_FLIGHT} sends a paid broadcast keeps in flight"
+        );
+        assert!(most <= 2, "round {round}: {most} copies to one chat");
+    }
+    assert_eq!(
+        tg.with_state(|s| s.count_429_limits),
+        0,
+        "answers 429 to the limits"
+    );
+    for (round, at_kill, duplicates) in &rows {
+        println!(
+            "paid kill -9 #{round} after {at_kill}/{CHATS} messages: 0 chats lost, \
+             {duplicates} duplicates (bound {PAID_MAX_IN_FLIGHT})"
         );
     }
 }

@@ -969,6 +969,38 @@ async fn random_faults_follow_the_seed() {
 }
 
 #[tokio::test]
+async fn a_delayed_answer_comes_after_the_message_is_recorded() {
+    let delay = Duration::from_millis(300);
+    let tg = FakeTelegram::start_with(FakeOptions {
+        answer_delay: delay,
+        ..FakeOptions::default()
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let send = {
+        let tg = tg.clone();
+        tokio::spawn(async move {
+            call(
+                &tg,
+                "sendMessage",
+                json!({"chat_id": user_id(70), "text": "x"}),
+            )
+            .await
+        })
+    };
+    assert!(tg.wait_sent(1, Duration::from_secs(10)).await, "recorded");
+    // Delivered, but the sender does not know yet.
+    assert!(!send.is_finished(), "answered before the delay");
+    let (status, _) = send.await.expect("the call");
+    assert_eq!(status, 200);
+    assert!(
+        started.elapsed() >= delay,
+        "answered after {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn rate_limits_refuse_bursts_but_not_a_paced_sender() {
     let opts = FakeOptions {
         enforce_limits: true,

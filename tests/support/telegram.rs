@@ -335,6 +335,10 @@ pub struct FakeOptions {
     pub strict_chats: bool,
     /// The first update_id handed out.
     pub first_update_id: i64,
+    /// How long a `sendMessage` waits, after the fake has recorded (and counted) it,
+    /// before it is answered: the network's and Telegram's delay, during which the
+    /// message is delivered but the sender does not know it yet.
+    pub answer_delay: Duration,
 }
 
 impl Default for FakeOptions {
@@ -351,6 +355,7 @@ impl Default for FakeOptions {
             seed: 7,
             strict_chats: false,
             first_update_id: 572_340_001,
+            answer_delay: Duration::ZERO,
         }
     }
 }
@@ -1987,6 +1992,9 @@ async fn route(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         None => shared.handle(&method, &params),
     };
     shared.account(&method, &params, &reply);
+    if method == "sendmessage" && !shared.opts.answer_delay.is_zero() {
+        tokio::time::sleep(shared.opts.answer_delay).await;
+    }
     reply.into_response()
 }
 

@@ -201,7 +201,9 @@ impl FeedRecord {
 }
 
 /// A subscribed chat (tree `subscribers`, key the chat id), written by `/start`, `/addchannel` and
-/// the choice commands.
+/// the choice commands. Empty choices and absent values are left out of the stored record
+/// (read back as empty): a chat that follows everything is about 50 bytes instead of 190,
+/// which is what reading 100,000 of them into routing costs in the store's cache.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SubscriberRecord {
     /// Record version (1).
@@ -211,29 +213,31 @@ pub struct SubscriberRecord {
     /// `private`, `group`, `supergroup` or `channel`.
     pub kind: String,
     /// The Telegram `language_code` of the user who subscribed the chat, if Telegram gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub language: Option<String>,
     /// Unix time (seconds) it subscribed.
     pub since: i64,
     /// The forum topic alerts go to (`message_thread_id`); `None` = the main chat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thread_id: Option<i32>,
     /// Subscriber choices: feed ids followed (empty = every feed).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follow_feeds: Vec<u64>,
     /// Hashtags followed, `#` included (empty = any).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follow_hashtags: Vec<String>,
     /// Action kinds followed (`sign`, `donate`, …; empty = any).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follow_kinds: Vec<String>,
     /// Languages followed, ISO 639-1 (empty = any).
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub follow_langs: Vec<String>,
     /// Unix time until which the chat gets no alerts.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub muted_until: Option<i64>,
     /// The user who subscribed a group, supergroup or channel (`/start` by one of its
     /// administrators, `/addchannel`): told when Telegram ends the subscription.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub added_by: Option<i64>,
 }
 

@@ -270,3 +270,34 @@ fn signed_keys_sort_and_round_trip() {
     }
     assert!(i64_key(-5) < i64_key(3));
 }
+
+#[test]
+fn a_subscriber_who_follows_everything_is_stored_without_its_empty_choices() {
+    let rec = SubscriberRecord {
+        v: 1,
+        chat_id: 100_001,
+        kind: "private".into(),
+        since: 1_700_000_000,
+        ..SubscriberRecord::default()
+    };
+    let bytes = enc(&rec).unwrap();
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert_eq!(
+        text,
+        r#"{"v":1,"chat_id":100001,"kind":"private","since":1700000000}"#
+    );
+    assert_eq!(dec::<SubscriberRecord>(b"k", &bytes).unwrap(), rec);
+    // A record written before, with every field spelled out, reads the same.
+    let old = br#"{"v":1,"chat_id":100001,"kind":"private","language":null,"since":1700000000,"thread_id":null,"follow_feeds":[],"follow_hashtags":[],"follow_kinds":[],"follow_langs":[],"muted_until":null,"added_by":null}"#;
+    assert_eq!(dec::<SubscriberRecord>(b"k", old).unwrap(), rec);
+    // Choices that are set are kept.
+    let chooses = SubscriberRecord {
+        follow_langs: vec!["ar".into()],
+        thread_id: Some(4),
+        ..rec
+    };
+    assert_eq!(
+        dec::<SubscriberRecord>(b"k", &enc(&chooses).unwrap()).unwrap(),
+        chooses
+    );
+}

@@ -423,3 +423,34 @@ fn only_the_latest_slot_can_be_given_back() {
     s.set_pending(2, false);
     assert_eq!(s.next(t0), Err(Some(t0 + Duration::from_secs(1))));
 }
+
+#[test]
+fn paid_broadcasts_allow_a_thousand_a_second_and_keep_the_other_limits() {
+    let paid = Limits::for_delivery(1.0, true);
+    assert_eq!(paid.global_per_sec, PAID_PER_SEC);
+    assert_eq!(PAID_PER_SEC, 1000);
+    assert_eq!(
+        Limits {
+            global_per_sec: 30,
+            ..paid
+        },
+        Limits::telegram()
+    );
+    assert_eq!(Limits::for_delivery(1.0, false), Limits::telegram());
+}
+
+#[test]
+fn a_chat_that_gave_back_its_slot_and_has_nothing_left_is_forgotten() {
+    let mut s = Scheduler::new(Limits::telegram());
+    let t0 = Instant::now();
+    s.set_pending(1, true);
+    assert_eq!(s.next(t0), Ok(1));
+    // Its queue emptied meanwhile, then the unused slot is given back.
+    s.set_pending(1, false);
+    s.give_back(1, None);
+    assert_eq!(s.next(t0 + Duration::from_secs(2)), Err(None));
+    assert!(
+        !s.chats.contains_key(&1),
+        "an idle chat's state outlives its limits"
+    );
+}

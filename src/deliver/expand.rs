@@ -30,3 +30,67 @@ pub fn expand_if_short(window: &mut Window, store: &Store) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{AlertRecord, NewEntry};
+
+    /// A store owing one alert to `chats` private chats, queued as a broadcast.
+    async fn owing(chats: i64) -> Store {
+        let s = Store::temporary().unwrap();
+        let entry = NewEntry {
+            keys: vec!["e".into()],
+            alert: Some(AlertRecord {
+                v: 1,
+                title: "T".into(),
+                ..AlertRecord::default()
+            }),
+        };
+        let to: Vec<(i64, Option<i32>)> = (1..=chats).map(|c| (c, None)).collect();
+        s.commit_new_entries(1, &[entry], &to).await.unwrap();
+        s
+    }
+
+    /// Per-chat outbox records written so far.
+    fn expanded(s: &Store) -> usize {
+        s.outbox_keys_after(None, usize::MAX).unwrap().len()
+    }
+
+    #[tokio::test]
+    async fn a_part_is_expanded_only_once_the_window_has_read_everything_and_runs_short() {
+        let s = owing(10).await;
+        let mut w = Window::new();
+        // Nothing read yet: the records in the store come first.
+        assert!(
+            !expand_if_short(&mut w, &s),
+            "expanded with the outbox unread"
+        );
+        assert_eq!(expanded(&s), 0);
+        w.refill(&s).unwrap();
+        assert!(expand_if_short(&mut w, &s), "read all, holding nothing");
+        assert_eq!(expanded(&s), 10);
+        assert!(w.has_unread(), "told to read on");
+        w.refill(&s).unwrap();
+        assert_eq!(w.chats(), 10);
+        // Nothing more is owed.
+        assert!(!expand_if_short(&mut w, &s), "nothing was owed");
+    }
+
+    #[tokio::test]
+    async fn a_window_with_enough_chats_leaves_the_rest_queued() {
+        let s = owing(3 * LOW_WATER as i64).await;
+        let mut w = Window::new();
+        w.refill(&s).unwrap();
+        while w.chats() < LOW_WATER {
+            assert!(expand_if_short(&mut w, &s), "more is owed");
+            w.refill(&s).unwrap();
+        }
+        let before = expanded(&s);
+        assert!(
+            !expand_if_short(&mut w, &s),
+            "expanded with the window full enough"
+        );
+        assert_eq!(expanded(&s), before);
+    }
+}

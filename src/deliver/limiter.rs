@@ -250,8 +250,9 @@ impl Scheduler {
     /// slot can be given back; any other call changes nothing but the wait.
     pub fn give_back(&mut self, chat: i64, until: Option<Instant>) {
         if let Some(taken) = self.last_taken.take_if(|t| t.chat == chat) {
-            if let Some(at) = self.sent.iter().rposition(|t| *t == taken.at) {
-                self.sent.remove(at);
+            // The latest slot is the last send counted, unless it has expired since.
+            if self.sent.back() == Some(&taken.at) {
+                self.sent.pop_back();
             }
             if let Some(state) = self.chats.get_mut(&chat) {
                 state.not_before = taken.not_before;

@@ -69,6 +69,35 @@ fn duplicate_messages(s: &TelegramState, chat: i64, round: &[u32]) -> usize {
     duplicates
 }
 
+/// After a kill and the restart: each chat has each appeal of `round`; the outbox is
+/// empty; returns (appeals missing from a chat, duplicate messages, most copies of one
+/// appeal to one chat).
+async fn settle(
+    tg: &FakeTelegram,
+    bot: &Process,
+    chats: &[i64],
+    round: &[u32],
+) -> (usize, usize, usize) {
+    let all = |s: &TelegramState| {
+        chats
+            .iter()
+            .all(|c| round.iter().all(|n| copies(s, *c, *n) >= 1))
+    };
+    let complete = tg.wait_until(all, Duration::from_secs(90)).await;
+    if complete {
+        bot.wait_outbox_empty().await;
+    }
+    tg.with_state(|s| {
+        let counts: Vec<usize> = chats
+            .iter()
+            .flat_map(|c| round.iter().map(move |n| copies(s, *c, *n)))
+            .collect();
+        let lost = counts.iter().filter(|k| **k == 0).count();
+        let duplicates = chats.iter().map(|c| duplicate_messages(s, *c, round)).sum();
+        (lost, duplicates, counts.into_iter().max().unwrap_or(0))
+    })
+}
+
 /// The operator's bot on one partner feed whose backlog (`news(1)`) it has taken, with
 /// `chats` subscribed, at Telegram's rates × `scale`.
 struct Scene {
@@ -113,35 +142,55 @@ impl Scene {
             chats,
         }
     }
-}
 
-/// After a kill and the restart: each chat has each appeal of `round`; the outbox is
-/// empty; returns (appeals missing from a chat, duplicate messages, most copies of one
-/// appeal to one chat).
-async fn settle(
-    tg: &FakeTelegram,
-    bot: &Process,
-    chats: &[i64],
-    round: &[u32],
-) -> (usize, usize, usize) {
-    let all = |s: &TelegramState| {
-        chats
-            .iter()
-            .all(|c| round.iter().all(|n| copies(s, *c, *n) >= 1))
-    };
-    let complete = tg.wait_until(all, Duration::from_secs(90)).await;
-    if complete {
-        bot.wait_outbox_empty().await;
+    /// One broadcast per `(round, kill_after)`: the bot is killed once `kill_after` of
+    /// its messages are in the fake's record, restarted, and that kill judged alone: it
+    /// came mid-broadcast (1 ≤ n < the chats, n read at the kill), no chat lost, at most
+    /// `bound` duplicates (`what` names the bound), at most two copies to one chat.
+    /// Prints and returns (round, messages at the kill, duplicates) for each kill.
+    async fn kill_during_broadcasts(
+        &mut self,
+        kills: &[(u32, usize)],
+        bound: usize,
+        what: &str,
+    ) -> Vec<(u32, usize, usize)> {
+        let n = self.chats.len();
+        let mut items = vec![news(1)];
+        let mut rows = Vec::new();
+        for &(round, kill_after) in kills {
+            items.insert(0, appeal(round));
+            self.feeds.set(FEED, rss(&items), RSS);
+            let chats = &self.chats;
+            assert!(
+                self.tg
+                    .wait_until(|s| recorded(s, chats, round) >= kill_after, WAIT)
+                    .await,
+                "round {round}: {kill_after} messages are sent"
+            );
+            self.bot.kill9();
+            let at_kill = self.tg.with_state(|s| recorded(s, chats, round));
+            assert!(
+                (1..n).contains(&at_kill),
+                "round {round}: killed mid-broadcast, after {at_kill} of {n} messages"
+            );
+            self.bot.restart();
+            let (lost, duplicates, most) = settle(&self.tg, &self.bot, chats, &[round]).await;
+            rows.push((round, at_kill, duplicates));
+            assert_eq!(lost, 0, "round {round}: chats without the alert");
+            assert!(
+                duplicates <= bound,
+                "round {round}: {duplicates} duplicates from one kill, more than {what}"
+            );
+            assert!(most <= 2, "round {round}: {most} copies to one chat");
+        }
+        for (round, at_kill, duplicates) in &rows {
+            println!(
+                "kill -9 #{round} after {at_kill}/{n} messages: 0 chats lost, \
+                 {duplicates} duplicates (bound {bound})"
+            );
+        }
+        rows
     }
-    tg.with_state(|s| {
-        let counts: Vec<usize> = chats
-            .iter()
-            .flat_map(|c| round.iter().map(move |n| copies(s, *c, *n)))
-            .collect();
-        let lost = counts.iter().filter(|k| **k == 0).count();
-        let duplicates = chats.iter().map(|c| duplicate_messages(s, *c, round)).sum();
-        (lost, duplicates, counts.into_iter().max().unwrap_or(0))
-    })
 }
 
 /// Broadcasts to 300 chats, four times, at Telegram's own rate (a send every 33 ms); each
@@ -153,48 +202,12 @@ async fn settle(
 /// `MAX_IN_FLIGHT`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_what_was_in_flight() {
-    const CHATS: i64 = 300;
     // Telegram's rates: 30 messages a second, a broadcast lasts about 10 s.
-    const SCALE: &str = "1";
-    let Scene {
-        tg,
-        feeds,
-        _dir,
-        mut bot,
-        chats,
-    } = Scene::start(6001..6001 + CHATS, SCALE).await;
-
-    let mut items = vec![news(1)];
-    let mut rows = Vec::new();
-    for (round, kill_after) in [(1u32, 1usize), (2, 60), (3, 150), (4, 280)] {
-        items.insert(0, appeal(round));
-        feeds.set(FEED, rss(&items), RSS);
-        assert!(
-            tg.wait_until(|s| recorded(s, &chats, round) >= kill_after, WAIT)
-                .await,
-            "round {round}: {kill_after} messages are sent"
-        );
-        bot.kill9();
-        let at_kill = tg.with_state(|s| recorded(s, &chats, round));
-        assert!(
-            (1..CHATS as usize).contains(&at_kill),
-            "round {round}: killed mid-broadcast, after {at_kill} of {CHATS} messages"
-        );
-        bot.restart();
-        let (lost, duplicates, most) = settle(&tg, &bot, &chats, &[round]).await;
-        rows.push((round, at_kill, duplicates));
-        assert_eq!(lost, 0, "round {round}: chats without the alert");
-        assert!(
-            duplicates <= 1,
-            "round {round}: {duplicates} duplicates from one kill, more than the one send in flight"
-        );
-        assert!(most <= 2, "round {round}: {most} copies to one chat");
-    }
-    for (round, at_kill, duplicates) in &rows {
-        println!(
-            "kill -9 #{round} after {at_kill}/{CHATS} messages: 0 chats lost, {duplicates} duplicates (bound 1)"
-        );
-    }
+    let mut scene = Scene::start(6001..6301, "1").await;
+    let kills = [(1, 1), (2, 60), (3, 150), (4, 280)];
+    scene
+        .kill_during_broadcasts(&kills, 1, "the one send in flight")
+        .await;
 }
 
 /// Paid broadcasts keep up to [`PAID_MAX_IN_FLIGHT`] sends in flight. The fake enforces
@@ -205,7 +218,6 @@ async fn each_kill_nine_during_a_broadcast_loses_nothing_and_duplicates_only_wha
 /// twice, no 429.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kill_during_a_paid_broadcast_duplicates_at_most_the_sends_in_flight() {
-    const CHATS: i64 = 1200;
     let tg = FakeTelegram::start_with(FakeOptions {
         enforce_limits: true,
         limit_slack: 0,
@@ -213,52 +225,16 @@ async fn a_kill_during_a_paid_broadcast_duplicates_at_most_the_sends_in_flight()
         ..FakeOptions::default()
     })
     .await;
-    let Scene {
-        tg,
-        feeds,
-        _dir,
-        mut bot,
-        chats,
-    } = Scene::start_on(tg, 8001..8001 + CHATS, "1", true).await;
-
-    let mut items = vec![news(1)];
-    let mut rows = Vec::new();
-    for (round, kill_after) in [(1u32, 100usize), (2, 700)] {
-        items.insert(0, appeal(round));
-        feeds.set(FEED, rss(&items), RSS);
-        assert!(
-            tg.wait_until(|s| recorded(s, &chats, round) >= kill_after, WAIT)
-                .await,
-            "round {round}: {kill_after} messages are sent"
-        );
-        bot.kill9();
-        let at_kill = tg.with_state(|s| recorded(s, &chats, round));
-        assert!(
-            (1..CHATS as usize).contains(&at_kill),
-            "round {round}: killed mid-broadcast, after {at_kill} of {CHATS} messages"
-        );
-        bot.restart();
-        let (lost, duplicates, most) = settle(&tg, &bot, &chats, &[round]).await;
-        rows.push((round, at_kill, duplicates));
-        assert_eq!(lost, 0, "round {round}: chats without the alert");
-        assert!(
-            duplicates <= PAID_MAX_IN_FLIGHT,
-            "round {round}: {duplicates} duplicates from one kill, more than the \
-             {PAID_MAX_IN_FLIGHT} sends a paid broadcast keeps in flight"
-        );
-        assert!(most <= 2, "round {round}: {most} copies to one chat");
-    }
+    let mut scene = Scene::start_on(tg, 8001..9201, "1", true).await;
+    let what = format!("the {PAID_MAX_IN_FLIGHT} sends a paid broadcast keeps in flight");
+    scene
+        .kill_during_broadcasts(&[(1, 100), (2, 700)], PAID_MAX_IN_FLIGHT, &what)
+        .await;
     assert_eq!(
-        tg.with_state(|s| s.count_429_limits),
+        scene.tg.with_state(|s| s.count_429_limits),
         0,
         "answers 429 to the limits"
     );
-    for (round, at_kill, duplicates) in &rows {
-        println!(
-            "paid kill -9 #{round} after {at_kill}/{CHATS} messages: 0 chats lost, \
-             {duplicates} duplicates (bound {PAID_MAX_IN_FLIGHT})"
-        );
-    }
 }
 
 /// A poll that finds six new appeals for 40 chats writes 240 outbox records in one

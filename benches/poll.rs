@@ -347,44 +347,60 @@ struct Round {
 }
 
 async fn round(shared: &Arc<solibot::context::Shared>, ids: &[u64], ticks: f64) -> Round {
-    let sem = Arc::new(tokio::sync::Semaphore::new(
-        shared.config.max_concurrent_polls,
-    ));
     let cpu0 = cpu_seconds(ticks);
     let written0 = written_mb();
     let t0 = Instant::now();
+    // As the polling loop does: at most `max_concurrent_polls` at once, each joined when
+    // it ends (a task not yet joined keeps its memory).
     let mut tasks = tokio::task::JoinSet::new();
+    let mut tally = Tally::default();
     for &id in ids {
-        let permit = sem.clone().acquire_owned().await.expect("semaphore");
-        let shared = shared.clone();
-        tasks.spawn(async move {
-            let _permit = permit;
-            solibot::poll::poll_feed(&shared, id).await
-        });
-    }
-    let (mut errors, mut entries, mut not_modified) = (0, 0, 0);
-    while let Some(r) = tasks.join_next().await {
-        match r {
-            Ok(Ok(report)) => {
-                entries += report.entries;
-                not_modified += usize::from(report.not_modified);
-            }
-            Ok(Err(e)) => {
-                if errors < 3 {
-                    eprintln!("poll error: {e}");
-                }
-                errors += 1;
-            }
-            Err(e) => panic!("poll task failed: {e}"),
+        while tasks.len() >= shared.config.max_concurrent_polls {
+            tally.add(tasks.join_next().await);
         }
+        let shared = shared.clone();
+        tasks.spawn(async move { solibot::poll::poll_feed(&shared, id).await });
+    }
+    while let Some(r) = tasks.join_next().await {
+        tally.add(Some(r));
     }
     Round {
         cpu: cpu_seconds(ticks) - cpu0,
         written: written_mb() - written0,
         wall: t0.elapsed(),
-        errors,
-        entries,
-        not_modified,
+        errors: tally.errors,
+        entries: tally.entries,
+        not_modified: tally.not_modified,
+    }
+}
+
+/// What a round's polls reported.
+#[derive(Default)]
+struct Tally {
+    errors: usize,
+    entries: usize,
+    not_modified: usize,
+}
+
+type Joined =
+    Result<Result<solibot::poll::PollReport, solibot::poll::PollError>, tokio::task::JoinError>;
+
+impl Tally {
+    fn add(&mut self, joined: Option<Joined>) {
+        match joined {
+            Some(Ok(Ok(report))) => {
+                self.entries += report.entries;
+                self.not_modified += usize::from(report.not_modified);
+            }
+            Some(Ok(Err(e))) => {
+                if self.errors < 3 {
+                    eprintln!("poll error: {e}");
+                }
+                self.errors += 1;
+            }
+            Some(Err(e)) => panic!("poll task failed: {e}"),
+            None => {}
+        }
     }
 }
 

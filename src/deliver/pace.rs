@@ -250,6 +250,16 @@ impl Pace {
             pace: Arc::clone(self),
             chat,
             started: Instant::now(),
+            counts: true,
+        }
+    }
+
+    /// Undoes a [`Pace::try_begin`] whose send never started: nothing is counted.
+    fn cancel(&self, chat: i64) {
+        let mut s = self.lock();
+        s.in_flight = s.in_flight.saturating_sub(1);
+        if let Some(c) = s.chats.get_mut(&chat) {
+            c.in_flight = c.in_flight.saturating_sub(1);
         }
     }
 }
@@ -332,12 +342,24 @@ pub struct Turn {
     pace: Arc<Pace>,
     chat: i64,
     started: Instant,
+    counts: bool,
+}
+
+impl Turn {
+    /// The send did not happen after all (there was nothing to send): it costs the chat
+    /// and the overall limit nothing.
+    pub fn cancel(mut self) {
+        self.counts = false;
+        self.pace.cancel(self.chat);
+    }
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
-        self.pace
-            .finish_started(self.chat, self.started, Instant::now());
+        if self.counts {
+            self.pace
+                .finish_started(self.chat, self.started, Instant::now());
+        }
     }
 }
 
@@ -381,6 +403,22 @@ mod tests {
             "another chat goes on"
         );
         assert!(p.try_begin(1, t0 + ms(1300)).is_ok());
+    }
+
+    #[test]
+    fn a_cancelled_turn_costs_the_chat_and_the_overall_limit_nothing() {
+        let p = Pace::new(limits());
+        let t0 = Instant::now();
+        for chat in [1, 2, 3] {
+            p.try_begin(chat, t0).unwrap();
+            p.started(chat).cancel();
+        }
+        assert!(p.try_begin(1, t0).is_ok(), "chat 1 is not held");
+        p.try_begin(2, t0).unwrap();
+        p.try_begin(3, t0).unwrap();
+        let w = p.try_begin(4, t0).unwrap_err();
+        assert!(w.everyone, "only the three real sends count");
+        assert_eq!(p.margin(t0), Duration::ZERO, "no duration was recorded");
     }
 
     #[test]

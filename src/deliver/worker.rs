@@ -257,24 +257,10 @@ impl Worker {
                 self.scheduler.set_pending(chat, false);
                 continue;
             };
-            let take = if queue.len() > DIGEST_AFTER {
-                queue.len().min(DIGEST_MAX)
-            } else {
-                self.hold_passed(chat)
-            };
-            let Some(queue) = self.window.queue(chat) else {
-                continue;
-            };
-            let mut keys: Vec<OutboxKey> = queue.iter().take(take).copied().collect();
-            let Some(prepared) = self.prepare(&keys) else {
-                // Records vanished (chat unsubscribed meanwhile): forget them.
-                let _ = self.handles.store.remove_deliveries(&keys);
-                self.window.remove(chat, &keys);
-                self.scheduler.give_back(chat, None);
-                self.scheduler.set_pending(chat, self.window.has_work(chat));
-                continue;
-            };
-            // Replies and notices share Telegram's limits: the gate has the last word.
+            let long = queue.len() > DIGEST_AFTER;
+            let take = queue.len().min(DIGEST_MAX);
+            // Replies and notices share Telegram's limits: the gate has the last word,
+            // and is asked before anything is read, so a refused slot costs no reads.
             if let Err(wait) = self.handles.pace.try_begin(chat, now) {
                 // The slot was not used: it costs the chat nothing but the wait.
                 self.scheduler.give_back(chat, Some(wait.until));
@@ -284,6 +270,18 @@ impl Worker {
                 continue;
             }
             let turn = self.handles.pace.started(chat);
+            let take = if long { take } else { self.hold_passed(chat) };
+            let keys: Option<Vec<OutboxKey>> = self
+                .window
+                .queue(chat)
+                .map(|q| q.iter().take(take).copied().collect());
+            let Some((mut keys, prepared)) = keys.and_then(|k| self.prepare(&k).map(|p| (k, p)))
+            else {
+                // Records vanished (chat unsubscribed meanwhile): forget them.
+                turn.cancel();
+                self.forget_vanished(chat, take);
+                continue;
+            };
             self.bucket.spend(now, margin);
             keys.truncate(prepared.keys);
             if keys.len() > 1 {
@@ -316,6 +314,20 @@ impl Worker {
             });
         }
         Some(Instant::now() + Duration::from_millis(50))
+    }
+
+    /// The first `take` records of `chat`'s queue vanished from the store (the chat
+    /// unsubscribed meanwhile): they are forgotten, and the slot costs the chat nothing.
+    fn forget_vanished(&mut self, chat: i64, take: usize) {
+        let keys: Vec<OutboxKey> = self
+            .window
+            .queue(chat)
+            .map(|q| q.iter().take(take).copied().collect())
+            .unwrap_or_default();
+        let _ = self.handles.store.remove_deliveries(&keys);
+        self.window.remove(chat, &keys);
+        self.scheduler.give_back(chat, None);
+        self.scheduler.set_pending(chat, self.window.has_work(chat));
     }
 
     /// The message for `keys`: a notice alone, or the alerts up to the first notice.

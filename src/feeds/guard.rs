@@ -226,6 +226,7 @@ mod tests {
             "172.31.255.255",
             "192.0.0.8",
             "192.0.2.10",
+            "192.88.99.1",
             "192.168.1.1",
             "198.18.0.1",
             "198.19.255.255",
@@ -250,6 +251,11 @@ mod tests {
             "172.32.0.1",
             "192.0.1.1",
             "192.169.0.1",
+            "192.88.98.1",
+            "192.89.99.1",
+            "1.88.99.1",
+            "9.9.100.9",
+            "198.51.101.1",
             "198.20.0.1",
             "203.0.114.1",
             "223.255.255.254",
@@ -284,6 +290,8 @@ mod tests {
             "2a00:1450::1",
             "fbff::1",
             "4000::1",
+            "2a00:1450:1::1",
+            "3fff:1000::1",
         ] {
             check(addr, false);
         }
@@ -326,6 +334,16 @@ mod tests {
         assert!(strict.check("example.org", public).is_ok());
 
         assert!(Guard::new(true).check("localhost", loopback).is_ok());
+        assert!(Guard::new(true).allows_private());
+        assert!(!strict.allows_private());
+        assert_eq!(
+            strict.check("localhost", loopback).unwrap_err().to_string(),
+            "localhost resolves to 127.0.0.1, a loopback, private or reserved address"
+        );
+        assert_eq!(
+            NoAddresses("feeds.example".into()).to_string(),
+            "no address found for feeds.example"
+        );
 
         let exempt = Guard::new(false).exempting([loopback]);
         assert!(exempt.check("127.0.0.1", loopback).is_ok());

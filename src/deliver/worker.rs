@@ -381,6 +381,7 @@ impl Worker {
 
     /// A short queue whose head has passed: reorders it (see [`past::plan`]) and says how
     /// many keys to send now.
+    ///
     /// A queue of one goes as it is, whatever it holds: nothing is read for it.
     fn hold_passed(&mut self, chat: i64) -> usize {
         let Some(queue) = self.window.queue_mut(chat) else {

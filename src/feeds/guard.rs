@@ -341,8 +341,8 @@ mod tests {
             "localhost resolves to 127.0.0.1, a loopback, private or reserved address"
         );
         assert_eq!(
-            NoAddresses("feeds.example".into()).to_string(),
-            "no address found for feeds.example"
+            NoAddresses("partner.example".into()).to_string(),
+            "no address found for partner.example"
         );
 
         let exempt = Guard::new(false).exempting([loopback]);

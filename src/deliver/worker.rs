@@ -271,15 +271,20 @@ impl Worker {
             }
             let turn = self.handles.pace.started(chat);
             let take = if long { take } else { self.hold_passed(chat) };
-            let keys: Option<Vec<OutboxKey>> = self
+            let mut keys: Vec<OutboxKey> = self
                 .window
                 .queue(chat)
-                .map(|q| q.iter().take(take).copied().collect());
-            let Some((mut keys, prepared)) = keys.and_then(|k| self.prepare(&k).map(|p| (k, p)))
-            else {
+                .map(|q| q.iter().take(take).copied().collect())
+                .unwrap_or_default();
+            let prepared = if keys.is_empty() {
+                None
+            } else {
+                self.prepare(&keys)
+            };
+            let Some(prepared) = prepared else {
                 // Records vanished (chat unsubscribed meanwhile): forget them.
                 turn.cancel();
-                self.forget_vanished(chat, take);
+                self.forget_vanished(chat, &keys);
                 continue;
             };
             self.bucket.spend(now, margin);
@@ -316,16 +321,11 @@ impl Worker {
         Some(Instant::now() + Duration::from_millis(50))
     }
 
-    /// The first `take` records of `chat`'s queue vanished from the store (the chat
-    /// unsubscribed meanwhile): they are forgotten, and the slot costs the chat nothing.
-    fn forget_vanished(&mut self, chat: i64, take: usize) {
-        let keys: Vec<OutboxKey> = self
-            .window
-            .queue(chat)
-            .map(|q| q.iter().take(take).copied().collect())
-            .unwrap_or_default();
-        let _ = self.handles.store.remove_deliveries(&keys);
-        self.window.remove(chat, &keys);
+    /// `keys` of `chat`'s queue vanished from the store (the chat unsubscribed
+    /// meanwhile): they are forgotten, and the slot costs the chat nothing.
+    fn forget_vanished(&mut self, chat: i64, keys: &[OutboxKey]) {
+        let _ = self.handles.store.remove_deliveries(keys);
+        self.window.remove(chat, keys);
         self.scheduler.give_back(chat, None);
         self.scheduler.set_pending(chat, self.window.has_work(chat));
     }
